@@ -1,0 +1,319 @@
+//! Operator and brand tooling: root, brands, claim keys, issuing, bundles.
+//! State (with secret seeds) lives in one JSON file, written atomically.
+
+use crate::CliError;
+use genuine_core::authority::{Authority, random_serial};
+use genuine_core::gs1::Gs1Data;
+use genuine_core::render;
+use genuine_core::unix_now;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const DAY: u64 = 86_400;
+
+#[derive(clap::Subcommand)]
+pub enum RootAction {
+    /// Create a new root and its anchor (refuses to overwrite a state file)
+    Init {
+        /// Number of root keys
+        #[arg(long, default_value_t = 3)]
+        keys: usize,
+        /// Root signatures required
+        #[arg(long, default_value_t = 2)]
+        threshold: u8,
+        /// Years until the root expires
+        #[arg(long, default_value_t = 10)]
+        years: u64,
+    },
+    /// Rotate to fresh root keys (signed by the old and the new keys)
+    Rotate {
+        #[arg(long, default_value_t = 3)]
+        keys: usize,
+        #[arg(long, default_value_t = 2)]
+        threshold: u8,
+        #[arg(long, default_value_t = 10)]
+        years: u64,
+    },
+}
+
+#[derive(clap::Subcommand)]
+pub enum BrandAction {
+    /// Register a brand with its GS1 company prefixes and hosts
+    Add {
+        /// Brand id: lower-case letters, digits, '-'
+        #[arg(long)]
+        id: String,
+        /// Name shown to shoppers
+        #[arg(long)]
+        name: String,
+        /// GS1 company prefix (repeatable)
+        #[arg(long = "prefix", required = true)]
+        prefixes: Vec<String>,
+        /// Host printed in the brand's codes (repeatable)
+        #[arg(long = "host", required = true)]
+        hosts: Vec<String>,
+        /// Number of master keys
+        #[arg(long, default_value_t = 1)]
+        masters: usize,
+        /// Master signatures required
+        #[arg(long, default_value_t = 1)]
+        threshold: u8,
+    },
+}
+
+#[derive(clap::Subcommand)]
+pub enum KeyAction {
+    /// Create a claim key
+    New {
+        #[arg(long)]
+        brand: String,
+        /// Restrict to these prefixes (default: all of the brand's)
+        #[arg(long = "prefix")]
+        prefixes: Vec<String>,
+        /// Days the key may sign
+        #[arg(long, default_value_t = 90)]
+        sign_days: u64,
+        /// Days its codes stay verifiable after signing ends
+        #[arg(long, default_value_t = 3 * 365)]
+        shelf_days: u64,
+    },
+    /// Stop the current key signing and create its successor
+    Rotate {
+        #[arg(long)]
+        brand: String,
+    },
+    /// Revoke a key: every code it signed verifies as revoked
+    Revoke {
+        #[arg(long)]
+        brand: String,
+        #[arg(long)]
+        kid: u16,
+    },
+}
+
+#[derive(clap::Args)]
+pub struct IssueArgs {
+    /// Brand id
+    #[arg(long)]
+    brand: String,
+    /// GTIN-8, -12, -13 or -14
+    #[arg(long)]
+    gtin: String,
+    /// Serial (default: 10 random characters)
+    #[arg(long)]
+    serial: Option<String>,
+    /// Batch or lot
+    #[arg(long)]
+    batch: Option<String>,
+    /// Expiry date, YYMMDD
+    #[arg(long)]
+    expiry: Option<String>,
+    /// Another GS1 attribute as AI=VALUE (repeatable)
+    #[arg(long = "attr")]
+    attrs: Vec<String>,
+    /// Sign with this kid (default: the newest key allowed now)
+    #[arg(long)]
+    kid: Option<u16>,
+    /// Host to print (default: the brand's first)
+    #[arg(long)]
+    host: Option<String>,
+    /// Issue even if over the 152-character budget or outside the key's window
+    #[arg(long)]
+    force: bool,
+    /// Write the code as .png or .svg
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+fn rng() -> [u8; 32] {
+    let mut seed = [0u8; 32];
+    // No entropy means no keys: stopping here is the only safe choice.
+    getrandom::fill(&mut seed).expect("the OS random number generator failed");
+    seed
+}
+
+fn load(path: &Path) -> Result<Authority, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        CliError::msg(format!(
+            "{}: {e} (run `genuine root init` first)",
+            path.display()
+        ))
+    })?;
+    serde_json::from_str(&text).map_err(|e| CliError::msg(format!("{}: {e}", path.display())))
+}
+
+fn save(path: &Path, a: &Authority) -> Result<(), CliError> {
+    let json = serde_json::to_string_pretty(a).map_err(CliError::msg)?;
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, json)
+        .and_then(|_| std::fs::rename(&tmp, path))
+        .map_err(|e| CliError::msg(format!("{}: {e}", path.display())))
+}
+
+pub fn root(action: RootAction, state: &Path) -> Result<ExitCode, CliError> {
+    let now = unix_now();
+    let a = match action {
+        RootAction::Init {
+            keys,
+            threshold,
+            years,
+        } => {
+            if state.exists() {
+                return Err(CliError::msg(format!(
+                    "{} exists; refusing to replace its keys",
+                    state.display()
+                )));
+            }
+            Authority::new(keys, threshold, now + years * 365 * DAY, now, &mut rng)
+                .map_err(CliError::msg)?
+        }
+        RootAction::Rotate {
+            keys,
+            threshold,
+            years,
+        } => {
+            let mut a = load(state)?;
+            a.rotate_root(keys, threshold, now + years * 365 * DAY, now, &mut rng)
+                .map_err(CliError::msg)?;
+            a
+        }
+    };
+    save(state, &a)?;
+    println!(
+        "root v{} ({} of {} keys); state in {}",
+        a.root.version,
+        a.root.threshold,
+        a.root.keys.len(),
+        state.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn brand(action: BrandAction, state: &Path) -> Result<ExitCode, CliError> {
+    let mut a = load(state)?;
+    let BrandAction::Add {
+        id,
+        name,
+        prefixes,
+        hosts,
+        masters,
+        threshold,
+    } = action;
+    a.add_brand(
+        &id,
+        &name,
+        prefixes,
+        hosts,
+        masters,
+        threshold,
+        unix_now(),
+        &mut rng,
+    )
+    .map_err(CliError::msg)?;
+    save(state, &a)?;
+    println!("brand '{id}' added; create its first key with `genuine key new --brand {id}`");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn key(action: KeyAction, state: &Path) -> Result<ExitCode, CliError> {
+    let mut a = load(state)?;
+    let now = unix_now();
+    match action {
+        KeyAction::New {
+            brand,
+            prefixes,
+            sign_days,
+            shelf_days,
+        } => {
+            let prefixes = (!prefixes.is_empty()).then_some(prefixes);
+            let until = now + sign_days * DAY;
+            let kid = a
+                .new_claim_key(
+                    &brand,
+                    prefixes,
+                    (now, until, until + shelf_days * DAY),
+                    now,
+                    &mut rng,
+                )
+                .map_err(CliError::msg)?;
+            println!(
+                "brand '{brand}': key {kid} signs until {}",
+                crate::report::date(until)
+            );
+        }
+        KeyAction::Rotate { brand } => {
+            let kid = a
+                .rotate_claim_key(&brand, now, &mut rng)
+                .map_err(CliError::msg)?;
+            println!("brand '{brand}': key {kid} now signs; earlier keys stopped signing");
+        }
+        KeyAction::Revoke { brand, kid } => {
+            a.revoke_claim_key(&brand, kid, now)
+                .map_err(CliError::msg)?;
+            println!("brand '{brand}': key {kid} revoked; rebuild and ship the bundle");
+        }
+    }
+    save(state, &a)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn issue(args: IssueArgs, state: &Path) -> Result<ExitCode, CliError> {
+    let a = load(state)?;
+    let gtin = genuine_core::authority::parse_gtin(&args.gtin).map_err(CliError::msg)?;
+    let mut data = Gs1Data::new(gtin);
+    let serial = args.serial.unwrap_or_else(|| random_serial(10, &mut rng));
+    let mut elements = vec![("21".to_string(), serial)];
+    elements.extend(args.batch.map(|b| ("10".to_string(), b)));
+    elements.extend(args.expiry.map(|e| ("17".to_string(), e)));
+    for attr in &args.attrs {
+        let (ai, v) = attr
+            .split_once('=')
+            .ok_or_else(|| CliError::msg(format!("--attr {attr}: expected AI=VALUE")))?;
+        elements.push((ai.to_string(), v.to_string()));
+    }
+    for (ai, v) in &elements {
+        data.insert(ai, v).map_err(CliError::msg)?;
+    }
+    let url = a
+        .issue(
+            &args.brand,
+            data,
+            args.kid,
+            args.host.as_deref(),
+            unix_now(),
+            args.force,
+        )
+        .map_err(CliError::msg)?;
+    println!("{url}");
+    if let Some(out) = &args.out {
+        let ext = out
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let bytes = match ext.as_str() {
+            "svg" => render::render_svg(&url)
+                .map_err(CliError::msg)?
+                .into_bytes(),
+            "png" => {
+                let img = render::render_luma(&url, 8).map_err(CliError::msg)?;
+                render::png(&img.pixels, img.size as u32, img.size as u32).map_err(CliError::msg)?
+            }
+            _ => return Err(CliError::msg("--out must end in .png or .svg")),
+        };
+        std::fs::write(out, bytes).map_err(|e| CliError::msg(format!("{}: {e}", out.display())))?;
+        eprintln!("wrote {} ({} characters)", out.display(), url.len());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn bundle(out: &Path, anchor_out: &Path, state: &Path) -> Result<ExitCode, CliError> {
+    let a = load(state)?;
+    let write = |p: &Path, b: &[u8]| {
+        std::fs::write(p, b).map_err(|e| CliError::msg(format!("{}: {e}", p.display())))
+    };
+    write(out, &a.bundle().encode())?;
+    write(anchor_out, a.anchor.to_text().as_bytes())?;
+    println!("wrote {} and {}", out.display(), anchor_out.display());
+    Ok(ExitCode::SUCCESS)
+}

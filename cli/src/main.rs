@@ -1,0 +1,150 @@
+//! `genuine`: make keys, issue signed product codes, build trust bundles and
+//! verify codes offline, from a URL or a photo.
+
+mod authority_cmd;
+mod report;
+mod verify_cmd;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "genuine",
+    version,
+    about = "Verify and issue Genuine product codes"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where trust comes from for commands that verify.
+#[derive(clap::Args)]
+struct TrustArgs {
+    /// SQLite store [default: genuine.db in the user's data directory]
+    #[arg(long, global = true)]
+    db: Option<PathBuf>,
+    /// Pinned root keys (anchor file) [default: the embedded demo anchor]
+    #[arg(long, global = true)]
+    anchor: Option<PathBuf>,
+    /// Trust bundle to import first [default: the embedded demo bundle, with the demo anchor]
+    #[arg(long, global = true)]
+    bundle: Option<PathBuf>,
+}
+
+/// Where brand tooling keeps its keys.
+#[derive(clap::Args)]
+struct StateArgs {
+    /// Operator and brand state file, with secret keys (demo use only)
+    #[arg(long, global = true, default_value = "genuine-state.json")]
+    state: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Verify a code, given as its URL text or as an image file containing it
+    Verify {
+        /// A code URL, or a PNG/JPEG file
+        input: String,
+        /// Print JSON (one object per code) instead of text
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        trust: TrustArgs,
+    },
+    /// Import a trust bundle into the store
+    Import {
+        /// The bundle file
+        file: PathBuf,
+        #[command(flatten)]
+        trust: TrustArgs,
+    },
+    /// Show what the store trusts
+    Status {
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        trust: TrustArgs,
+    },
+    /// Create or rotate the root (operator)
+    Root {
+        #[command(subcommand)]
+        action: authority_cmd::RootAction,
+        #[command(flatten)]
+        state: StateArgs,
+    },
+    /// Add a brand (operator)
+    Brand {
+        #[command(subcommand)]
+        action: authority_cmd::BrandAction,
+        #[command(flatten)]
+        state: StateArgs,
+    },
+    /// Create, rotate or revoke a brand's claim keys (brand)
+    Key {
+        #[command(subcommand)]
+        action: authority_cmd::KeyAction,
+        #[command(flatten)]
+        state: StateArgs,
+    },
+    /// Issue a signed code and print it as PNG or SVG (brand)
+    Issue {
+        #[command(flatten)]
+        args: authority_cmd::IssueArgs,
+        #[command(flatten)]
+        state: StateArgs,
+    },
+    /// Build the trust bundle and anchor file an app ships (operator)
+    Bundle {
+        /// Where to write the bundle
+        #[arg(long, default_value = "trust.bundle")]
+        out: PathBuf,
+        /// Where to write the anchor (pinned root keys)
+        #[arg(long, default_value = "anchor.txt")]
+        anchor_out: PathBuf,
+        #[command(flatten)]
+        state: StateArgs,
+    },
+}
+
+/// An error for a person: what went wrong and, where possible, what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Anything with a message.
+    #[error("{0}")]
+    Message(String),
+}
+
+impl CliError {
+    fn msg(s: impl std::fmt::Display) -> CliError {
+        CliError::Message(s.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Verify { input, json, trust } => verify_cmd::verify(&input, json, &trust),
+        Command::Import { file, trust } => verify_cmd::import(&file, &trust),
+        Command::Status { json, trust } => verify_cmd::status(json, &trust),
+        Command::Root { action, state } => authority_cmd::root(action, &state.state),
+        Command::Brand { action, state } => authority_cmd::brand(action, &state.state),
+        Command::Key { action, state } => authority_cmd::key(action, &state.state),
+        Command::Issue { args, state } => authority_cmd::issue(args, &state.state),
+        Command::Bundle {
+            out,
+            anchor_out,
+            state,
+        } => authority_cmd::bundle(&out, &anchor_out, &state.state),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("genuine: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! `genuine verify`, `import` and `status`: the shopper's side, offline.
+
+use crate::report;
+use crate::{CliError, TrustArgs};
+use genuine_core::Store;
+use genuine_core::scan::{DecodedImage, scan};
+use genuine_core::trust::TrustAnchor;
+use genuine_core::unix_now;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const DEMO_ANCHOR: &str = include_str!("../demo/anchor.txt");
+const DEMO_BUNDLE: &[u8] = include_bytes!("../demo/trust.bundle");
+
+fn default_db() -> Result<PathBuf, CliError> {
+    let dirs = directories::ProjectDirs::from("", "", "genuine")
+        .ok_or_else(|| CliError::msg("no home directory: pass --db"))?;
+    let dir = dirs.data_dir();
+    std::fs::create_dir_all(dir).map_err(|e| CliError::msg(format!("{}: {e}", dir.display())))?;
+    Ok(dir.join("genuine.db"))
+}
+
+/// Opens the store for these arguments and imports the bundle they name.
+fn open_store(trust: &TrustArgs) -> Result<Store, CliError> {
+    let (anchor_text, bundle) = match (&trust.anchor, &trust.bundle) {
+        (Some(anchor), bundle) => (read_text(anchor)?, bundle.as_deref().map(read).transpose()?),
+        (None, None) => (DEMO_ANCHOR.to_string(), Some(DEMO_BUNDLE.to_vec())),
+        (None, Some(_)) => {
+            return Err(CliError::msg("--bundle needs the --anchor it was made for"));
+        }
+    };
+    let anchor = TrustAnchor::from_text(&anchor_text).map_err(CliError::msg)?;
+    let db = match &trust.db {
+        Some(db) => db.clone(),
+        None => default_db()?,
+    };
+    let mut store = Store::open(&db, &anchor).map_err(|e| match e {
+        genuine_core::store::StoreError::AnchorMismatch => CliError::msg(format!(
+            "{} trusts a different root; pass --db for a store of this anchor",
+            db.display()
+        )),
+        e => CliError::msg(format!("{}: {e}", db.display())),
+    })?;
+    if let Some(bundle) = bundle {
+        // Idempotent: documents the store already has (or has newer) are skipped.
+        store
+            .import_bundle(&bundle, unix_now())
+            .map_err(|e| CliError::msg(format!("bundle: {e}")))?;
+    }
+    Ok(store)
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(|e| CliError::msg(format!("{}: {e}", path.display())))
+}
+
+fn read_text(path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path).map_err(|e| CliError::msg(format!("{}: {e}", path.display())))
+}
+
+/// The codes to verify: the text itself, or every QR code in the image file.
+fn codes_in(input: &str) -> Result<Vec<String>, CliError> {
+    let path = Path::new(input);
+    if !path.is_file() {
+        return Ok(vec![input.to_string()]);
+    }
+    let image =
+        DecodedImage::decode(&read(path)?).map_err(|e| CliError::msg(format!("{input}: {e}")))?;
+    let frame = image
+        .frame()
+        .map_err(|e| CliError::msg(format!("{input}: {e}")))?;
+    let codes: Vec<String> = scan(&frame).into_iter().map(|c| c.text).collect();
+    if codes.is_empty() {
+        return Err(CliError::msg(format!(
+            "{input}: no QR code found in the image"
+        )));
+    }
+    Ok(codes)
+}
+
+pub fn verify(input: &str, json: bool, trust: &TrustArgs) -> Result<ExitCode, CliError> {
+    let codes = codes_in(input)?;
+    let store = open_store(trust)?;
+    let mut all_authentic = true;
+    for (i, text) in codes.iter().enumerate() {
+        let verdict = store.verify(text, unix_now()).map_err(CliError::msg)?;
+        all_authentic &= matches!(verdict, genuine_core::Verdict::Authentic(_));
+        if json {
+            let line = serde_json::json!({ "input": input, "text": text, "result": verdict });
+            println!("{line}");
+        } else {
+            if codes.len() > 1 {
+                println!("code {} of {}:", i + 1, codes.len());
+            }
+            print!("{}", report::human(&verdict, text));
+        }
+    }
+    Ok(if all_authentic {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+pub fn import(file: &Path, trust: &TrustArgs) -> Result<ExitCode, CliError> {
+    let mut store = open_store(trust)?;
+    let report = store
+        .import_bundle(&read(file)?, unix_now())
+        .map_err(CliError::msg)?;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&report).map_err(CliError::msg)?
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn status(json: bool, trust: &TrustArgs) -> Result<ExitCode, CliError> {
+    let store = open_store(trust)?;
+    let summary = store.summary().map_err(CliError::msg)?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&summary).map_err(CliError::msg)?
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    match summary.root_version {
+        Some(v) => println!("root        v{v}"),
+        None => println!("root        none: import a bundle"),
+    }
+    println!("signed time {}", report::date(summary.newest_signed_time));
+    for b in &summary.brands {
+        let keyset = b
+            .keyset_version
+            .map_or("none".to_string(), |v| format!("v{v}"));
+        println!(
+            "brand       {} ({}): record v{}, keyset {keyset}, {} key(s)",
+            b.name, b.brand_id, b.record_version, b.claim_keys
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,221 @@
+//! Signed envelopes in the style of DSSE: a payload type, the payload bytes
+//! and signatures over the pre-authenticated encoding (PAE) of both.
+//!
+//! The payload is only parsed after enough signatures have verified, so a
+//! hostile document never reaches the CBOR decoder of its payload type, and
+//! the type is inside what is signed, so a keyset can never be replayed as a
+//! root or a brand record.
+
+use crate::keys::{KeyId, PublicKey};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// Most signatures one envelope may carry: bounds the work of checking it.
+pub const MAX_SIGNATURES: usize = 32;
+
+/// Why an envelope is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EnvelopeError {
+    /// Bigger than the cap for its kind.
+    #[error("document is {len} bytes, over the {cap}-byte cap")]
+    TooLarge {
+        /// Its size.
+        len: usize,
+        /// The cap.
+        cap: usize,
+    },
+    /// Not a CBOR envelope.
+    #[error("not a signed envelope")]
+    NotAnEnvelope,
+    /// More than [`MAX_SIGNATURES`] signatures.
+    #[error("too many signatures")]
+    TooManySignatures,
+    /// The payload type is not the one expected here.
+    #[error("payload type is '{found}', expected '{expected}'")]
+    WrongPayloadType {
+        /// What was expected.
+        expected: &'static str,
+        /// What the envelope says.
+        found: String,
+    },
+    /// Fewer valid signatures from the allowed keys than the threshold.
+    #[error("{valid} valid signature(s), {threshold} needed")]
+    BelowThreshold {
+        /// Distinct allowed keys whose signature verified.
+        valid: usize,
+        /// How many are needed.
+        threshold: usize,
+    },
+    /// The payload does not decode as its type, after its signatures verified.
+    #[error("signed payload does not decode: {0}")]
+    BadPayload(String),
+}
+
+/// One signature in an envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvelopeSignature {
+    /// Which key signed (see [`PublicKey::key_id`]).
+    pub keyid: KeyId,
+    /// The Ed25519 signature over the PAE.
+    #[serde(with = "serde_bytes")]
+    pub sig: [u8; 64],
+}
+
+/// A signed document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// What the payload is, e.g. `genuine/root/v1`.
+    pub payload_type: String,
+    /// The payload: CBOR of the document, kept verbatim.
+    #[serde(with = "serde_bytes")]
+    pub payload: Vec<u8>,
+    /// The signatures.
+    pub signatures: Vec<EnvelopeSignature>,
+}
+
+/// DSSE's pre-authenticated encoding:
+/// `"DSSEv1" SP len(type) SP type SP len(payload) SP payload`, lengths in ASCII decimal.
+pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
+    let mut out = format!(
+        "DSSEv1 {} {} {} ",
+        payload_type.len(),
+        payload_type,
+        payload.len()
+    )
+    .into_bytes();
+    out.extend_from_slice(payload);
+    out
+}
+
+impl Envelope {
+    /// Decodes an envelope, refusing anything over `cap` bytes before parsing.
+    pub fn decode(bytes: &[u8], cap: usize) -> Result<Envelope, EnvelopeError> {
+        if bytes.len() > cap {
+            return Err(EnvelopeError::TooLarge {
+                len: bytes.len(),
+                cap,
+            });
+        }
+        let env: Envelope =
+            ciborium::from_reader(bytes).map_err(|_| EnvelopeError::NotAnEnvelope)?;
+        if env.signatures.len() > MAX_SIGNATURES {
+            return Err(EnvelopeError::TooManySignatures);
+        }
+        Ok(env)
+    }
+
+    /// CBOR bytes of the envelope.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        ciborium::into_writer(self, &mut out).expect("writing CBOR to a Vec cannot fail");
+        out
+    }
+
+    /// Counts distinct keys of `keys` with a valid signature; each key counts once,
+    /// whatever number of signatures it appears in.
+    pub fn count_valid(&self, keys: &[PublicKey]) -> usize {
+        let message = pae(&self.payload_type, &self.payload);
+        keys.iter()
+            .filter(|key| {
+                let id = key.key_id();
+                self.signatures
+                    .iter()
+                    .any(|s| s.keyid == id && key.verify(&message, &s.sig))
+            })
+            .count()
+    }
+
+    /// Checks the type and that at least `threshold` of `keys` signed;
+    /// only then decodes the payload.
+    pub fn open<T: DeserializeOwned>(
+        &self,
+        payload_type: &'static str,
+        keys: &[PublicKey],
+        threshold: usize,
+    ) -> Result<T, EnvelopeError> {
+        self.check(payload_type, keys, threshold)?;
+        self.decode_payload()
+    }
+
+    /// Checks the type and the threshold without decoding.
+    pub fn check(
+        &self,
+        payload_type: &'static str,
+        keys: &[PublicKey],
+        threshold: usize,
+    ) -> Result<(), EnvelopeError> {
+        if self.payload_type != payload_type {
+            return Err(EnvelopeError::WrongPayloadType {
+                expected: payload_type,
+                found: self.payload_type.chars().take(64).collect(),
+            });
+        }
+        // A threshold of zero would accept an unsigned document: never.
+        let threshold = threshold.max(1);
+        let valid = self.count_valid(keys);
+        if valid < threshold {
+            return Err(EnvelopeError::BelowThreshold { valid, threshold });
+        }
+        Ok(())
+    }
+
+    /// Decodes the payload. Call only after [`Envelope::check`].
+    pub fn decode_payload<T: DeserializeOwned>(&self) -> Result<T, EnvelopeError> {
+        ciborium::from_reader(self.payload.as_slice())
+            .map_err(|e| EnvelopeError::BadPayload(e.to_string()))
+    }
+}
+
+/// Signing envelopes, for brand tooling only.
+#[cfg(feature = "issuer")]
+pub fn seal<T: Serialize>(
+    payload_type: &str,
+    document: &T,
+    signers: &[&crate::keys::signing::SecretKey],
+) -> Envelope {
+    let mut payload = Vec::new();
+    ciborium::into_writer(document, &mut payload).expect("writing CBOR to a Vec cannot fail");
+    let message = pae(payload_type, &payload);
+    let signatures = signers
+        .iter()
+        .map(|k| EnvelopeSignature {
+            keyid: k.public().key_id(),
+            sig: k.sign(&message),
+        })
+        .collect();
+    Envelope {
+        payload_type: payload_type.to_string(),
+        payload,
+        signatures,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pae_matches_the_dsse_spec_example() {
+        // From the DSSE protocol document.
+        assert_eq!(
+            pae("http://example.com/HelloWorld", b"hello world"),
+            b"DSSEv1 29 http://example.com/HelloWorld 11 hello world".to_vec()
+        );
+    }
+
+    #[test]
+    fn oversized_and_garbage_envelopes_are_refused() {
+        assert!(matches!(
+            Envelope::decode(&[0; 100], 10),
+            Err(EnvelopeError::TooLarge { .. })
+        ));
+        assert_eq!(
+            Envelope::decode(&[0xff; 100], 1000),
+            Err(EnvelopeError::NotAnEnvelope)
+        );
+        assert_eq!(
+            Envelope::decode(&[], 1000),
+            Err(EnvelopeError::NotAnEnvelope)
+        );
+    }
+}

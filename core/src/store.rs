@@ -1,0 +1,292 @@
+//! The on-device store: one SQLite file holding every trusted document
+//! verbatim, plus tables derived from them for fast lookups.
+//!
+//! Documents are the truth; the derived tables (`claim_keys`, `key_scopes`,
+//! `brand_hosts`, `brand_prefixes`) are rebuilt from them inside the same
+//! transaction that changes a document, so they can never disagree.
+
+use crate::gs1::Gtin;
+use crate::keys::PublicKey;
+use crate::trust::TrustAnchor;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use std::path::Path;
+use std::time::Duration;
+
+/// Schema migrations, applied in order; `PRAGMA user_version` counts those done.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE roots (version INTEGER PRIMARY KEY, envelope BLOB NOT NULL);
+CREATE TABLE brands (
+    brand_id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    envelope BLOB NOT NULL
+);
+CREATE TABLE brand_hosts (
+    brand_id TEXT NOT NULL REFERENCES brands(brand_id) ON DELETE CASCADE,
+    host TEXT NOT NULL,
+    PRIMARY KEY (brand_id, host)
+) WITHOUT ROWID;
+CREATE TABLE brand_prefixes (
+    prefix TEXT PRIMARY KEY,
+    brand_id TEXT NOT NULL REFERENCES brands(brand_id) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE TABLE keysets (
+    brand_id TEXT PRIMARY KEY REFERENCES brands(brand_id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    envelope BLOB NOT NULL
+);
+CREATE TABLE claim_keys (
+    id INTEGER PRIMARY KEY,
+    brand_id TEXT NOT NULL REFERENCES brands(brand_id) ON DELETE CASCADE,
+    kid INTEGER NOT NULL,
+    public_key BLOB NOT NULL,
+    sign_from INTEGER NOT NULL,
+    sign_until INTEGER NOT NULL,
+    verify_until INTEGER NOT NULL,
+    revoked_at INTEGER,
+    UNIQUE (brand_id, kid)
+);
+CREATE TABLE key_scopes (
+    prefix TEXT NOT NULL,
+    kid INTEGER NOT NULL,
+    key_id INTEGER NOT NULL REFERENCES claim_keys(id) ON DELETE CASCADE,
+    PRIMARY KEY (prefix, kid, key_id)
+) WITHOUT ROWID;
+CREATE INDEX key_scopes_by_kid ON key_scopes (kid);
+CREATE INDEX key_scopes_by_key ON key_scopes (key_id);
+"#];
+
+/// Why the store cannot do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite failed (I/O, disk full, a locked or corrupt file).
+    #[error("store: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The file was made by a newer version of Genuine.
+    #[error("store schema v{0} is newer than this build understands")]
+    SchemaTooNew(i64),
+    /// The file trusts a different pinned root than the one given.
+    #[error("store was created for a different trust anchor")]
+    AnchorMismatch,
+    /// Stored data that does not decode: the file was changed behind our back.
+    #[error("store is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// A claim key found for a code, with what verification needs to know of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRecord {
+    /// Brand that owns the key.
+    pub brand_id: String,
+    /// Brand's display name.
+    pub brand_name: String,
+    /// The kid.
+    pub kid: u16,
+    /// The key.
+    pub public_key: PublicKey,
+    /// Signing window start.
+    pub sign_from: u64,
+    /// Signing window end.
+    pub sign_until: u64,
+    /// Verification window end.
+    pub verify_until: u64,
+    /// When the brand revoked it, if it did.
+    pub revoked_at: Option<u64>,
+}
+
+/// What the store holds, for `status`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StoreSummary {
+    /// Version of the trusted root, if any.
+    pub root_version: Option<u32>,
+    /// The brands.
+    pub brands: Vec<BrandSummary>,
+    /// Newest `issued_at` of any trusted document (unix seconds).
+    pub newest_signed_time: u64,
+}
+
+/// One brand in a [`StoreSummary`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct BrandSummary {
+    /// Id.
+    pub brand_id: String,
+    /// Name.
+    pub name: String,
+    /// Brand record version.
+    pub record_version: u32,
+    /// Keyset version, if one is stored.
+    pub keyset_version: Option<u32>,
+    /// Number of claim keys.
+    pub claim_keys: u32,
+}
+
+/// The store. `Send` but not `Sync`: share it behind a mutex.
+pub struct Store {
+    pub(crate) conn: Connection,
+    pub(crate) anchor: TrustAnchor,
+}
+
+const KEY_COLUMNS: &str = "k.brand_id, b.name, k.kid, k.public_key, k.sign_from, k.sign_until, \
+     k.verify_until, k.revoked_at";
+
+impl Store {
+    /// Opens (creating if needed) the store at `path`, bound to `anchor`.
+    pub fn open(path: &Path, anchor: &TrustAnchor) -> Result<Store, StoreError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)?;
+        Self::init(conn, anchor)
+    }
+
+    /// An in-memory store, for tests and one-shot tools.
+    pub fn open_in_memory(anchor: &TrustAnchor) -> Result<Store, StoreError> {
+        Self::init(Connection::open_in_memory()?, anchor)
+    }
+
+    fn init(mut conn: Connection, anchor: &TrustAnchor) -> Result<Store, StoreError> {
+        conn.busy_timeout(Duration::from_secs(5))?;
+        // WAL lets readers verify while a writer imports; NORMAL is durable
+        // across app crashes (only a power cut can lose the last commit).
+        conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
+        migrate(&mut conn)?;
+        let mut anchor_bytes = Vec::new();
+        ciborium::into_writer(anchor, &mut anchor_bytes)
+            .expect("writing CBOR to a Vec cannot fail");
+        let stored: Option<Vec<u8>> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'anchor'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        match stored {
+            Some(bytes) if bytes != anchor_bytes => return Err(StoreError::AnchorMismatch),
+            Some(_) => {}
+            None => {
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('anchor', ?1)",
+                    [&anchor_bytes],
+                )?;
+            }
+        }
+        Ok(Store {
+            conn,
+            anchor: anchor.clone(),
+        })
+    }
+
+    /// The pinned anchor this store trusts.
+    pub fn anchor(&self) -> &TrustAnchor {
+        &self.anchor
+    }
+
+    /// Keys of `kid` whose scope covers the GTIN's company prefix.
+    pub fn keys_for(&self, gtin: &Gtin, kid: u16) -> Result<Vec<KeyRecord>, StoreError> {
+        let space = gtin.prefix_space();
+        let prefixes: Vec<&str> = (4..=12).map(|n| &space[..n]).collect();
+        let sql = format!(
+            "SELECT {KEY_COLUMNS} FROM key_scopes s JOIN claim_keys k ON k.id = s.key_id \
+             JOIN brands b ON b.brand_id = k.brand_id \
+             WHERE s.kid = ?1 AND s.prefix IN (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut args: Vec<&dyn rusqlite::ToSql> = vec![&kid];
+        args.extend(prefixes.iter().map(|p| p as &dyn rusqlite::ToSql));
+        let rows = stmt.query_map(args.as_slice(), key_record)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every key with this kid, whatever its scope (to tell "signed by another
+    /// brand's key" from "unknown issuer"). Bounded: kids are only 16 bits.
+    pub fn keys_with_kid(&self, kid: u16) -> Result<Vec<KeyRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {KEY_COLUMNS} FROM claim_keys k JOIN brands b ON b.brand_id = k.brand_id \
+             WHERE k.kid = ?1 LIMIT 64"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([kid], key_record)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Is `host` registered by the brand?
+    pub fn host_registered(&self, brand_id: &str, host: &str) -> Result<bool, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT 1 FROM brand_hosts WHERE brand_id = ?1 AND host = ?2")?;
+        Ok(stmt.exists(params![brand_id, host])?)
+    }
+
+    /// Newest `issued_at` of any trusted document: a floor for "now".
+    pub fn newest_signed_time(&self) -> Result<u64, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT value FROM meta WHERE key = 'newest_signed'")?;
+        let v: Option<i64> = stmt.query_row([], |r| r.get(0)).optional()?;
+        Ok(v.map_or(0, |v| u64::try_from(v).unwrap_or(0)))
+    }
+
+    /// What the store holds.
+    pub fn summary(&self) -> Result<StoreSummary, StoreError> {
+        let root_version: Option<u32> =
+            self.conn
+                .query_row("SELECT MAX(version) FROM roots", [], |r| r.get(0))?;
+        let mut stmt = self.conn.prepare(
+            "SELECT b.brand_id, b.name, b.version, ks.version, \
+             (SELECT COUNT(*) FROM claim_keys k WHERE k.brand_id = b.brand_id) \
+             FROM brands b LEFT JOIN keysets ks ON ks.brand_id = b.brand_id ORDER BY b.brand_id",
+        )?;
+        let brands = stmt
+            .query_map([], |r| {
+                Ok(BrandSummary {
+                    brand_id: r.get(0)?,
+                    name: r.get(1)?,
+                    record_version: r.get(2)?,
+                    keyset_version: r.get(3)?,
+                    claim_keys: r.get(4)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(StoreSummary {
+            root_version,
+            brands,
+            newest_signed_time: self.newest_signed_time()?,
+        })
+    }
+}
+
+fn key_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyRecord> {
+    let key: Vec<u8> = r.get(3)?;
+    let public_key = key.try_into().map(PublicKey).map_err(|_| {
+        rusqlite::Error::FromSqlConversionFailure(
+            3,
+            rusqlite::types::Type::Blob,
+            "key length".into(),
+        )
+    })?;
+    Ok(KeyRecord {
+        brand_id: r.get(0)?,
+        brand_name: r.get(1)?,
+        kid: r.get(2)?,
+        public_key,
+        sign_from: r.get(4)?,
+        sign_until: r.get(5)?,
+        verify_until: r.get(6)?,
+        revoked_at: r.get(7)?,
+    })
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let done: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let known = MIGRATIONS.len() as i64;
+    if done > known {
+        return Err(StoreError::SchemaTooNew(done));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

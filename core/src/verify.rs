@@ -1,0 +1,153 @@
+//! Offline verification of a scanned text against the store.
+//!
+//! The order of checks matters: nothing about the key's brand is believed
+//! until the signature over the GS1 data verifies under a key whose scope
+//! covers the GTIN, so a code can never borrow another brand's trust.
+
+use crate::code::CodeSignature;
+use crate::gs1::AI_EXPIRY;
+use crate::link::{DigitalLink, LinkError};
+use crate::store::{KeyRecord, Store, StoreError};
+use crate::verdict::{
+    Authentic, ForgeryReason, Freshness, Issuer, NotSignedReason, Product, RevocationReason,
+    Verdict, Warning,
+};
+
+/// A device clock further than this behind the newest signed time is reported.
+pub const CLOCK_SLACK_SECS: u64 = 3600;
+
+/// Verifies a scanned text. `device_now` is the device clock (unix seconds);
+/// the time used is the later of it and the newest signed time in the store,
+/// so turning the clock back cannot revive an expired key.
+pub fn verify(store: &Store, text: &str, device_now: u64) -> Result<Verdict, StoreError> {
+    let link = match DigitalLink::parse(text) {
+        Ok(link) => link,
+        Err(LinkError::NotALink) => return Ok(not_signed(NotSignedReason::NotAProductLink)),
+        Err(_) if !looks_signed(text) => return Ok(not_signed(NotSignedReason::NotAProductLink)),
+        Err(e) => {
+            return Ok(Verdict::Malformed {
+                reason: e.to_string(),
+            });
+        }
+    };
+    let Some(sig_text) = &link.sig else {
+        return Ok(not_signed(NotSignedReason::UnsignedProductLink));
+    };
+    let sig = match CodeSignature::parse(sig_text) {
+        Ok(sig) => sig,
+        Err(e) => {
+            return Ok(Verdict::Malformed {
+                reason: e.to_string(),
+            });
+        }
+    };
+    let claimed = Product::new(&link.data, &link.host);
+
+    let floor = store.newest_signed_time()?;
+    let now = device_now.max(floor);
+    let mut warnings = Vec::new();
+    if device_now.saturating_add(CLOCK_SLACK_SECS) < floor {
+        warnings.push(Warning::ClockBehind {
+            device: device_now,
+            signed_floor: floor,
+        });
+    }
+
+    // Keys whose scope covers this GTIN; where several match, try each.
+    let candidates = store.keys_for(link.data.gtin(), sig.kid)?;
+    let Some(key) = candidates
+        .iter()
+        .find(|k| sig.verifies(&link.data, &k.public_key))
+    else {
+        return Ok(match out_of_scope_signer(store, &link, &sig)? {
+            Some(signer) => Verdict::Forged {
+                claimed,
+                reason: ForgeryReason::KeyOutOfScope {
+                    signer_brand: signer.brand_id,
+                },
+            },
+            None if candidates.is_empty() => Verdict::UnknownIssuer {
+                claimed,
+                kid: sig.kid,
+            },
+            None => Verdict::Forged {
+                claimed,
+                reason: ForgeryReason::BadSignature,
+            },
+        });
+    };
+
+    // The code carries no signing time, so the key's windows bound it: before
+    // sign_from it cannot exist yet; after verify_until the brand no longer vouches.
+    if now < key.sign_from {
+        let reason = ForgeryReason::KeyNotYetValid {
+            sign_from: key.sign_from,
+        };
+        return Ok(Verdict::Forged { claimed, reason });
+    }
+    if now > key.verify_until {
+        let reason = ForgeryReason::KeyExpired {
+            verify_until: key.verify_until,
+        };
+        return Ok(Verdict::Forged { claimed, reason });
+    }
+    let issuer = issuer(key);
+    if let Some(since) = key.revoked_at {
+        let reason = RevocationReason::KeyRevoked;
+        return Ok(Verdict::Revoked {
+            product: claimed,
+            issuer,
+            reason,
+            since,
+        });
+    }
+
+    if !store.host_registered(&key.brand_id, &link.host)? {
+        warnings.push(Warning::UnregisteredHost {
+            host: link.host.clone(),
+        });
+    }
+    if let Some(expiry) = link.data.date(AI_EXPIRY) {
+        if expiry.end_unix() <= now {
+            warnings.push(Warning::ProductExpired { expiry });
+        }
+    }
+    Ok(Verdict::Authentic(Authentic {
+        product: claimed,
+        issuer,
+        revocation: Freshness::Unknown,
+        warnings,
+    }))
+}
+
+/// A real key of another scope that signed this exact data: the code is a
+/// genuine signature put on a GTIN its key may not vouch for.
+fn out_of_scope_signer(
+    store: &Store,
+    link: &DigitalLink,
+    sig: &CodeSignature,
+) -> Result<Option<KeyRecord>, StoreError> {
+    let keys = store.keys_with_kid(sig.kid)?;
+    Ok(keys
+        .into_iter()
+        .find(|k| sig.verifies(&link.data, &k.public_key)))
+}
+
+fn issuer(key: &KeyRecord) -> Issuer {
+    Issuer {
+        brand_id: key.brand_id.clone(),
+        brand_name: key.brand_name.clone(),
+        kid: key.kid,
+        verify_until: key.verify_until,
+    }
+}
+
+fn not_signed(reason: NotSignedReason) -> Verdict {
+    Verdict::NotSigned { reason }
+}
+
+/// Does a text that failed to parse still claim to be a Genuine code?
+/// Only then is it "malformed"; a broken plain link is just "not signed".
+fn looks_signed(text: &str) -> bool {
+    text.contains("sig=")
+}
