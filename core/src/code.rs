@@ -13,7 +13,7 @@ pub const SIG_LEN: usize = 67;
 /// Characters in a `sig` as printed (base64url, no padding).
 pub const SIG_TEXT_LEN: usize = 90;
 /// The header byte of every v1 Ed25519 code: version 1, algorithm 0, no flags.
-pub const HEADER_V1_ED25519: u8 = 0b001_00_000;
+pub const HEADER_V1_ED25519: u8 = 0b0010_0000;
 /// Domain separation: these bytes can never be confused with another signed message.
 pub const DOMAIN: &[u8] = b"genuine/code/v1\0";
 /// Separator after each value in the signed message (GS1's FNC1 in element strings).
@@ -138,15 +138,15 @@ mod tests {
     fn header_fields_are_checked() {
         assert!(CodeSignature::parse(&sig_text(HEADER_V1_ED25519)).is_ok());
         assert_eq!(
-            CodeSignature::parse(&sig_text(0b010_00_000)),
+            CodeSignature::parse(&sig_text(0b0100_0000)),
             Err(SigError::Version(2))
         );
         assert_eq!(
-            CodeSignature::parse(&sig_text(0b001_01_000)),
+            CodeSignature::parse(&sig_text(0b0010_1000)),
             Err(SigError::Algorithm(1))
         );
         assert_eq!(
-            CodeSignature::parse(&sig_text(0b001_00_001)),
+            CodeSignature::parse(&sig_text(0b0010_0001)),
             Err(SigError::Flags(1))
         );
     }

@@ -180,7 +180,9 @@ impl fmt::Display for Gs1Date {
 
 fn days_in_month(year: u16, month: u8) -> u8 {
     match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
+            29
+        }
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
@@ -335,7 +337,7 @@ mod tests {
             Gtin::parse("614141000036").unwrap().as_str(),
             "00614141000036"
         );
-        assert_eq!(Gtin::parse("95010009").unwrap().as_str(), "00000095010009");
+        assert_eq!(Gtin::parse("95010007").unwrap().as_str(), "00000095010007");
     }
 
     #[test]

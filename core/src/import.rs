@@ -208,12 +208,20 @@ fn apply_roots(
         .collect();
     candidates.sort_by_key(|(v, _)| *v);
     let rotated = state.root.is_some();
+    let mut refused = None;
     for (claimed, env) in candidates {
         let next = match &state.root {
             None => match RootDocument::open_first(env, anchor) {
                 Ok(root) => root,
-                // Roots older than the pinned one cannot be checked and are not needed.
-                Err(_) => continue,
+                // Roots older than the pinned one cannot be checked and are
+                // not needed; if none is trusted, say why the last one failed.
+                Err(e) => {
+                    refused = Some(ImportError::Untrusted {
+                        what: format!("root v{claimed}"),
+                        source: e,
+                    });
+                    continue;
+                }
             },
             Some(trusted) if claimed <= trusted.doc.version => {
                 if claimed == trusted.doc.version && env.payload != trusted.envelope.payload {
@@ -240,7 +248,7 @@ fn apply_roots(
         state.root = Some(doc);
     }
     let Some(root) = &state.root else {
-        return Err(ImportError::NoTrustedRoot);
+        return Err(refused.unwrap_or(ImportError::NoTrustedRoot));
     };
     if root.doc.expires <= now {
         return Err(ImportError::RootExpired {
@@ -304,10 +312,10 @@ fn apply_brand(
         }
     }
     // New master keys or prefixes: the stored keyset must still verify.
-    if let Some(ks) = state.keysets.get(&id) {
-        if Keyset::open(&ks.envelope, &brand).is_err() {
-            state.keysets.remove(&id);
-        }
+    if let Some(ks) = state.keysets.get(&id)
+        && Keyset::open(&ks.envelope, &brand).is_err()
+    {
+        state.keysets.remove(&id);
     }
     report.brands_updated.push((id.clone(), brand.version));
     state.dirty.insert(id.clone());

@@ -107,10 +107,10 @@ pub fn verify(store: &Store, text: &str, device_now: u64) -> Result<Verdict, Sto
             host: link.host.clone(),
         });
     }
-    if let Some(expiry) = link.data.date(AI_EXPIRY) {
-        if expiry.end_unix() <= now {
-            warnings.push(Warning::ProductExpired { expiry });
-        }
+    if let Some(expiry) = link.data.date(AI_EXPIRY)
+        && expiry.end_unix() <= now
+    {
+        warnings.push(Warning::ProductExpired { expiry });
     }
     Ok(Verdict::Authentic(Authentic {
         product: claimed,

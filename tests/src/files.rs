@@ -71,8 +71,14 @@ pub fn vectors(a: &Authority, fixtures: &[Fixture]) -> Value {
             }));
         }
     }
+    // Signing vectors: every fixture whose sig really was made over its data
+    // by a key listed above.
+    let signed_by_listed_key = |f: &&Fixture| {
+        matches!(f.verdict, "authentic" | "revoked") || f.detail == Some("key_out_of_scope")
+    };
     let signing: Vec<Value> = fixtures
         .iter()
+        .filter(signed_by_listed_key)
         .filter_map(|f| {
             let link = DigitalLink::parse(&f.text).ok()?;
             let sig = CodeSignature::parse(link.sig.as_deref()?).ok()?;
@@ -214,14 +220,14 @@ pub fn vectors(a: &Authority, fixtures: &[Fixture]) -> Value {
         None,
     ));
     let mut v2 = URL_SAFE_NO_PAD.decode(&sig_text).expect("sig decodes");
-    v2[0] = 0b010_00_000;
+    v2[0] = 0b0100_0000;
     verify.push(case(
         "sig-version-2",
         &with_sig(&URL_SAFE_NO_PAD.encode(&v2)),
         "malformed",
         None,
     ));
-    v2[0] = 0b001_00_001;
+    v2[0] = 0b0010_0001;
     verify.push(case(
         "sig-reserved-flag",
         &with_sig(&URL_SAFE_NO_PAD.encode(&v2)),

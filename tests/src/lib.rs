@@ -11,3 +11,57 @@ use std::path::PathBuf;
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
+
+use genuine_core::Store;
+use genuine_core::trust::TrustAnchor;
+
+/// A fresh store in a temp dir holding the demo bundle. The `TempDir` must
+/// outlive the store.
+pub fn demo_store() -> (tempfile::TempDir, Store) {
+    let a = demo::authority();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open(&dir.path().join("genuine.db"), &a.anchor).expect("open store");
+    store
+        .import(&a.bundle(), demo::T0)
+        .expect("import demo bundle");
+    (dir, store)
+}
+
+/// An empty store in a temp dir for `anchor`.
+pub fn empty_store(anchor: &TrustAnchor) -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&dir.path().join("genuine.db"), anchor).expect("open store");
+    (dir, store)
+}
+
+/// Every row of every table of the SQLite file at `path`, as text, to prove
+/// an operation changed nothing.
+pub fn dump(path: &std::path::Path) -> String {
+    let conn = rusqlite::Connection::open(path).expect("open for dump");
+    let mut tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .expect("list tables");
+    tables.retain(|t| !t.starts_with("sqlite_"));
+    let mut out = String::new();
+    for t in tables {
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM {t} ORDER BY 1, 2"))
+            .expect("select");
+        let n = stmt.column_count();
+        let rows = stmt
+            .query_map([], |r| {
+                (0..n)
+                    .map(|i| {
+                        r.get::<_, rusqlite::types::Value>(i)
+                            .map(|v| format!("{v:?}"))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .expect("rows");
+        for row in rows {
+            out.push_str(&format!("{t}: {}\n", row.expect("row").join(" | ")));
+        }
+    }
+    out
+}

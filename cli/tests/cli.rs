@@ -1,0 +1,207 @@
+//! The `genuine` binary, run as a person would: exit codes, output, files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn genuine(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_genuine"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run genuine")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn every_fixture_verifies_with_the_embedded_demo_trust() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("g.db");
+    let db = db.to_str().unwrap();
+    let expect = [
+        ("genuine.png", 0, "authentic", "GENUINE"),
+        ("genuine-full.png", 0, "authentic", "GENUINE"),
+        ("lookalike-host.png", 0, "authentic", "not registered"),
+        ("tampered.png", 1, "forged", "FORGED"),
+        ("revoked-key.png", 1, "revoked", "REVOKED"),
+        ("other-brand.png", 1, "forged", "may not sign this product"),
+        ("unknown-issuer.png", 1, "unknown_issuer", "UNKNOWN ISSUER"),
+        ("plain-url.png", 1, "not_signed", "NOT A GENUINE CODE"),
+    ];
+    for (file, code, verdict, words) in expect {
+        let path = repo().join("tests/fixtures").join(file);
+        let path = path.to_str().unwrap();
+        let human = genuine(dir.path(), &["verify", "--db", db, path]);
+        assert_eq!(
+            human.status.code(),
+            Some(code),
+            "{file}: {}",
+            stderr(&human)
+        );
+        assert!(stdout(&human).contains(words), "{file}: {}", stdout(&human));
+        let json = genuine(dir.path(), &["verify", "--json", "--db", db, path]);
+        let line: serde_json::Value = serde_json::from_str(stdout(&json).trim()).unwrap();
+        assert_eq!(line["result"]["verdict"], verdict, "{file}");
+    }
+}
+
+#[test]
+fn a_url_verifies_as_text_and_bad_files_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("g.db");
+    let db = db.to_str().unwrap();
+    let o = genuine(dir.path(), &["verify", "--db", db, "https://example.com/"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("NOT A GENUINE CODE"));
+
+    std::fs::write(dir.path().join("notes.txt"), "not an image").unwrap();
+    let o = genuine(dir.path(), &["verify", "--db", db, "notes.txt"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot read image"), "{}", stderr(&o));
+
+    let blank = genuine_core::render::png(&[255; 64 * 64], 64, 64).unwrap();
+    std::fs::write(dir.path().join("blank.png"), blank).unwrap();
+    let o = genuine(dir.path(), &["verify", "--db", db, "blank.png"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no QR code found"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_brand_can_go_from_nothing_to_a_verified_printed_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ok = |args: &[&str]| {
+        let o = genuine(d, args);
+        assert!(o.status.success(), "{args:?}: {}{}", stdout(&o), stderr(&o));
+        stdout(&o)
+    };
+    ok(&["root", "init"]);
+    let again = genuine(d, &["root", "init"]);
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "root init must not overwrite keys"
+    );
+    ok(&[
+        "brand",
+        "add",
+        "--id",
+        "tea",
+        "--name",
+        "Tea Co",
+        "--prefix",
+        "4012345",
+        "--host",
+        "t.example",
+    ]);
+    ok(&["key", "new", "--brand", "tea"]);
+    let url = ok(&[
+        "issue",
+        "--brand",
+        "tea",
+        "--gtin",
+        "4012345000009",
+        "--serial",
+        "ABCDEFGH",
+        "--out",
+        "code.png",
+    ]);
+    ok(&[
+        "issue",
+        "--brand",
+        "tea",
+        "--gtin",
+        "4012345000009",
+        "--out",
+        "code.svg",
+    ]);
+    assert!(
+        std::fs::read_to_string(d.join("code.svg"))
+            .unwrap()
+            .contains("<svg")
+    );
+    ok(&[
+        "bundle",
+        "--out",
+        "trust.bundle",
+        "--anchor-out",
+        "anchor.txt",
+    ]);
+    let trust = [
+        "--db",
+        "g.db",
+        "--anchor",
+        "anchor.txt",
+        "--bundle",
+        "trust.bundle",
+    ];
+
+    let verify = |target: &str| genuine(d, &[&["verify", target][..], &trust[..]].concat());
+    let o = verify("code.png");
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("GENUINE: issued by Tea Co (tea), key 1"));
+    assert!(stdout(&o).contains("ABCDEFGH"));
+    assert!(verify(url.trim()).status.success());
+
+    // Over the 152-character budget: refused, unless forced.
+    let long = [
+        "issue",
+        "--brand",
+        "tea",
+        "--gtin",
+        "4012345000009",
+        "--batch",
+        "LOT-2026-11-A",
+        "--expiry",
+        "281231",
+    ];
+    let o = genuine(d, &long);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("152-character budget"),
+        "{}",
+        stderr(&o)
+    );
+    ok(&[&long[..], &["--force"]].concat());
+
+    // Rotation: the old key stops signing, its codes still verify.
+    ok(&["key", "rotate", "--brand", "tea"]);
+    ok(&["root", "rotate"]);
+    ok(&[
+        "bundle",
+        "--out",
+        "trust.bundle",
+        "--anchor-out",
+        "anchor2.txt",
+    ]);
+    assert_eq!(
+        std::fs::read(d.join("anchor.txt")).unwrap(),
+        std::fs::read(d.join("anchor2.txt")).unwrap()
+    );
+    assert!(verify("code.png").status.success());
+    let status = ok(&["status", "--db", "g.db", "--anchor", "anchor.txt"]);
+    assert!(status.contains("root        v2"), "{status}");
+
+    // Revocation reaches the verdict through the next bundle.
+    ok(&["key", "revoke", "--brand", "tea", "--kid", "1"]);
+    ok(&[
+        "bundle",
+        "--out",
+        "trust.bundle",
+        "--anchor-out",
+        "anchor.txt",
+    ]);
+    let o = verify("code.png");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("REVOKED"), "{}", stdout(&o));
+}
