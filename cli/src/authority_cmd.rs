@@ -133,12 +133,8 @@ fn rng() -> [u8; 32] {
 }
 
 fn load(path: &Path) -> Result<Authority, CliError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        CliError::msg(format!(
-            "{}: {e} (run `genuine root init` first)",
-            path.display()
-        ))
-    })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::msg(format!("{}: {e} (run `genuine root init` first)", path.display())))?;
     serde_json::from_str(&text).map_err(|e| CliError::msg(format!("{}: {e}", path.display())))
 }
 
@@ -153,28 +149,18 @@ fn save(path: &Path, a: &Authority) -> Result<(), CliError> {
 pub fn root(action: RootAction, state: &Path) -> Result<ExitCode, CliError> {
     let now = unix_now();
     let a = match action {
-        RootAction::Init {
-            keys,
-            threshold,
-            years,
-        } => {
+        RootAction::Init { keys, threshold, years } => {
             if state.exists() {
                 return Err(CliError::msg(format!(
                     "{} exists; refusing to replace its keys",
                     state.display()
                 )));
             }
-            Authority::new(keys, threshold, now + years * 365 * DAY, now, &mut rng)
-                .map_err(CliError::msg)?
+            Authority::new(keys, threshold, now + years * 365 * DAY, now, &mut rng).map_err(CliError::msg)?
         }
-        RootAction::Rotate {
-            keys,
-            threshold,
-            years,
-        } => {
+        RootAction::Rotate { keys, threshold, years } => {
             let mut a = load(state)?;
-            a.rotate_root(keys, threshold, now + years * 365 * DAY, now, &mut rng)
-                .map_err(CliError::msg)?;
+            a.rotate_root(keys, threshold, now + years * 365 * DAY, now, &mut rng).map_err(CliError::msg)?;
             a
         }
     };
@@ -191,25 +177,9 @@ pub fn root(action: RootAction, state: &Path) -> Result<ExitCode, CliError> {
 
 pub fn brand(action: BrandAction, state: &Path) -> Result<ExitCode, CliError> {
     let mut a = load(state)?;
-    let BrandAction::Add {
-        id,
-        name,
-        prefixes,
-        hosts,
-        masters,
-        threshold,
-    } = action;
-    a.add_brand(
-        &id,
-        &name,
-        prefixes,
-        hosts,
-        masters,
-        threshold,
-        unix_now(),
-        &mut rng,
-    )
-    .map_err(CliError::msg)?;
+    let BrandAction::Add { id, name, prefixes, hosts, masters, threshold } = action;
+    a.add_brand(&id, &name, prefixes, hosts, masters, threshold, unix_now(), &mut rng)
+        .map_err(CliError::msg)?;
     save(state, &a)?;
     println!("brand '{id}' added; create its first key with `genuine key new --brand {id}`");
     Ok(ExitCode::SUCCESS)
@@ -219,37 +189,20 @@ pub fn key(action: KeyAction, state: &Path) -> Result<ExitCode, CliError> {
     let mut a = load(state)?;
     let now = unix_now();
     match action {
-        KeyAction::New {
-            brand,
-            prefixes,
-            sign_days,
-            shelf_days,
-        } => {
+        KeyAction::New { brand, prefixes, sign_days, shelf_days } => {
             let prefixes = (!prefixes.is_empty()).then_some(prefixes);
             let until = now + sign_days * DAY;
             let kid = a
-                .new_claim_key(
-                    &brand,
-                    prefixes,
-                    (now, until, until + shelf_days * DAY),
-                    now,
-                    &mut rng,
-                )
+                .new_claim_key(&brand, prefixes, (now, until, until + shelf_days * DAY), now, &mut rng)
                 .map_err(CliError::msg)?;
-            println!(
-                "brand '{brand}': key {kid} signs until {}",
-                crate::report::date(until)
-            );
+            println!("brand '{brand}': key {kid} signs until {}", crate::report::date(until));
         }
         KeyAction::Rotate { brand } => {
-            let kid = a
-                .rotate_claim_key(&brand, now, &mut rng)
-                .map_err(CliError::msg)?;
+            let kid = a.rotate_claim_key(&brand, now, &mut rng).map_err(CliError::msg)?;
             println!("brand '{brand}': key {kid} now signs; earlier keys stopped signing");
         }
         KeyAction::Revoke { brand, kid } => {
-            a.revoke_claim_key(&brand, kid, now)
-                .map_err(CliError::msg)?;
+            a.revoke_claim_key(&brand, kid, now).map_err(CliError::msg)?;
             println!("brand '{brand}': key {kid} revoked; rebuild and ship the bundle");
         }
     }
@@ -266,35 +219,21 @@ pub fn issue(args: IssueArgs, state: &Path) -> Result<ExitCode, CliError> {
     elements.extend(args.batch.map(|b| ("10".to_string(), b)));
     elements.extend(args.expiry.map(|e| ("17".to_string(), e)));
     for attr in &args.attrs {
-        let (ai, v) = attr
-            .split_once('=')
-            .ok_or_else(|| CliError::msg(format!("--attr {attr}: expected AI=VALUE")))?;
+        let (ai, v) =
+            attr.split_once('=').ok_or_else(|| CliError::msg(format!("--attr {attr}: expected AI=VALUE")))?;
         elements.push((ai.to_string(), v.to_string()));
     }
     for (ai, v) in &elements {
         data.insert(ai, v).map_err(CliError::msg)?;
     }
     let url = a
-        .issue(
-            &args.brand,
-            data,
-            args.kid,
-            args.host.as_deref(),
-            unix_now(),
-            args.force,
-        )
+        .issue(&args.brand, data, args.kid, args.host.as_deref(), unix_now(), args.force)
         .map_err(CliError::msg)?;
     println!("{url}");
     if let Some(out) = &args.out {
-        let ext = out
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
         let bytes = match ext.as_str() {
-            "svg" => render::render_svg(&url)
-                .map_err(CliError::msg)?
-                .into_bytes(),
+            "svg" => render::render_svg(&url).map_err(CliError::msg)?.into_bytes(),
             "png" => {
                 let img = render::render_luma(&url, 8).map_err(CliError::msg)?;
                 render::png(&img.pixels, img.size as u32, img.size as u32).map_err(CliError::msg)?
@@ -309,9 +248,8 @@ pub fn issue(args: IssueArgs, state: &Path) -> Result<ExitCode, CliError> {
 
 pub fn bundle(out: &Path, anchor_out: &Path, state: &Path) -> Result<ExitCode, CliError> {
     let a = load(state)?;
-    let write = |p: &Path, b: &[u8]| {
-        std::fs::write(p, b).map_err(|e| CliError::msg(format!("{}: {e}", p.display())))
-    };
+    let write =
+        |p: &Path, b: &[u8]| std::fs::write(p, b).map_err(|e| CliError::msg(format!("{}: {e}", p.display())));
     write(out, &a.bundle().encode())?;
     write(anchor_out, a.anchor.to_text().as_bytes())?;
     println!("wrote {} and {}", out.display(), anchor_out.display());

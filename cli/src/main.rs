@@ -10,11 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(
-    name = "genuine",
-    version,
-    about = "Verify and issue Genuine product codes"
-)]
+#[command(name = "genuine", version, about = "Verify and issue Genuine product codes")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -134,11 +130,7 @@ fn main() -> ExitCode {
         Command::Brand { action, state } => authority_cmd::brand(action, &state.state),
         Command::Key { action, state } => authority_cmd::key(action, &state.state),
         Command::Issue { args, state } => authority_cmd::issue(args, &state.state),
-        Command::Bundle {
-            out,
-            anchor_out,
-            state,
-        } => authority_cmd::bundle(&out, &anchor_out, &state.state),
+        Command::Bundle { out, anchor_out, state } => authority_cmd::bundle(&out, &anchor_out, &state.state),
     };
     match result {
         Ok(code) => code,

@@ -13,11 +13,7 @@ pub fn date(secs: u64) -> String {
 
 fn product_line(p: &Product) -> String {
     let mut s = format!("GTIN {}", p.gtin);
-    for (label, v) in [
-        ("serial", &p.serial),
-        ("batch", &p.batch),
-        ("variant", &p.variant),
-    ] {
+    for (label, v) in [("serial", &p.serial), ("batch", &p.batch), ("variant", &p.variant)] {
         if let Some(v) = v {
             let _ = write!(s, " · {label} {v}");
         }
@@ -44,10 +40,7 @@ fn warning(w: &Warning) -> String {
             "the link goes to {host}, which the brand has not registered: do not enter details on that page"
         ),
         Warning::ProductExpired { expiry } => format!("the product expired on {expiry}"),
-        Warning::ClockBehind {
-            device,
-            signed_floor,
-        } => format!(
+        Warning::ClockBehind { device, signed_floor } => format!(
             "this device's clock ({}) is behind signed data ({}); the later time was used",
             date(*device),
             date(*signed_floor)
@@ -58,11 +51,7 @@ fn warning(w: &Warning) -> String {
 /// The verdict as a few lines of text.
 pub fn human(verdict: &Verdict, text: &str) -> String {
     let mut out = String::new();
-    let short: String = text
-        .chars()
-        .take(160)
-        .map(|c| if c.is_control() { '.' } else { c })
-        .collect();
+    let short: String = text.chars().take(160).map(|c| if c.is_control() { '.' } else { c }).collect();
     match verdict {
         Verdict::Authentic(a) => {
             let _ = writeln!(
@@ -84,12 +73,7 @@ pub fn human(verdict: &Verdict, text: &str) -> String {
                 "  note     a genuine code proves the brand minted it; copies of it on fakes exist"
             );
         }
-        Verdict::Revoked {
-            product,
-            issuer,
-            reason,
-            since,
-        } => {
+        Verdict::Revoked { product, issuer, reason, since } => {
             let why = match reason {
                 RevocationReason::KeyRevoked => "the brand revoked the key that signed it",
                 RevocationReason::CodeRevoked => "the brand revoked this code",
@@ -107,9 +91,7 @@ pub fn human(verdict: &Verdict, text: &str) -> String {
         }
         Verdict::Forged { claimed, reason } => {
             let why = match reason {
-                ForgeryReason::BadSignature => {
-                    "the signature does not match the product data".to_string()
-                }
+                ForgeryReason::BadSignature => "the signature does not match the product data".to_string(),
                 ForgeryReason::KeyOutOfScope { signer_brand } => {
                     format!("signed by a key of '{signer_brand}', which may not sign this product")
                 }
@@ -132,18 +114,13 @@ pub fn human(verdict: &Verdict, text: &str) -> String {
         }
         Verdict::NotSigned { reason } => {
             let why = match reason {
-                NotSignedReason::UnsignedProductLink => {
-                    "a product link without a Genuine signature"
-                }
+                NotSignedReason::UnsignedProductLink => "a product link without a Genuine signature",
                 NotSignedReason::NotAProductLink => "not a product code",
             };
             let _ = writeln!(out, "NOT A GENUINE CODE: {why}");
         }
         Verdict::Malformed { reason } => {
-            let _ = writeln!(
-                out,
-                "MALFORMED: looks like a Genuine code but cannot be read: {reason}"
-            );
+            let _ = writeln!(out, "MALFORMED: looks like a Genuine code but cannot be read: {reason}");
         }
     }
     let _ = writeln!(out, "  text     {short}");

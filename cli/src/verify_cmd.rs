@@ -43,9 +43,7 @@ fn open_store(trust: &TrustArgs) -> Result<Store, CliError> {
     })?;
     if let Some(bundle) = bundle {
         // Idempotent: documents the store already has (or has newer) are skipped.
-        store
-            .import_bundle(&bundle, unix_now())
-            .map_err(|e| CliError::msg(format!("bundle: {e}")))?;
+        store.import_bundle(&bundle, unix_now()).map_err(|e| CliError::msg(format!("bundle: {e}")))?;
     }
     Ok(store)
 }
@@ -64,16 +62,11 @@ fn codes_in(input: &str) -> Result<Vec<String>, CliError> {
     if !path.is_file() {
         return Ok(vec![input.to_string()]);
     }
-    let image =
-        DecodedImage::decode(&read(path)?).map_err(|e| CliError::msg(format!("{input}: {e}")))?;
-    let frame = image
-        .frame()
-        .map_err(|e| CliError::msg(format!("{input}: {e}")))?;
+    let image = DecodedImage::decode(&read(path)?).map_err(|e| CliError::msg(format!("{input}: {e}")))?;
+    let frame = image.frame().map_err(|e| CliError::msg(format!("{input}: {e}")))?;
     let codes: Vec<String> = scan(&frame).into_iter().map(|c| c.text).collect();
     if codes.is_empty() {
-        return Err(CliError::msg(format!(
-            "{input}: no QR code found in the image"
-        )));
+        return Err(CliError::msg(format!("{input}: no QR code found in the image")));
     }
     Ok(codes)
 }
@@ -95,22 +88,13 @@ pub fn verify(input: &str, json: bool, trust: &TrustArgs) -> Result<ExitCode, Cl
             print!("{}", report::human(&verdict, text));
         }
     }
-    Ok(if all_authentic {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(if all_authentic { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 pub fn import(file: &Path, trust: &TrustArgs) -> Result<ExitCode, CliError> {
     let mut store = open_store(trust)?;
-    let report = store
-        .import_bundle(&read(file)?, unix_now())
-        .map_err(CliError::msg)?;
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&report).map_err(CliError::msg)?
-    );
+    let report = store.import_bundle(&read(file)?, unix_now()).map_err(CliError::msg)?;
+    println!("{}", serde_json::to_string_pretty(&report).map_err(CliError::msg)?);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -118,10 +102,7 @@ pub fn status(json: bool, trust: &TrustArgs) -> Result<ExitCode, CliError> {
     let store = open_store(trust)?;
     let summary = store.summary().map_err(CliError::msg)?;
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&summary).map_err(CliError::msg)?
-        );
+        println!("{}", serde_json::to_string_pretty(&summary).map_err(CliError::msg)?);
         return Ok(ExitCode::SUCCESS);
     }
     match summary.root_version {
@@ -130,9 +111,7 @@ pub fn status(json: bool, trust: &TrustArgs) -> Result<ExitCode, CliError> {
     }
     println!("signed time {}", report::date(summary.newest_signed_time));
     for b in &summary.brands {
-        let keyset = b
-            .keyset_version
-            .map_or("none".to_string(), |v| format!("v{v}"));
+        let keyset = b.keyset_version.map_or("none".to_string(), |v| format!("v{v}"));
         println!(
             "brand       {} ({}): record v{}, keyset {keyset}, {} key(s)",
             b.name, b.brand_id, b.record_version, b.claim_keys

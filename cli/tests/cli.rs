@@ -8,11 +8,7 @@ fn repo() -> PathBuf {
 }
 
 fn genuine(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_genuine"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run genuine")
+    Command::new(env!("CARGO_BIN_EXE_genuine")).args(args).current_dir(dir).output().expect("run genuine")
 }
 
 fn stdout(o: &Output) -> String {
@@ -42,12 +38,7 @@ fn every_fixture_verifies_with_the_embedded_demo_trust() {
         let path = repo().join("tests/fixtures").join(file);
         let path = path.to_str().unwrap();
         let human = genuine(dir.path(), &["verify", "--db", db, path]);
-        assert_eq!(
-            human.status.code(),
-            Some(code),
-            "{file}: {}",
-            stderr(&human)
-        );
+        assert_eq!(human.status.code(), Some(code), "{file}: {}", stderr(&human));
         assert!(stdout(&human).contains(words), "{file}: {}", stdout(&human));
         let json = genuine(dir.path(), &["verify", "--json", "--db", db, path]);
         let line: serde_json::Value = serde_json::from_str(stdout(&json).trim()).unwrap();
@@ -87,23 +78,8 @@ fn a_brand_can_go_from_nothing_to_a_verified_printed_code() {
     };
     ok(&["root", "init"]);
     let again = genuine(d, &["root", "init"]);
-    assert_eq!(
-        again.status.code(),
-        Some(2),
-        "root init must not overwrite keys"
-    );
-    ok(&[
-        "brand",
-        "add",
-        "--id",
-        "tea",
-        "--name",
-        "Tea Co",
-        "--prefix",
-        "4012345",
-        "--host",
-        "t.example",
-    ]);
+    assert_eq!(again.status.code(), Some(2), "root init must not overwrite keys");
+    ok(&["brand", "add", "--id", "tea", "--name", "Tea Co", "--prefix", "4012345", "--host", "t.example"]);
     ok(&["key", "new", "--brand", "tea"]);
     let url = ok(&[
         "issue",
@@ -116,35 +92,10 @@ fn a_brand_can_go_from_nothing_to_a_verified_printed_code() {
         "--out",
         "code.png",
     ]);
-    ok(&[
-        "issue",
-        "--brand",
-        "tea",
-        "--gtin",
-        "4012345000009",
-        "--out",
-        "code.svg",
-    ]);
-    assert!(
-        std::fs::read_to_string(d.join("code.svg"))
-            .unwrap()
-            .contains("<svg")
-    );
-    ok(&[
-        "bundle",
-        "--out",
-        "trust.bundle",
-        "--anchor-out",
-        "anchor.txt",
-    ]);
-    let trust = [
-        "--db",
-        "g.db",
-        "--anchor",
-        "anchor.txt",
-        "--bundle",
-        "trust.bundle",
-    ];
+    ok(&["issue", "--brand", "tea", "--gtin", "4012345000009", "--out", "code.svg"]);
+    assert!(std::fs::read_to_string(d.join("code.svg")).unwrap().contains("<svg"));
+    ok(&["bundle", "--out", "trust.bundle", "--anchor-out", "anchor.txt"]);
+    let trust = ["--db", "g.db", "--anchor", "anchor.txt", "--bundle", "trust.bundle"];
 
     let verify = |target: &str| genuine(d, &[&["verify", target][..], &trust[..]].concat());
     let o = verify("code.png");
@@ -167,40 +118,21 @@ fn a_brand_can_go_from_nothing_to_a_verified_printed_code() {
     ];
     let o = genuine(d, &long);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("152-character budget"),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).contains("152-character budget"), "{}", stderr(&o));
     ok(&[&long[..], &["--force"]].concat());
 
     // Rotation: the old key stops signing, its codes still verify.
     ok(&["key", "rotate", "--brand", "tea"]);
     ok(&["root", "rotate"]);
-    ok(&[
-        "bundle",
-        "--out",
-        "trust.bundle",
-        "--anchor-out",
-        "anchor2.txt",
-    ]);
-    assert_eq!(
-        std::fs::read(d.join("anchor.txt")).unwrap(),
-        std::fs::read(d.join("anchor2.txt")).unwrap()
-    );
+    ok(&["bundle", "--out", "trust.bundle", "--anchor-out", "anchor2.txt"]);
+    assert_eq!(std::fs::read(d.join("anchor.txt")).unwrap(), std::fs::read(d.join("anchor2.txt")).unwrap());
     assert!(verify("code.png").status.success());
     let status = ok(&["status", "--db", "g.db", "--anchor", "anchor.txt"]);
     assert!(status.contains("root        v2"), "{status}");
 
     // Revocation reaches the verdict through the next bundle.
     ok(&["key", "revoke", "--brand", "tea", "--kid", "1"]);
-    ok(&[
-        "bundle",
-        "--out",
-        "trust.bundle",
-        "--anchor-out",
-        "anchor.txt",
-    ]);
+    ok(&["bundle", "--out", "trust.bundle", "--anchor-out", "anchor.txt"]);
     let o = verify("code.png");
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("REVOKED"), "{}", stdout(&o));

@@ -59,9 +59,7 @@ impl<'de> Deserialize<'de> for Seed {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         let bytes = crate::keys::unhex(&s).and_then(|b| b.try_into().ok());
-        bytes
-            .map(Seed)
-            .ok_or_else(|| serde::de::Error::custom("seed must be 64 hex digits"))
+        bytes.map(Seed).ok_or_else(|| serde::de::Error::custom("seed must be 64 hex digits"))
     }
 }
 
@@ -111,9 +109,7 @@ fn fresh_seeds(n: usize, rng: Rng<'_>) -> Vec<Seed> {
 
 fn check_threshold(n: usize, threshold: u8) -> Result<(), AuthorityError> {
     if n == 0 || n > crate::trust::MAX_ROLE_KEYS || threshold == 0 || usize::from(threshold) > n {
-        return Err(AuthorityError::Invalid(format!(
-            "threshold {threshold} of {n} keys is not valid"
-        )));
+        return Err(AuthorityError::Invalid(format!("threshold {threshold} of {n} keys is not valid")));
     }
     Ok(())
 }
@@ -171,15 +167,9 @@ impl Authority {
             timestamp_keys: self.root.timestamp_keys.clone(),
             timestamp_threshold: self.root.timestamp_threshold,
         };
-        let signers: Vec<SecretKey> = self
-            .root_seeds
-            .iter()
-            .chain(&new_seeds)
-            .map(Seed::key)
-            .collect();
+        let signers: Vec<SecretKey> = self.root_seeds.iter().chain(&new_seeds).map(Seed::key).collect();
         let env = seal(ROOT_TYPE, &root, &signers.iter().collect::<Vec<_>>());
-        self.root_envelopes
-            .push(serde_bytes::ByteBuf::from(env.encode()));
+        self.root_envelopes.push(serde_bytes::ByteBuf::from(env.encode()));
         self.root = root;
         self.root_seeds = new_seeds;
         for brand in self.brands.values_mut() {
@@ -203,15 +193,11 @@ impl Authority {
         rng: Rng<'_>,
     ) -> Result<(), AuthorityError> {
         if self.brands.contains_key(brand_id) {
-            return Err(AuthorityError::Invalid(format!(
-                "brand '{brand_id}' exists"
-            )));
+            return Err(AuthorityError::Invalid(format!("brand '{brand_id}' exists")));
         }
         check_threshold(masters, master_threshold)?;
         if let Some(p) = company_prefixes.iter().find(|p| !is_company_prefix(p)) {
-            return Err(AuthorityError::Invalid(format!(
-                "'{p}' is not a 4-12 digit company prefix"
-            )));
+            return Err(AuthorityError::Invalid(format!("'{p}' is not a 4-12 digit company prefix")));
         }
         let master_seeds = fresh_seeds(masters, rng);
         let revoker_seeds = fresh_seeds(1, rng);
@@ -226,27 +212,14 @@ impl Authority {
             master_threshold,
             revoker_keys: keys_of(&revoker_seeds),
         };
-        let keyset = Keyset {
-            brand_id: brand_id.to_string(),
-            version: 1,
-            issued_at: now,
-            keys: Vec::new(),
-        };
-        let state = BrandState {
-            record,
-            master_seeds,
-            revoker_seeds,
-            keyset,
-            claim_seeds: BTreeMap::new(),
-        };
+        let keyset = Keyset { brand_id: brand_id.to_string(), version: 1, issued_at: now, keys: Vec::new() };
+        let state = BrandState { record, master_seeds, revoker_seeds, keyset, claim_seeds: BTreeMap::new() };
         self.brands.insert(brand_id.to_string(), state);
         Ok(())
     }
 
     fn brand_mut(&mut self, brand_id: &str) -> Result<&mut BrandState, AuthorityError> {
-        self.brands
-            .get_mut(brand_id)
-            .ok_or_else(|| AuthorityError::UnknownBrand(brand_id.to_string()))
+        self.brands.get_mut(brand_id).ok_or_else(|| AuthorityError::UnknownBrand(brand_id.to_string()))
     }
 
     /// Adds a claim key to a brand's keyset and returns its kid. `prefixes`
@@ -267,28 +240,11 @@ impl Authority {
         }
         let brand = self.brand_mut(brand_id)?;
         let prefixes = prefixes.unwrap_or_else(|| brand.record.company_prefixes.clone());
-        let inside = |p: &String| {
-            brand
-                .record
-                .company_prefixes
-                .iter()
-                .any(|bp| p.starts_with(bp.as_str()))
-        };
-        if let Some(p) = prefixes
-            .iter()
-            .find(|p| !is_company_prefix(p) || !inside(p))
-        {
-            return Err(AuthorityError::Invalid(format!(
-                "prefix '{p}' is not within the brand's prefixes"
-            )));
+        let inside = |p: &String| brand.record.company_prefixes.iter().any(|bp| p.starts_with(bp.as_str()));
+        if let Some(p) = prefixes.iter().find(|p| !is_company_prefix(p) || !inside(p)) {
+            return Err(AuthorityError::Invalid(format!("prefix '{p}' is not within the brand's prefixes")));
         }
-        let kid = brand
-            .keyset
-            .keys
-            .iter()
-            .map(|k| k.kid)
-            .max()
-            .map_or(Some(1), |k| k.checked_add(1));
+        let kid = brand.keyset.keys.iter().map(|k| k.kid).max().map_or(Some(1), |k| k.checked_add(1));
         let kid = kid.ok_or_else(|| AuthorityError::Invalid("no kids left".into()))?;
         let seed = Seed(rng());
         brand.keyset.keys.push(ClaimKey {
@@ -315,12 +271,7 @@ impl Authority {
         rng: Rng<'_>,
     ) -> Result<u16, AuthorityError> {
         let brand = self.brand_mut(brand_id)?;
-        let current = brand
-            .keyset
-            .keys
-            .iter()
-            .rev()
-            .find(|k| k.revoked_at.is_none() && k.sign_until >= now);
+        let current = brand.keyset.keys.iter().rev().find(|k| k.revoked_at.is_none() && k.sign_until >= now);
         let (sign_len, shelf) = current.map_or((90 * 86_400, 3 * 365 * 86_400), |k| {
             (k.sign_until - k.sign_from, k.verify_until - k.sign_until)
         });
@@ -328,22 +279,11 @@ impl Authority {
         for key in brand.keyset.keys.iter_mut().filter(|k| k.sign_until > now) {
             key.sign_until = now.max(key.sign_from);
         }
-        self.new_claim_key(
-            brand_id,
-            prefixes,
-            (now, now + sign_len, now + sign_len + shelf),
-            now,
-            rng,
-        )
+        self.new_claim_key(brand_id, prefixes, (now, now + sign_len, now + sign_len + shelf), now, rng)
     }
 
     /// Revokes a claim key: every code it signed verifies as revoked.
-    pub fn revoke_claim_key(
-        &mut self,
-        brand_id: &str,
-        kid: u16,
-        now: u64,
-    ) -> Result<(), AuthorityError> {
+    pub fn revoke_claim_key(&mut self, brand_id: &str, kid: u16, now: u64) -> Result<(), AuthorityError> {
         let brand = self.brand_mut(brand_id)?;
         let key = brand
             .keyset
@@ -359,10 +299,8 @@ impl Authority {
 
     /// The secret of a claim key (tests use it to make forgeries on purpose).
     pub fn claim_secret(&self, brand_id: &str, kid: u16) -> Result<SecretKey, AuthorityError> {
-        let brand = self
-            .brands
-            .get(brand_id)
-            .ok_or_else(|| AuthorityError::UnknownBrand(brand_id.to_string()))?;
+        let brand =
+            self.brands.get(brand_id).ok_or_else(|| AuthorityError::UnknownBrand(brand_id.to_string()))?;
         let seed = brand
             .claim_seeds
             .get(&kid)
@@ -381,35 +319,29 @@ impl Authority {
         now: u64,
         force: bool,
     ) -> Result<String, AuthorityError> {
-        let brand = self
-            .brands
-            .get(brand_id)
-            .ok_or_else(|| AuthorityError::UnknownBrand(brand_id.to_string()))?;
+        let brand =
+            self.brands.get(brand_id).ok_or_else(|| AuthorityError::UnknownBrand(brand_id.to_string()))?;
         let space = data.gtin().prefix_space().to_string();
         let usable = |k: &&ClaimKey| {
             k.revoked_at.is_none()
                 && k.sign_from <= now
                 && now <= k.sign_until
-                && k.company_prefixes
+                && k.company_prefixes.iter().any(|p| space.starts_with(p.as_str()))
+        };
+        let key =
+            match kid {
+                Some(kid) => brand
+                    .keyset
+                    .keys
                     .iter()
-                    .any(|p| space.starts_with(p.as_str()))
-        };
-        let key = match kid {
-            Some(kid) => brand
-                .keyset
-                .keys
-                .iter()
-                .find(|k| k.kid == kid)
-                .ok_or_else(|| AuthorityError::UnknownKid(brand_id.to_string(), kid))?,
-            None => brand.keyset.keys.iter().rev().find(usable).ok_or_else(|| {
-                AuthorityError::NoActiveKey(brand_id.to_string(), data.gtin().to_string())
-            })?,
-        };
+                    .find(|k| k.kid == kid)
+                    .ok_or_else(|| AuthorityError::UnknownKid(brand_id.to_string(), kid))?,
+                None => brand.keyset.keys.iter().rev().find(usable).ok_or_else(|| {
+                    AuthorityError::NoActiveKey(brand_id.to_string(), data.gtin().to_string())
+                })?,
+            };
         if kid.is_some() && !force && !usable(&key) {
-            return Err(AuthorityError::NoActiveKey(
-                brand_id.to_string(),
-                data.gtin().to_string(),
-            ));
+            return Err(AuthorityError::NoActiveKey(brand_id.to_string(), data.gtin().to_string()));
         }
         let secret = self.claim_secret(brand_id, key.kid)?;
         let sig = code::sign(&data, key.kid, &secret);
@@ -422,13 +354,7 @@ impl Authority {
                 .cloned()
                 .ok_or_else(|| AuthorityError::Invalid("brand has no host".into()))?,
         };
-        let url = DigitalLink {
-            host,
-            path_prefix: String::new(),
-            data,
-            sig: Some(sig.to_text()),
-        }
-        .to_url();
+        let url = DigitalLink { host, path_prefix: String::new(), data, sig: Some(sig.to_text()) }.to_url();
         if url.len() > MAX_ISSUED_LEN && !force {
             return Err(AuthorityError::TooLong(url.len()));
         }
@@ -437,17 +363,9 @@ impl Authority {
 
     /// Every document, signed, as a bundle an app can ship.
     pub fn bundle(&self) -> TrustBundle {
-        let roots = self
-            .root_envelopes
-            .iter()
-            .filter_map(|b| Envelope::decode(b, usize::MAX).ok())
-            .collect();
-        let root_signers: Vec<SecretKey> = self
-            .root_seeds
-            .iter()
-            .take(usize::from(self.root.threshold))
-            .map(Seed::key)
-            .collect();
+        let roots = self.root_envelopes.iter().filter_map(|b| Envelope::decode(b, usize::MAX).ok()).collect();
+        let root_signers: Vec<SecretKey> =
+            self.root_seeds.iter().take(usize::from(self.root.threshold)).map(Seed::key).collect();
         let root_signers: Vec<&SecretKey> = root_signers.iter().collect();
         let mut brands = Vec::new();
         let mut keysets = Vec::new();
@@ -459,17 +377,9 @@ impl Authority {
                 .take(usize::from(brand.record.master_threshold))
                 .map(Seed::key)
                 .collect();
-            keysets.push(seal(
-                KEYSET_TYPE,
-                &brand.keyset,
-                &masters.iter().collect::<Vec<_>>(),
-            ));
+            keysets.push(seal(KEYSET_TYPE, &brand.keyset, &masters.iter().collect::<Vec<_>>()));
         }
-        TrustBundle {
-            roots,
-            brands,
-            keysets,
-        }
+        TrustBundle { roots, brands, keysets }
     }
 }
 

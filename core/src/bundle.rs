@@ -79,11 +79,7 @@ impl TrustBundle {
             list.iter()
                 .enumerate()
                 .map(|(index, b)| {
-                    Envelope::decode(b, cap).map_err(|source| BundleError::Envelope {
-                        kind,
-                        index,
-                        source,
-                    })
+                    Envelope::decode(b, cap).map_err(|source| BundleError::Envelope { kind, index, source })
                 })
                 .collect()
         };

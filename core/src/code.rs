@@ -4,7 +4,7 @@
 //! `"genuine/code/v1" 0x00 | hdr | kid | for each AI sorted bytewise: AI | value | 0x1D`.
 
 use crate::gs1::Gs1Data;
-use crate::keys::PublicKey;
+use crate::keys::PreparedKey;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -59,9 +59,7 @@ impl CodeSignature {
         // The base64 engine refuses non-zero trailing bits, so each 67-byte
         // value has exactly one printed form.
         let mut bytes = [0u8; SIG_LEN];
-        let n = URL_SAFE_NO_PAD
-            .decode_slice(text, &mut bytes)
-            .map_err(|_| SigError::NotBase64)?;
+        let n = URL_SAFE_NO_PAD.decode_slice(text, &mut bytes).map_err(|_| SigError::NotBase64)?;
         if n != SIG_LEN {
             return Err(SigError::NotBase64);
         }
@@ -74,11 +72,7 @@ impl CodeSignature {
         }
         let mut signature = [0u8; 64];
         signature.copy_from_slice(&bytes[3..]);
-        Ok(CodeSignature {
-            header,
-            kid: u16::from_be_bytes([bytes[1], bytes[2]]),
-            signature,
-        })
+        Ok(CodeSignature { header, kid: u16::from_be_bytes([bytes[1], bytes[2]]), signature })
     }
 
     /// The 90-character printed form.
@@ -91,11 +85,8 @@ impl CodeSignature {
     }
 
     /// Does `key` sign `data` with this signature?
-    pub fn verifies(&self, data: &Gs1Data, key: &PublicKey) -> bool {
-        key.verify(
-            &signed_message(self.header, self.kid, data),
-            &self.signature,
-        )
+    pub fn verifies(&self, data: &Gs1Data, key: &PreparedKey) -> bool {
+        key.verify(&signed_message(self.header, self.kid, data), &self.signature)
     }
 }
 
@@ -117,11 +108,7 @@ pub fn signed_message(header: u8, kid: u16, data: &Gs1Data) -> Vec<u8> {
 #[cfg(feature = "issuer")]
 pub fn sign(data: &Gs1Data, kid: u16, key: &crate::keys::signing::SecretKey) -> CodeSignature {
     let signature = key.sign(&signed_message(HEADER_V1_ED25519, kid, data));
-    CodeSignature {
-        header: HEADER_V1_ED25519,
-        kid,
-        signature,
-    }
+    CodeSignature { header: HEADER_V1_ED25519, kid, signature }
 }
 
 #[cfg(test)]
@@ -137,28 +124,16 @@ mod tests {
     #[test]
     fn header_fields_are_checked() {
         assert!(CodeSignature::parse(&sig_text(HEADER_V1_ED25519)).is_ok());
-        assert_eq!(
-            CodeSignature::parse(&sig_text(0b0100_0000)),
-            Err(SigError::Version(2))
-        );
-        assert_eq!(
-            CodeSignature::parse(&sig_text(0b0010_1000)),
-            Err(SigError::Algorithm(1))
-        );
-        assert_eq!(
-            CodeSignature::parse(&sig_text(0b0010_0001)),
-            Err(SigError::Flags(1))
-        );
+        assert_eq!(CodeSignature::parse(&sig_text(0b0100_0000)), Err(SigError::Version(2)));
+        assert_eq!(CodeSignature::parse(&sig_text(0b0010_1000)), Err(SigError::Algorithm(1)));
+        assert_eq!(CodeSignature::parse(&sig_text(0b0010_0001)), Err(SigError::Flags(1)));
     }
 
     #[test]
     fn only_canonical_90_character_base64url_is_read() {
         let good = sig_text(HEADER_V1_ED25519);
         assert_eq!(CodeSignature::parse(&good[..89]), Err(SigError::Length(89)));
-        assert_eq!(
-            CodeSignature::parse(&format!("{good}A")),
-            Err(SigError::Length(91))
-        );
+        assert_eq!(CodeSignature::parse(&format!("{good}A")), Err(SigError::Length(91)));
         let mut plus = good.clone();
         plus.replace_range(10..11, "+");
         assert_eq!(CodeSignature::parse(&plus), Err(SigError::NotBase64));
@@ -171,11 +146,7 @@ mod tests {
 
     #[test]
     fn round_trips_kid_and_signature() {
-        let sig = CodeSignature {
-            header: HEADER_V1_ED25519,
-            kid: 0xBEEF,
-            signature: [9; 64],
-        };
+        let sig = CodeSignature { header: HEADER_V1_ED25519, kid: 0xBEEF, signature: [9; 64] };
         assert_eq!(CodeSignature::parse(&sig.to_text()), Ok(sig));
     }
 }

@@ -76,13 +76,7 @@ pub struct Envelope {
 /// DSSE's pre-authenticated encoding:
 /// `"DSSEv1" SP len(type) SP type SP len(payload) SP payload`, lengths in ASCII decimal.
 pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
-    let mut out = format!(
-        "DSSEv1 {} {} {} ",
-        payload_type.len(),
-        payload_type,
-        payload.len()
-    )
-    .into_bytes();
+    let mut out = format!("DSSEv1 {} {} {} ", payload_type.len(), payload_type, payload.len()).into_bytes();
     out.extend_from_slice(payload);
     out
 }
@@ -91,13 +85,9 @@ impl Envelope {
     /// Decodes an envelope, refusing anything over `cap` bytes before parsing.
     pub fn decode(bytes: &[u8], cap: usize) -> Result<Envelope, EnvelopeError> {
         if bytes.len() > cap {
-            return Err(EnvelopeError::TooLarge {
-                len: bytes.len(),
-                cap,
-            });
+            return Err(EnvelopeError::TooLarge { len: bytes.len(), cap });
         }
-        let env: Envelope =
-            ciborium::from_reader(bytes).map_err(|_| EnvelopeError::NotAnEnvelope)?;
+        let env: Envelope = ciborium::from_reader(bytes).map_err(|_| EnvelopeError::NotAnEnvelope)?;
         if env.signatures.len() > MAX_SIGNATURES {
             return Err(EnvelopeError::TooManySignatures);
         }
@@ -118,9 +108,7 @@ impl Envelope {
         keys.iter()
             .filter(|key| {
                 let id = key.key_id();
-                self.signatures
-                    .iter()
-                    .any(|s| s.keyid == id && key.verify(&message, &s.sig))
+                self.signatures.iter().any(|s| s.keyid == id && key.verify(&message, &s.sig))
             })
             .count()
     }
@@ -161,8 +149,7 @@ impl Envelope {
 
     /// Decodes the payload. Call only after [`Envelope::check`].
     pub fn decode_payload<T: DeserializeOwned>(&self) -> Result<T, EnvelopeError> {
-        ciborium::from_reader(self.payload.as_slice())
-            .map_err(|e| EnvelopeError::BadPayload(e.to_string()))
+        ciborium::from_reader(self.payload.as_slice()).map_err(|e| EnvelopeError::BadPayload(e.to_string()))
     }
 }
 
@@ -178,16 +165,9 @@ pub fn seal<T: Serialize>(
     let message = pae(payload_type, &payload);
     let signatures = signers
         .iter()
-        .map(|k| EnvelopeSignature {
-            keyid: k.public().key_id(),
-            sig: k.sign(&message),
-        })
+        .map(|k| EnvelopeSignature { keyid: k.public().key_id(), sig: k.sign(&message) })
         .collect();
-    Envelope {
-        payload_type: payload_type.to_string(),
-        payload,
-        signatures,
-    }
+    Envelope { payload_type: payload_type.to_string(), payload, signatures }
 }
 
 #[cfg(test)]
@@ -205,17 +185,8 @@ mod tests {
 
     #[test]
     fn oversized_and_garbage_envelopes_are_refused() {
-        assert!(matches!(
-            Envelope::decode(&[0; 100], 10),
-            Err(EnvelopeError::TooLarge { .. })
-        ));
-        assert_eq!(
-            Envelope::decode(&[0xff; 100], 1000),
-            Err(EnvelopeError::NotAnEnvelope)
-        );
-        assert_eq!(
-            Envelope::decode(&[], 1000),
-            Err(EnvelopeError::NotAnEnvelope)
-        );
+        assert!(matches!(Envelope::decode(&[0; 100], 10), Err(EnvelopeError::TooLarge { .. })));
+        assert_eq!(Envelope::decode(&[0xff; 100], 1000), Err(EnvelopeError::NotAnEnvelope));
+        assert_eq!(Envelope::decode(&[], 1000), Err(EnvelopeError::NotAnEnvelope));
     }
 }

@@ -66,8 +66,7 @@ pub struct Gtin(String);
 impl Gtin {
     /// Parses a GTIN-8, -12, -13 or -14, checks its check digit and pads it to 14 digits.
     pub fn parse(digits: &str) -> Result<Gtin, Gs1Error> {
-        if !matches!(digits.len(), 8 | 12 | 13 | 14) || !digits.bytes().all(|b| b.is_ascii_digit())
-        {
+        if !matches!(digits.len(), 8 | 12 | 13 | 14) || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(Gs1Error::GtinLength);
         }
         let padded = format!("{digits:0>14}");
@@ -180,9 +179,7 @@ impl fmt::Display for Gs1Date {
 
 fn days_in_month(year: u16, month: u8) -> u8 {
     match month {
-        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
-            29
-        }
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => 29,
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
@@ -202,10 +199,7 @@ pub fn days_from_civil(year: i64, month: u8, day: u8) -> i64 {
 
 /// Checks a value against the format of its AI.
 fn check_value(ai: &str, value: &str) -> Result<(), Gs1Error> {
-    let bad = |why| Gs1Error::BadValue {
-        ai: ai.to_string(),
-        why,
-    };
+    let bad = |why| Gs1Error::BadValue { ai: ai.to_string(), why };
     let numeric = |max: usize| {
         if value.is_empty() || value.len() > max || !value.bytes().all(|b| b.is_ascii_digit()) {
             Err(bad("must be digits"))
@@ -240,10 +234,7 @@ pub struct Gs1Data {
 impl Gs1Data {
     /// Starts the data of a product with its GTIN.
     pub fn new(gtin: Gtin) -> Gs1Data {
-        Gs1Data {
-            gtin,
-            elements: BTreeMap::new(),
-        }
+        Gs1Data { gtin, elements: BTreeMap::new() }
     }
 
     /// Adds one element (not the GTIN), checking the AI and its value.
@@ -252,18 +243,11 @@ impl Gs1Data {
             return Err(Gs1Error::BadAi(ai.to_string()));
         }
         check_value(ai, value)?;
-        let attributes = self
-            .elements
-            .keys()
-            .filter(|k| !QUALIFIERS.contains(&k.as_str()));
+        let attributes = self.elements.keys().filter(|k| !QUALIFIERS.contains(&k.as_str()));
         if !QUALIFIERS.contains(&ai) && attributes.count() >= MAX_ATTRIBUTES {
             return Err(Gs1Error::TooManyAttributes);
         }
-        if self
-            .elements
-            .insert(ai.to_string(), value.to_string())
-            .is_some()
-        {
+        if self.elements.insert(ai.to_string(), value.to_string()).is_some() {
             return Err(Gs1Error::DuplicateAi(ai.to_string()));
         }
         Ok(())
@@ -303,9 +287,8 @@ impl Gs1Data {
     /// Every element including the GTIN, sorted bytewise by AI.
     pub fn elements(&self) -> impl Iterator<Item = (&str, &str)> {
         let gtin = std::iter::once((AI_GTIN, self.gtin.as_str()));
-        let mut all: Vec<(&str, &str)> = gtin
-            .chain(self.elements.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .collect();
+        let mut all: Vec<(&str, &str)> =
+            gtin.chain(self.elements.iter().map(|(k, v)| (k.as_str(), v.as_str()))).collect();
         all.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
         all.into_iter()
     }
@@ -325,18 +308,9 @@ mod tests {
 
     #[test]
     fn gtin_forms_normalise_to_14_digits() {
-        assert_eq!(
-            Gtin::parse("09506000134352").unwrap().as_str(),
-            "09506000134352"
-        );
-        assert_eq!(
-            Gtin::parse("9506000134352").unwrap().as_str(),
-            "09506000134352"
-        );
-        assert_eq!(
-            Gtin::parse("614141000036").unwrap().as_str(),
-            "00614141000036"
-        );
+        assert_eq!(Gtin::parse("09506000134352").unwrap().as_str(), "09506000134352");
+        assert_eq!(Gtin::parse("9506000134352").unwrap().as_str(), "09506000134352");
+        assert_eq!(Gtin::parse("614141000036").unwrap().as_str(), "00614141000036");
         assert_eq!(Gtin::parse("95010007").unwrap().as_str(), "00000095010007");
     }
 
@@ -351,28 +325,13 @@ mod tests {
 
     #[test]
     fn dates_follow_gs1_rules() {
-        assert_eq!(
-            Gs1Date::parse("281231"),
-            Some(Gs1Date {
-                year: 2028,
-                month: 12,
-                day: 31
-            })
-        );
+        assert_eq!(Gs1Date::parse("281231"), Some(Gs1Date { year: 2028, month: 12, day: 31 }));
         assert_eq!(Gs1Date::parse("280200").map(|d| d.day), Some(29));
         assert_eq!(Gs1Date::parse("270200").map(|d| d.day), Some(28));
         assert_eq!(Gs1Date::parse("271301"), None);
         assert_eq!(Gs1Date::parse("270431"), None);
         assert_eq!(Gs1Date::parse("2704"), None);
-        assert_eq!(
-            Gs1Date {
-                year: 1970,
-                month: 1,
-                day: 1
-            }
-            .end_unix(),
-            86_400
-        );
+        assert_eq!(Gs1Date { year: 1970, month: 1, day: 1 }.end_unix(), 86_400);
         for date in ["240229", "261128", "991231", "000301"] {
             let d = Gs1Date::parse(date).unwrap();
             assert_eq!(Gs1Date::from_unix(d.end_unix() - 1), d);

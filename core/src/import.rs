@@ -102,17 +102,11 @@ impl Store {
 
     /// Imports decoded documents in one transaction.
     pub fn import(&mut self, bundle: &TrustBundle, now: u64) -> Result<ImportReport, ImportError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut state = load(&tx)?;
         let mut report = ImportReport::default();
         apply_roots(&mut state, &self.anchor, &bundle.roots, now, &mut report)?;
-        let root = state
-            .root
-            .as_ref()
-            .map(|r| r.doc.clone())
-            .ok_or(ImportError::NoTrustedRoot)?;
+        let root = state.root.as_ref().map(|r| r.doc.clone()).ok_or(ImportError::NoTrustedRoot)?;
         for env in &bundle.brands {
             apply_brand(&mut state, &root, env, &mut report)?;
         }
@@ -121,6 +115,8 @@ impl Store {
         }
         write(&tx, &state)?;
         tx.commit()?;
+        // Our own commits do not change `data_version` for this connection.
+        self.index.borrow_mut().take();
         report.brands_dropped = state.dropped.into_iter().collect();
         Ok(report)
     }
@@ -132,19 +128,9 @@ fn corrupt(what: &str) -> impl Fn(crate::envelope::EnvelopeError) -> ImportError
 
 fn load(tx: &Transaction<'_>) -> Result<State, ImportError> {
     let root = tx
-        .query_row(
-            "SELECT envelope FROM roots ORDER BY version DESC LIMIT 1",
-            [],
-            |r| r.get::<_, Vec<u8>>(0),
-        )
+        .query_row("SELECT envelope FROM roots ORDER BY version DESC LIMIT 1", [], |r| r.get::<_, Vec<u8>>(0))
         .map(Some)
-        .or_else(|e| {
-            if e == rusqlite::Error::QueryReturnedNoRows {
-                Ok(None)
-            } else {
-                Err(e)
-            }
-        })?;
+        .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })?;
     let root = match root {
         Some(bytes) => {
             let envelope = Envelope::decode(&bytes, usize::MAX).map_err(corrupt("root"))?;
@@ -155,9 +141,7 @@ fn load(tx: &Transaction<'_>) -> Result<State, ImportError> {
     };
     let mut brands = BTreeMap::new();
     let mut stmt = tx.prepare("SELECT brand_id, envelope FROM brands")?;
-    for row in stmt.query_map([], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
-    })? {
+    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)))? {
         let (id, bytes) = row?;
         let envelope = Envelope::decode(&bytes, usize::MAX).map_err(corrupt("brand"))?;
         let doc = envelope.decode_payload().map_err(corrupt("brand"))?;
@@ -165,9 +149,7 @@ fn load(tx: &Transaction<'_>) -> Result<State, ImportError> {
     }
     let mut keysets = BTreeMap::new();
     let mut stmt = tx.prepare("SELECT brand_id, envelope FROM keysets")?;
-    for row in stmt.query_map([], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
-    })? {
+    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)))? {
         let (id, bytes) = row?;
         let envelope = Envelope::decode(&bytes, usize::MAX).map_err(corrupt("keyset"))?;
         let doc = envelope.decode_payload().map_err(corrupt("keyset"))?;
@@ -197,15 +179,8 @@ fn apply_roots(
 ) -> Result<(), ImportError> {
     // Versions are only readable after a signature check, so order the
     // candidates by the version they claim and let each check decide.
-    let mut candidates: Vec<(u32, &Envelope)> = roots
-        .iter()
-        .map(|e| {
-            (
-                e.decode_payload::<RootDocument>().map_or(0, |r| r.version),
-                e,
-            )
-        })
-        .collect();
+    let mut candidates: Vec<(u32, &Envelope)> =
+        roots.iter().map(|e| (e.decode_payload::<RootDocument>().map_or(0, |r| r.version), e)).collect();
     candidates.sort_by_key(|(v, _)| *v);
     let rotated = state.root.is_some();
     let mut refused = None;
@@ -216,10 +191,7 @@ fn apply_roots(
                 // Roots older than the pinned one cannot be checked and are
                 // not needed; if none is trusted, say why the last one failed.
                 Err(e) => {
-                    refused = Some(ImportError::Untrusted {
-                        what: format!("root v{claimed}"),
-                        source: e,
-                    });
+                    refused = Some(ImportError::Untrusted { what: format!("root v{claimed}"), source: e });
                     continue;
                 }
             },
@@ -233,28 +205,20 @@ fn apply_roots(
             Some(trusted) if claimed > trusted.doc.version + 1 => {
                 return Err(ImportError::RootGap(trusted.doc.version + 1));
             }
-            Some(trusted) => RootDocument::open_next(env, &trusted.doc)
-                .map_err(untrusted(format!("root v{claimed}")))?,
+            Some(trusted) => {
+                RootDocument::open_next(env, &trusted.doc).map_err(untrusted(format!("root v{claimed}")))?
+            }
         };
         report.roots_added.push(next.version);
-        let doc = Doc {
-            envelope: env.clone(),
-            doc: next,
-        };
-        state.new_roots.push(Doc {
-            envelope: doc.envelope.clone(),
-            doc: doc.doc.clone(),
-        });
+        let doc = Doc { envelope: env.clone(), doc: next };
+        state.new_roots.push(Doc { envelope: doc.envelope.clone(), doc: doc.doc.clone() });
         state.root = Some(doc);
     }
     let Some(root) = &state.root else {
         return Err(refused.unwrap_or(ImportError::NoTrustedRoot));
     };
     if root.doc.expires <= now {
-        return Err(ImportError::RootExpired {
-            version: root.doc.version,
-            expires: root.doc.expires,
-        });
+        return Err(ImportError::RootExpired { version: root.doc.version, expires: root.doc.expires });
     }
     if rotated && !report.roots_added.is_empty() {
         // The new root may have dropped keys: every stored brand must still
@@ -288,10 +252,7 @@ fn apply_brand(
         }
         if brand.version == stored.doc.version {
             if env.payload != stored.envelope.payload {
-                return Err(ImportError::Conflict(format!(
-                    "brand '{id}' v{}",
-                    brand.version
-                )));
+                return Err(ImportError::Conflict(format!("brand '{id}' v{}", brand.version)));
             }
             report.unchanged += 1;
             return Ok(());
@@ -320,33 +281,22 @@ fn apply_brand(
     report.brands_updated.push((id.clone(), brand.version));
     state.dirty.insert(id.clone());
     state.dropped.remove(&id);
-    state.brands.insert(
-        id,
-        Doc {
-            envelope: env.clone(),
-            doc: brand,
-        },
-    );
+    state.brands.insert(id, Doc { envelope: env.clone(), doc: brand });
     Ok(())
 }
 
-fn apply_keyset(
-    state: &mut State,
-    env: &Envelope,
-    report: &mut ImportReport,
-) -> Result<(), ImportError> {
+fn apply_keyset(state: &mut State, env: &Envelope, report: &mut ImportReport) -> Result<(), ImportError> {
     // The brand id is needed to pick the master keys; it is re-checked
     // against the signed payload by `Keyset::open`.
-    let claimed: Keyset = env.decode_payload().map_err(|e| ImportError::Untrusted {
-        what: "keyset".into(),
-        source: TrustError::Envelope(e),
-    })?;
+    let claimed: Keyset = env
+        .decode_payload()
+        .map_err(|e| ImportError::Untrusted { what: "keyset".into(), source: TrustError::Envelope(e) })?;
     let brand = state
         .brands
         .get(&claimed.brand_id)
         .ok_or_else(|| ImportError::UnknownBrand(claimed.brand_id.chars().take(64).collect()))?;
-    let keyset = Keyset::open(env, &brand.doc)
-        .map_err(untrusted(format!("keyset of '{}'", claimed.brand_id)))?;
+    let keyset =
+        Keyset::open(env, &brand.doc).map_err(untrusted(format!("keyset of '{}'", claimed.brand_id)))?;
     let id = keyset.brand_id.clone();
     if let Some(stored) = state.keysets.get(&id) {
         if keyset.version < stored.doc.version {
@@ -355,10 +305,7 @@ fn apply_keyset(
         }
         if keyset.version == stored.doc.version {
             if env.payload != stored.envelope.payload {
-                return Err(ImportError::Conflict(format!(
-                    "keyset '{id}' v{}",
-                    keyset.version
-                )));
+                return Err(ImportError::Conflict(format!("keyset '{id}' v{}", keyset.version)));
             }
             report.unchanged += 1;
             return Ok(());
@@ -366,13 +313,7 @@ fn apply_keyset(
     }
     report.keysets_updated.push((id.clone(), keyset.version));
     state.dirty.insert(id.clone());
-    state.keysets.insert(
-        id,
-        Doc {
-            envelope: env.clone(),
-            doc: keyset,
-        },
-    );
+    state.keysets.insert(id, Doc { envelope: env.clone(), doc: keyset });
     Ok(())
 }
 
@@ -404,10 +345,7 @@ fn write(tx: &Transaction<'_>, state: &State) -> Result<(), ImportError> {
             )?;
         }
         for prefix in &b.company_prefixes {
-            tx.execute(
-                "INSERT INTO brand_prefixes (prefix, brand_id) VALUES (?1, ?2)",
-                params![prefix, id],
-            )?;
+            tx.execute("INSERT INTO brand_prefixes (prefix, brand_id) VALUES (?1, ?2)", params![prefix, id])?;
         }
         let Some(keyset) = state.keysets.get(id) else {
             continue;

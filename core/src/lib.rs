@@ -19,6 +19,7 @@ pub mod code;
 pub mod envelope;
 pub mod gs1;
 pub mod import;
+pub mod key_index;
 pub mod keys;
 pub mod link;
 #[cfg(feature = "issuer")]
@@ -41,7 +42,5 @@ impl Store {
 
 /// The device clock as unix seconds (0 if the clock is before 1970).
 pub fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }

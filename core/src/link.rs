@@ -75,9 +75,7 @@ impl DigitalLink {
             .windows(2)
             .position(|w| w[0] == AI_GTIN && is_gtin_shaped(w[1]))
             .ok_or(LinkError::NotALink)?;
-        let path_prefix = segments[..start]
-            .iter()
-            .fold(String::new(), |p, s| p + "/" + s);
+        let path_prefix = segments[..start].iter().fold(String::new(), |p, s| p + "/" + s);
         let gtin = Gtin::parse(segments[start + 1])?;
         let mut data = Gs1Data::new(gtin);
 
@@ -92,9 +90,7 @@ impl DigitalLink {
                 .position(|q| q == ai)
                 .ok_or(LinkError::BadPath("only 22, 10 and 21 may follow the GTIN"))?;
             if rank < next_qualifier {
-                return Err(LinkError::BadPath(
-                    "qualifiers must be in the order 22, 10, 21",
-                ));
+                return Err(LinkError::BadPath("qualifiers must be in the order 22, 10, 21"));
             }
             next_qualifier = rank + 1;
             data.insert(ai, &percent_decode(value)?)?;
@@ -120,22 +116,12 @@ impl DigitalLink {
                 seen_other.push(key);
             }
         }
-        Ok(DigitalLink {
-            host,
-            path_prefix,
-            data,
-            sig,
-        })
+        Ok(DigitalLink { host, path_prefix, data, sig })
     }
 
     /// Formats the link in the canonical form the issuer prints.
     pub fn to_url(&self) -> String {
-        let mut url = format!(
-            "https://{}{}/01/{}",
-            self.host,
-            self.path_prefix,
-            self.data.gtin()
-        );
+        let mut url = format!("https://{}{}/01/{}", self.host, self.path_prefix, self.data.gtin());
         for q in QUALIFIERS {
             if let Some(v) = self.data.get(q) {
                 url.push_str(&format!("/{q}/{}", percent_encode(v)));
@@ -188,9 +174,7 @@ pub fn percent_decode(s: &str) -> Result<String, LinkError> {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' {
-            let hex = bytes
-                .get(i + 1..i + 3)
-                .ok_or(LinkError::BadPercentEncoding)?;
+            let hex = bytes.get(i + 1..i + 3).ok_or(LinkError::BadPercentEncoding)?;
             let hex = std::str::from_utf8(hex).map_err(|_| LinkError::BadPercentEncoding)?;
             out.push(u8::from_str_radix(hex, 16).map_err(|_| LinkError::BadPercentEncoding)?);
             i += 3;
@@ -219,8 +203,7 @@ pub fn percent_encode(s: &str) -> String {
 mod tests {
     use super::*;
 
-    const URL: &str =
-        "https://id.acme.example/01/09506000134352/10/L2611/21/7QK4M2XR9P?17=281231&sig=abc";
+    const URL: &str = "https://id.acme.example/01/09506000134352/10/L2611/21/7QK4M2XR9P?17=281231&sig=abc";
 
     #[test]
     fn parses_the_design_example() {
@@ -237,18 +220,14 @@ mod tests {
 
     #[test]
     fn keeps_a_path_prefix_and_ignores_other_keys() {
-        let link = DigitalLink::parse(
-            "HTTPS://ID.Acme.example/p/x/01/9506000134352/21/A%2FB?utm=1&11=260101",
-        )
-        .unwrap();
+        let link =
+            DigitalLink::parse("HTTPS://ID.Acme.example/p/x/01/9506000134352/21/A%2FB?utm=1&11=260101")
+                .unwrap();
         assert_eq!(link.host, "id.acme.example");
         assert_eq!(link.path_prefix, "/p/x");
         assert_eq!(link.data.serial(), Some("A/B"));
         assert_eq!(link.sig, None);
-        assert_eq!(
-            link.to_url(),
-            "https://id.acme.example/p/x/01/09506000134352/21/A%2FB?11=260101"
-        );
+        assert_eq!(link.to_url(), "https://id.acme.example/p/x/01/09506000134352/21/A%2FB?11=260101");
     }
 
     #[test]
@@ -256,45 +235,18 @@ mod tests {
         let bad = |s: &str| DigitalLink::parse(s).unwrap_err();
         assert_eq!(bad("hello"), LinkError::NotALink);
         assert_eq!(bad("https://example.com/"), LinkError::NotALink);
-        assert_eq!(
-            bad("https://a@b.example/01/09506000134352"),
-            LinkError::BadUrl("userinfo in URL")
-        );
-        assert!(matches!(
-            bad("https://a.example/01/09506000134352/21/S/10/B"),
-            LinkError::BadPath(_)
-        ));
-        assert!(matches!(
-            bad("https://a.example/01/09506000134352/21"),
-            LinkError::BadPath(_)
-        ));
-        assert!(matches!(
-            bad("https://a.example/01/09506000134352/99/x"),
-            LinkError::BadPath(_)
-        ));
-        assert!(matches!(
-            bad("https://a.example/01/09506000134352?21=x"),
-            LinkError::BadPath(_)
-        ));
-        assert_eq!(
-            bad("https://a.example/01/09506000134352/21/%zz"),
-            LinkError::BadPercentEncoding
-        );
-        assert_eq!(
-            bad("https://a.example/01/09506000134352/21/%ff"),
-            LinkError::BadPercentEncoding
-        );
+        assert_eq!(bad("https://a@b.example/01/09506000134352"), LinkError::BadUrl("userinfo in URL"));
+        assert!(matches!(bad("https://a.example/01/09506000134352/21/S/10/B"), LinkError::BadPath(_)));
+        assert!(matches!(bad("https://a.example/01/09506000134352/21"), LinkError::BadPath(_)));
+        assert!(matches!(bad("https://a.example/01/09506000134352/99/x"), LinkError::BadPath(_)));
+        assert!(matches!(bad("https://a.example/01/09506000134352?21=x"), LinkError::BadPath(_)));
+        assert_eq!(bad("https://a.example/01/09506000134352/21/%zz"), LinkError::BadPercentEncoding);
+        assert_eq!(bad("https://a.example/01/09506000134352/21/%ff"), LinkError::BadPercentEncoding);
         assert_eq!(
             bad("https://a.example/01/09506000134352/21/%1D"),
-            LinkError::Gs1(Gs1Error::BadValue {
-                ai: "21".into(),
-                why: "has a character outside GS1 set 82"
-            })
+            LinkError::Gs1(Gs1Error::BadValue { ai: "21".into(), why: "has a character outside GS1 set 82" })
         );
-        assert_eq!(
-            bad("https://a.example/01/09506000134353"),
-            LinkError::Gs1(Gs1Error::GtinCheckDigit)
-        );
+        assert_eq!(bad("https://a.example/01/09506000134353"), LinkError::Gs1(Gs1Error::GtinCheckDigit));
         assert_eq!(
             bad("https://a.example/01/09506000134352?sig=a&sig=b"),
             LinkError::DuplicateKey("sig".into())

@@ -22,8 +22,7 @@ pub struct LumaImage {
 }
 
 fn symbol(text: &str) -> Result<QrCode, RenderError> {
-    QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
-        .map_err(|e| RenderError(e.to_string()))
+    QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).map_err(|e| RenderError(e.to_string()))
 }
 
 /// Renders `text` with `module` pixels per module and the standard 4-module quiet zone.
@@ -45,11 +44,7 @@ pub fn render_luma(text: &str, module: usize) -> Result<LumaImage, RenderError> 
     let version = match code.version() {
         qrcode::Version::Normal(v) | qrcode::Version::Micro(v) => v,
     };
-    Ok(LumaImage {
-        pixels,
-        size,
-        version,
-    })
+    Ok(LumaImage { pixels, size, version })
 }
 
 /// Renders `text` as an SVG document.
@@ -67,7 +62,6 @@ pub fn png(pixels: &[u8], width: u32, height: u32) -> Result<Vec<u8>, RenderErro
     let img = image::GrayImage::from_raw(width, height, pixels.to_vec())
         .ok_or_else(|| RenderError("pixel buffer does not match the size".into()))?;
     let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png)
-        .map_err(|e| RenderError(e.to_string()))?;
+    img.write_to(&mut out, image::ImageFormat::Png).map_err(|e| RenderError(e.to_string()))?;
     Ok(out.into_inner())
 }

@@ -78,12 +78,7 @@ pub struct LumaFrame<'a> {
 
 impl<'a> LumaFrame<'a> {
     /// Checks the geometry of a plane without copying it.
-    pub fn new(
-        data: &'a [u8],
-        width: usize,
-        height: usize,
-        stride: usize,
-    ) -> Result<Self, ScanError> {
+    pub fn new(data: &'a [u8], width: usize, height: usize, stride: usize) -> Result<Self, ScanError> {
         if width == 0 || height == 0 {
             return Err(ScanError::Empty { width, height });
         }
@@ -98,17 +93,9 @@ impl<'a> LumaFrame<'a> {
             .and_then(|n| n.checked_add(width))
             .ok_or(ScanError::TooLarge { width, height })?;
         if data.len() < needed {
-            return Err(ScanError::BufferTooShort {
-                len: data.len(),
-                needed,
-            });
+            return Err(ScanError::BufferTooShort { len: data.len(), needed });
         }
-        Ok(LumaFrame {
-            data,
-            width,
-            height,
-            stride,
-        })
+        Ok(LumaFrame { data, width, height, stride })
     }
 
     /// Width in pixels.
@@ -131,20 +118,14 @@ impl<'a> LumaFrame<'a> {
 pub fn scan(frame: &LumaFrame<'_>) -> Vec<ScannedCode> {
     let attempt = catch_unwind(AssertUnwindSafe(|| {
         let mut img =
-            rqrr::PreparedImage::prepare_from_greyscale(frame.width, frame.height, |x, y| {
-                frame.row(y)[x]
-            });
+            rqrr::PreparedImage::prepare_from_greyscale(frame.width, frame.height, |x, y| frame.row(y)[x]);
         let mut found = Vec::new();
         for grid in img.detect_grids() {
             let mut bytes = Vec::new();
             if grid.decode_to(&mut bytes).is_ok() {
                 let corners = grid.bounds.map(|p| Point { x: p.x, y: p.y });
                 let text = String::from_utf8_lossy(&bytes).into_owned();
-                found.push(ScannedCode {
-                    bytes,
-                    text,
-                    corners,
-                });
+                found.push(ScannedCode { bytes, text, corners });
             }
         }
         found
@@ -160,26 +141,11 @@ mod tests {
     #[test]
     fn bad_geometry_is_a_typed_error() {
         let buf = [0u8; 100];
-        assert!(matches!(
-            LumaFrame::new(&buf, 0, 10, 10),
-            Err(ScanError::Empty { .. })
-        ));
-        assert!(matches!(
-            LumaFrame::new(&buf, 10, 10, 9),
-            Err(ScanError::StrideTooSmall { .. })
-        ));
-        assert!(matches!(
-            LumaFrame::new(&buf, 10, 11, 10),
-            Err(ScanError::BufferTooShort { .. })
-        ));
-        assert!(matches!(
-            LumaFrame::new(&buf, 1 << 14, 1 << 14, 1 << 14),
-            Err(ScanError::TooLarge { .. })
-        ));
-        assert!(matches!(
-            LumaFrame::new(&buf, usize::MAX, 2, usize::MAX),
-            Err(ScanError::TooLarge { .. })
-        ));
+        assert!(matches!(LumaFrame::new(&buf, 0, 10, 10), Err(ScanError::Empty { .. })));
+        assert!(matches!(LumaFrame::new(&buf, 10, 10, 9), Err(ScanError::StrideTooSmall { .. })));
+        assert!(matches!(LumaFrame::new(&buf, 10, 11, 10), Err(ScanError::BufferTooShort { .. })));
+        assert!(matches!(LumaFrame::new(&buf, 1 << 14, 1 << 14, 1 << 14), Err(ScanError::TooLarge { .. })));
+        assert!(matches!(LumaFrame::new(&buf, usize::MAX, 2, usize::MAX), Err(ScanError::TooLarge { .. })));
         // The last row need not be padded.
         assert!(LumaFrame::new(&buf, 10, 10, 10).is_ok());
         assert!(LumaFrame::new(&buf[..46], 10, 4, 12).is_ok());
@@ -224,9 +190,7 @@ impl DecodedImage {
         let reader = image::ImageReader::new(std::io::Cursor::new(bytes))
             .with_guessed_format()
             .map_err(|e| ImageError::Decode(e.to_string()))?;
-        let (w, h) = reader
-            .into_dimensions()
-            .map_err(|e| ImageError::Decode(e.to_string()))?;
+        let (w, h) = reader.into_dimensions().map_err(|e| ImageError::Decode(e.to_string()))?;
         if u64::from(w) * u64::from(h) > MAX_PIXELS as u64 {
             return Err(ImageError::TooLarge(w, h));
         }
@@ -236,16 +200,9 @@ impl DecodedImage {
         let mut limits = image::Limits::default();
         limits.max_alloc = Some(512 << 20);
         reader.limits(limits);
-        let img = reader
-            .decode()
-            .map_err(|e| ImageError::Decode(e.to_string()))?
-            .into_luma8();
+        let img = reader.decode().map_err(|e| ImageError::Decode(e.to_string()))?.into_luma8();
         let (width, height) = (img.width() as usize, img.height() as usize);
-        Ok(DecodedImage {
-            pixels: img.into_raw(),
-            width,
-            height,
-        })
+        Ok(DecodedImage { pixels: img.into_raw(), width, height })
     }
 
     /// The image as a frame.

@@ -5,11 +5,13 @@
 //! `brand_hosts`, `brand_prefixes`) are rebuilt from them inside the same
 //! transaction that changes a document, so they can never disagree.
 
-use crate::gs1::Gtin;
+use crate::key_index::KeyIndex;
 use crate::keys::PublicKey;
 use crate::trust::TrustAnchor;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use std::cell::RefCell;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts those done.
@@ -125,10 +127,9 @@ pub struct BrandSummary {
 pub struct Store {
     pub(crate) conn: Connection,
     pub(crate) anchor: TrustAnchor,
+    /// The key index and the `data_version` it was read at.
+    pub(crate) index: RefCell<Option<(i64, Arc<KeyIndex>)>>,
 }
-
-const KEY_COLUMNS: &str = "k.brand_id, b.name, k.kid, k.public_key, k.sign_from, k.sign_until, \
-     k.verify_until, k.revoked_at";
 
 impl Store {
     /// Opens (creating if needed) the store at `path`, bound to `anchor`.
@@ -153,27 +154,17 @@ impl Store {
         conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
         migrate(&mut conn)?;
         let mut anchor_bytes = Vec::new();
-        ciborium::into_writer(anchor, &mut anchor_bytes)
-            .expect("writing CBOR to a Vec cannot fail");
-        let stored: Option<Vec<u8>> = conn
-            .query_row("SELECT value FROM meta WHERE key = 'anchor'", [], |r| {
-                r.get(0)
-            })
-            .optional()?;
+        ciborium::into_writer(anchor, &mut anchor_bytes).expect("writing CBOR to a Vec cannot fail");
+        let stored: Option<Vec<u8>> =
+            conn.query_row("SELECT value FROM meta WHERE key = 'anchor'", [], |r| r.get(0)).optional()?;
         match stored {
             Some(bytes) if bytes != anchor_bytes => return Err(StoreError::AnchorMismatch),
             Some(_) => {}
             None => {
-                conn.execute(
-                    "INSERT INTO meta (key, value) VALUES ('anchor', ?1)",
-                    [&anchor_bytes],
-                )?;
+                conn.execute("INSERT INTO meta (key, value) VALUES ('anchor', ?1)", [&anchor_bytes])?;
             }
         }
-        Ok(Store {
-            conn,
-            anchor: anchor.clone(),
-        })
+        Ok(Store { conn, anchor: anchor.clone(), index: RefCell::new(None) })
     }
 
     /// The pinned anchor this store trusts.
@@ -181,47 +172,9 @@ impl Store {
         &self.anchor
     }
 
-    /// Keys of `kid` whose scope covers the GTIN's company prefix.
-    pub fn keys_for(&self, gtin: &Gtin, kid: u16) -> Result<Vec<KeyRecord>, StoreError> {
-        let space = gtin.prefix_space();
-        let prefixes: Vec<&str> = (4..=12).map(|n| &space[..n]).collect();
-        let sql = format!(
-            "SELECT {KEY_COLUMNS} FROM key_scopes s JOIN claim_keys k ON k.id = s.key_id \
-             JOIN brands b ON b.brand_id = k.brand_id \
-             WHERE s.kid = ?1 AND s.prefix IN (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
-        );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let mut args: Vec<&dyn rusqlite::ToSql> = vec![&kid];
-        args.extend(prefixes.iter().map(|p| p as &dyn rusqlite::ToSql));
-        let rows = stmt.query_map(args.as_slice(), key_record)?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// Every key with this kid, whatever its scope (to tell "signed by another
-    /// brand's key" from "unknown issuer"). Bounded: kids are only 16 bits.
-    pub fn keys_with_kid(&self, kid: u16) -> Result<Vec<KeyRecord>, StoreError> {
-        let sql = format!(
-            "SELECT {KEY_COLUMNS} FROM claim_keys k JOIN brands b ON b.brand_id = k.brand_id \
-             WHERE k.kid = ?1 LIMIT 64"
-        );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map([kid], key_record)?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// Is `host` registered by the brand?
-    pub fn host_registered(&self, brand_id: &str, host: &str) -> Result<bool, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT 1 FROM brand_hosts WHERE brand_id = ?1 AND host = ?2")?;
-        Ok(stmt.exists(params![brand_id, host])?)
-    }
-
     /// Newest `issued_at` of any trusted document: a floor for "now".
     pub fn newest_signed_time(&self) -> Result<u64, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT value FROM meta WHERE key = 'newest_signed'")?;
+        let mut stmt = self.conn.prepare_cached("SELECT value FROM meta WHERE key = 'newest_signed'")?;
         let v: Option<i64> = stmt.query_row([], |r| r.get(0)).optional()?;
         Ok(v.map_or(0, |v| u64::try_from(v).unwrap_or(0)))
     }
@@ -229,8 +182,7 @@ impl Store {
     /// What the store holds.
     pub fn summary(&self) -> Result<StoreSummary, StoreError> {
         let root_version: Option<u32> =
-            self.conn
-                .query_row("SELECT MAX(version) FROM roots", [], |r| r.get(0))?;
+            self.conn.query_row("SELECT MAX(version) FROM roots", [], |r| r.get(0))?;
         let mut stmt = self.conn.prepare(
             "SELECT b.brand_id, b.name, b.version, ks.version, \
              (SELECT COUNT(*) FROM claim_keys k WHERE k.brand_id = b.brand_id) \
@@ -247,22 +199,14 @@ impl Store {
                 })
             })?
             .collect::<Result<_, _>>()?;
-        Ok(StoreSummary {
-            root_version,
-            brands,
-            newest_signed_time: self.newest_signed_time()?,
-        })
+        Ok(StoreSummary { root_version, brands, newest_signed_time: self.newest_signed_time()? })
     }
 }
 
-fn key_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyRecord> {
+pub(crate) fn key_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyRecord> {
     let key: Vec<u8> = r.get(3)?;
     let public_key = key.try_into().map(PublicKey).map_err(|_| {
-        rusqlite::Error::FromSqlConversionFailure(
-            3,
-            rusqlite::types::Type::Blob,
-            "key length".into(),
-        )
+        rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Blob, "key length".into())
     })?;
     Ok(KeyRecord {
         brand_id: r.get(0)?,

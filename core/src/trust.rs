@@ -157,23 +157,12 @@ pub struct ClaimKey {
 }
 
 fn invalid(kind: &'static str, why: impl Into<String>) -> TrustError {
-    TrustError::Invalid {
-        kind,
-        why: why.into(),
-    }
+    TrustError::Invalid { kind, why: why.into() }
 }
 
-fn check_role(
-    kind: &'static str,
-    role: &str,
-    keys: &[PublicKey],
-    threshold: u8,
-) -> Result<(), TrustError> {
+fn check_role(kind: &'static str, role: &str, keys: &[PublicKey], threshold: u8) -> Result<(), TrustError> {
     if keys.len() > MAX_ROLE_KEYS {
-        return Err(invalid(
-            kind,
-            format!("more than {MAX_ROLE_KEYS} {role} keys"),
-        ));
+        return Err(invalid(kind, format!("more than {MAX_ROLE_KEYS} {role} keys")));
     }
     let mut ids: Vec<_> = keys.iter().map(|k| k.0).collect();
     ids.sort_unstable();
@@ -182,10 +171,7 @@ fn check_role(
         return Err(invalid(kind, format!("a {role} key appears twice")));
     }
     if threshold == 0 || usize::from(threshold) > keys.len() {
-        return Err(invalid(
-            kind,
-            format!("{role} threshold {threshold} of {} keys", keys.len()),
-        ));
+        return Err(invalid(kind, format!("{role} threshold {threshold} of {} keys", keys.len())));
     }
     Ok(())
 }
@@ -199,12 +185,7 @@ impl RootDocument {
     fn validate(&self) -> Result<(), TrustError> {
         check_role("root", "root", &self.keys, self.threshold)?;
         if !self.timestamp_keys.is_empty() || self.timestamp_threshold != 0 {
-            check_role(
-                "root",
-                "timestamp",
-                &self.timestamp_keys,
-                self.timestamp_threshold,
-            )?;
+            check_role("root", "timestamp", &self.timestamp_keys, self.timestamp_threshold)?;
         }
         if self.version == 0 || self.expires <= self.issued_at {
             return Err(invalid("root", "version 0 or expiry before issue"));
@@ -225,16 +206,10 @@ impl RootDocument {
     /// root, and a new root from naming keys that did not sign it.
     pub fn open_next(env: &Envelope, trusted: &RootDocument) -> Result<RootDocument, TrustError> {
         env.check(ROOT_TYPE, &trusted.keys, usize::from(trusted.threshold))
-            .map_err(|source| TrustError::NotSignedByPrevious {
-                version: trusted.version + 1,
-                source,
-            })?;
+            .map_err(|source| TrustError::NotSignedByPrevious { version: trusted.version + 1, source })?;
         let next = Self::open_self_signed(env)?;
         if Some(next.version) != trusted.version.checked_add(1) {
-            return Err(TrustError::RootVersion {
-                trusted: trusted.version,
-                found: next.version,
-            });
+            return Err(TrustError::RootVersion { trusted: trusted.version, found: next.version });
         }
         Ok(next)
     }
@@ -245,10 +220,7 @@ impl RootDocument {
         let root: RootDocument = env.decode_payload()?;
         root.validate()?;
         env.check(ROOT_TYPE, &root.keys, usize::from(root.threshold))
-            .map_err(|source| TrustError::NotSignedBySelf {
-                version: root.version,
-                source,
-            })?;
+            .map_err(|source| TrustError::NotSignedBySelf { version: root.version, source })?;
         Ok(root)
     }
 }
@@ -263,22 +235,13 @@ impl BrandRecord {
 
     fn validate(&self) -> Result<(), TrustError> {
         let id_ok = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-';
-        if self.brand_id.is_empty() || self.brand_id.len() > 32 || !self.brand_id.bytes().all(id_ok)
-        {
-            return Err(invalid(
-                "brand record",
-                "brand id must be 1-32 of [a-z0-9-]",
-            ));
+        if self.brand_id.is_empty() || self.brand_id.len() > 32 || !self.brand_id.bytes().all(id_ok) {
+            return Err(invalid("brand record", "brand id must be 1-32 of [a-z0-9-]"));
         }
         if self.name.is_empty() || self.name.len() > 128 {
             return Err(invalid("brand record", "name must be 1-128 bytes"));
         }
-        check_role(
-            "brand record",
-            "master",
-            &self.master_keys,
-            self.master_threshold,
-        )?;
+        check_role("brand record", "master", &self.master_keys, self.master_threshold)?;
         if self.revoker_keys.len() > MAX_ROLE_KEYS {
             return Err(invalid("brand record", "too many revoker keys"));
         }
@@ -286,22 +249,15 @@ impl BrandRecord {
             return Err(invalid("brand record", "needs 1 to 64 company prefixes"));
         }
         if let Some(p) = self.company_prefixes.iter().find(|p| !is_company_prefix(p)) {
-            return Err(invalid(
-                "brand record",
-                format!("'{p}' is not a company prefix"),
-            ));
+            return Err(invalid("brand record", format!("'{p}' is not a company prefix")));
         }
         let host_ok = |h: &String| {
             !h.is_empty()
                 && h.len() <= 253
-                && h.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-.:".contains(&b))
+                && h.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-.:".contains(&b))
         };
         if self.hosts.len() > MAX_SCOPES || !self.hosts.iter().all(host_ok) {
-            return Err(invalid(
-                "brand record",
-                "hosts must be lower-case host names, at most 64",
-            ));
+            return Err(invalid("brand record", "hosts must be lower-case host names, at most 64"));
         }
         Ok(())
     }
@@ -312,11 +268,8 @@ impl Keyset {
     /// checks every key stays inside the brand's company prefixes: a brand's
     /// masters can never grant a key over someone else's GTINs.
     pub fn open(env: &Envelope, brand: &BrandRecord) -> Result<Keyset, TrustError> {
-        let keyset: Keyset = env.open(
-            KEYSET_TYPE,
-            &brand.master_keys,
-            usize::from(brand.master_threshold),
-        )?;
+        let keyset: Keyset =
+            env.open(KEYSET_TYPE, &brand.master_keys, usize::from(brand.master_threshold))?;
         if keyset.brand_id != brand.brand_id {
             return Err(TrustError::WrongBrand {
                 expected: brand.brand_id.clone(),
@@ -339,33 +292,20 @@ impl Keyset {
         }
         for key in &self.keys {
             if !(key.sign_from <= key.sign_until && key.sign_until <= key.verify_until) {
-                return Err(invalid(
-                    "keyset",
-                    format!("kid {}: windows out of order", key.kid),
-                ));
+                return Err(invalid("keyset", format!("kid {}: windows out of order", key.kid)));
             }
             if key.company_prefixes.is_empty() || key.company_prefixes.len() > MAX_SCOPES {
-                return Err(invalid(
-                    "keyset",
-                    format!("kid {}: needs 1 to 64 prefixes", key.kid),
-                ));
+                return Err(invalid("keyset", format!("kid {}: needs 1 to 64 prefixes", key.kid)));
             }
             // A key scoped to a *longer* prefix than the brand's is fine
             // (one product line); a shorter or different one is not.
             let inside = |p: &String| {
-                is_company_prefix(p)
-                    && brand
-                        .company_prefixes
-                        .iter()
-                        .any(|bp| p.starts_with(bp.as_str()))
+                is_company_prefix(p) && brand.company_prefixes.iter().any(|bp| p.starts_with(bp.as_str()))
             };
             if let Some(p) = key.company_prefixes.iter().find(|p| !inside(p)) {
                 return Err(invalid(
                     "keyset",
-                    format!(
-                        "kid {}: prefix '{p}' is outside brand '{}'",
-                        key.kid, brand.brand_id
-                    ),
+                    format!("kid {}: prefix '{p}' is outside brand '{}'", key.kid, brand.brand_id),
                 ));
             }
         }
@@ -391,11 +331,7 @@ impl TrustAnchor {
         let bad = |why: &str| invalid("trust anchor", why);
         let mut threshold = None;
         let mut keys = Vec::new();
-        for line in text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        {
+        for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
             match line.split_once(' ') {
                 Some(("threshold", n)) => {
                     threshold = Some(n.trim().parse().map_err(|_| bad("bad threshold"))?)

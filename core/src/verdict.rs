@@ -90,10 +90,7 @@ impl Product {
             batch: data.batch().map(str::to_string),
             variant: data.get(AI_CPV).map(str::to_string),
             expiry: data.date(AI_EXPIRY),
-            attributes: data
-                .attributes()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            attributes: data.attributes().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             host: host.to_string(),
         }
     }

@@ -6,11 +6,11 @@
 
 use crate::code::CodeSignature;
 use crate::gs1::AI_EXPIRY;
+use crate::key_index::KeyIndex;
 use crate::link::{DigitalLink, LinkError};
 use crate::store::{KeyRecord, Store, StoreError};
 use crate::verdict::{
-    Authentic, ForgeryReason, Freshness, Issuer, NotSignedReason, Product, RevocationReason,
-    Verdict, Warning,
+    Authentic, ForgeryReason, Freshness, Issuer, NotSignedReason, Product, RevocationReason, Verdict, Warning,
 };
 
 /// A device clock further than this behind the newest signed time is reported.
@@ -25,9 +25,7 @@ pub fn verify(store: &Store, text: &str, device_now: u64) -> Result<Verdict, Sto
         Err(LinkError::NotALink) => return Ok(not_signed(NotSignedReason::NotAProductLink)),
         Err(_) if !looks_signed(text) => return Ok(not_signed(NotSignedReason::NotAProductLink)),
         Err(e) => {
-            return Ok(Verdict::Malformed {
-                reason: e.to_string(),
-            });
+            return Ok(Verdict::Malformed { reason: e.to_string() });
         }
     };
     let Some(sig_text) = &link.sig else {
@@ -36,101 +34,68 @@ pub fn verify(store: &Store, text: &str, device_now: u64) -> Result<Verdict, Sto
     let sig = match CodeSignature::parse(sig_text) {
         Ok(sig) => sig,
         Err(e) => {
-            return Ok(Verdict::Malformed {
-                reason: e.to_string(),
-            });
+            return Ok(Verdict::Malformed { reason: e.to_string() });
         }
     };
     let claimed = Product::new(&link.data, &link.host);
 
-    let floor = store.newest_signed_time()?;
+    let index = store.key_index()?;
+    let floor = index.newest_signed();
     let now = device_now.max(floor);
     let mut warnings = Vec::new();
     if device_now.saturating_add(CLOCK_SLACK_SECS) < floor {
-        warnings.push(Warning::ClockBehind {
-            device: device_now,
-            signed_floor: floor,
-        });
+        warnings.push(Warning::ClockBehind { device: device_now, signed_floor: floor });
     }
 
     // Keys whose scope covers this GTIN; where several match, try each.
-    let candidates = store.keys_for(link.data.gtin(), sig.kid)?;
-    let Some(key) = candidates
-        .iter()
-        .find(|k| sig.verifies(&link.data, &k.public_key))
-    else {
-        return Ok(match out_of_scope_signer(store, &link, &sig)? {
+    let mut candidates = index.keys_for(link.data.gtin(), sig.kid).peekable();
+    let none_in_scope = candidates.peek().is_none();
+    let Some(key) = candidates.find(|k| sig.verifies(&link.data, &k.key)).map(|k| &k.record) else {
+        return Ok(match out_of_scope_signer(&index, &link, &sig) {
             Some(signer) => Verdict::Forged {
                 claimed,
-                reason: ForgeryReason::KeyOutOfScope {
-                    signer_brand: signer.brand_id,
-                },
+                reason: ForgeryReason::KeyOutOfScope { signer_brand: signer.brand_id },
             },
-            None if candidates.is_empty() => Verdict::UnknownIssuer {
-                claimed,
-                kid: sig.kid,
-            },
-            None => Verdict::Forged {
-                claimed,
-                reason: ForgeryReason::BadSignature,
-            },
+            None if none_in_scope => Verdict::UnknownIssuer { claimed, kid: sig.kid },
+            None => Verdict::Forged { claimed, reason: ForgeryReason::BadSignature },
         });
     };
 
     // The code carries no signing time, so the key's windows bound it: before
     // sign_from it cannot exist yet; after verify_until the brand no longer vouches.
     if now < key.sign_from {
-        let reason = ForgeryReason::KeyNotYetValid {
-            sign_from: key.sign_from,
-        };
+        let reason = ForgeryReason::KeyNotYetValid { sign_from: key.sign_from };
         return Ok(Verdict::Forged { claimed, reason });
     }
     if now > key.verify_until {
-        let reason = ForgeryReason::KeyExpired {
-            verify_until: key.verify_until,
-        };
+        let reason = ForgeryReason::KeyExpired { verify_until: key.verify_until };
         return Ok(Verdict::Forged { claimed, reason });
     }
     let issuer = issuer(key);
     if let Some(since) = key.revoked_at {
         let reason = RevocationReason::KeyRevoked;
-        return Ok(Verdict::Revoked {
-            product: claimed,
-            issuer,
-            reason,
-            since,
-        });
+        return Ok(Verdict::Revoked { product: claimed, issuer, reason, since });
     }
 
-    if !store.host_registered(&key.brand_id, &link.host)? {
-        warnings.push(Warning::UnregisteredHost {
-            host: link.host.clone(),
-        });
+    if !index.host_registered(&key.brand_id, &link.host) {
+        warnings.push(Warning::UnregisteredHost { host: link.host.clone() });
     }
     if let Some(expiry) = link.data.date(AI_EXPIRY)
         && expiry.end_unix() <= now
     {
         warnings.push(Warning::ProductExpired { expiry });
     }
-    Ok(Verdict::Authentic(Authentic {
-        product: claimed,
-        issuer,
-        revocation: Freshness::Unknown,
-        warnings,
-    }))
+    Ok(Verdict::Authentic(Authentic { product: claimed, issuer, revocation: Freshness::Unknown, warnings }))
 }
 
 /// A real key of another scope that signed this exact data: the code is a
 /// genuine signature put on a GTIN its key may not vouch for.
-fn out_of_scope_signer(
-    store: &Store,
-    link: &DigitalLink,
-    sig: &CodeSignature,
-) -> Result<Option<KeyRecord>, StoreError> {
-    let keys = store.keys_with_kid(sig.kid)?;
-    Ok(keys
-        .into_iter()
-        .find(|k| sig.verifies(&link.data, &k.public_key)))
+fn out_of_scope_signer(index: &KeyIndex, link: &DigitalLink, sig: &CodeSignature) -> Option<KeyRecord> {
+    index
+        .keys_with_kid(sig.kid)
+        .filter(|k| !k.covers(link.data.gtin()))
+        .find(|k| sig.verifies(&link.data, &k.key))
+        .map(|k| k.record.clone())
 }
 
 fn issuer(key: &KeyRecord) -> Issuer {

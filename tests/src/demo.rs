@@ -64,14 +64,10 @@ pub fn authority() -> Authority {
     )
     .expect("demo brand globex");
     let window = (T0, SIGN_UNTIL, VERIFY_UNTIL);
-    a.new_claim_key("acme", None, window, T0, &mut rng)
-        .expect("acme key 1");
-    a.new_claim_key("acme", None, window, T0, &mut rng)
-        .expect("acme key 2");
-    a.new_claim_key("globex", None, window, T0, &mut rng)
-        .expect("globex key 1");
-    a.revoke_claim_key("acme", 2, REVOKED)
-        .expect("revoke acme key 2");
+    a.new_claim_key("acme", None, window, T0, &mut rng).expect("acme key 1");
+    a.new_claim_key("acme", None, window, T0, &mut rng).expect("acme key 2");
+    a.new_claim_key("globex", None, window, T0, &mut rng).expect("globex key 1");
+    a.revoke_claim_key("acme", 2, REVOKED).expect("revoke acme key 2");
     a
 }
 
@@ -106,25 +102,11 @@ pub fn fixtures(a: &Authority) -> Vec<Fixture> {
     let mut serial = || random_serial(10, &mut rng);
     // At the 152-character budget: GTIN and serial only.
     let genuine = a
-        .issue(
-            "acme",
-            product(ACME_GTIN, None, &serial(), None),
-            None,
-            None,
-            ISSUED,
-            false,
-        )
+        .issue("acme", product(ACME_GTIN, None, &serial(), None), None, None, ISSUED, false)
         .expect("genuine code");
     // Batch and expiry too: over the budget, so issued with force (QR version 9).
     let full = a
-        .issue(
-            "acme",
-            product(ACME_GTIN, Some("L2611"), &serial(), Some("281231")),
-            None,
-            None,
-            ISSUED,
-            true,
-        )
+        .issue("acme", product(ACME_GTIN, Some("L2611"), &serial(), Some("281231")), None, None, ISSUED, true)
         .expect("genuine code with batch and expiry");
     // Change one character of the serial; the signature stays as it was.
     let tampered = {
@@ -135,14 +117,7 @@ pub fn fixtures(a: &Authority) -> Vec<Fixture> {
         t
     };
     let revoked = a
-        .issue(
-            "acme",
-            product(ACME_GTIN, Some("L2611"), &serial(), None),
-            Some(2),
-            None,
-            ISSUED,
-            true,
-        )
+        .issue("acme", product(ACME_GTIN, Some("L2611"), &serial(), None), Some(2), None, ISSUED, true)
         .expect("code of the revoked key");
     // Acme's key signing Globex's GTIN, printed on Globex's host.
     let other_brand = a
@@ -178,30 +153,10 @@ pub fn fixtures(a: &Authority) -> Vec<Fixture> {
         link.to_url()
     };
     vec![
-        Fixture {
-            file: "genuine.png",
-            text: genuine,
-            verdict: "authentic",
-            detail: None,
-        },
-        Fixture {
-            file: "genuine-full.png",
-            text: full,
-            verdict: "authentic",
-            detail: None,
-        },
-        Fixture {
-            file: "tampered.png",
-            text: tampered,
-            verdict: "forged",
-            detail: Some("bad_signature"),
-        },
-        Fixture {
-            file: "revoked-key.png",
-            text: revoked,
-            verdict: "revoked",
-            detail: Some("key_revoked"),
-        },
+        Fixture { file: "genuine.png", text: genuine, verdict: "authentic", detail: None },
+        Fixture { file: "genuine-full.png", text: full, verdict: "authentic", detail: None },
+        Fixture { file: "tampered.png", text: tampered, verdict: "forged", detail: Some("bad_signature") },
+        Fixture { file: "revoked-key.png", text: revoked, verdict: "revoked", detail: Some("key_revoked") },
         Fixture {
             file: "other-brand.png",
             text: other_brand,
@@ -214,12 +169,7 @@ pub fn fixtures(a: &Authority) -> Vec<Fixture> {
             verdict: "authentic",
             detail: Some("unregistered_host"),
         },
-        Fixture {
-            file: "unknown-issuer.png",
-            text: unknown_kid,
-            verdict: "unknown_issuer",
-            detail: None,
-        },
+        Fixture { file: "unknown-issuer.png", text: unknown_kid, verdict: "unknown_issuer", detail: None },
         Fixture {
             file: "plain-url.png",
             text: "https://example.com/products/espresso".into(),

@@ -20,10 +20,7 @@ pub fn all() -> Vec<(String, Vec<u8>)> {
     let a = demo::authority();
     let fixtures = demo::fixtures(&a);
     let mut out = vec![
-        (
-            "cli/demo/anchor.txt".to_string(),
-            a.anchor.to_text().into_bytes(),
-        ),
+        ("cli/demo/anchor.txt".to_string(), a.anchor.to_text().into_bytes()),
         ("cli/demo/trust.bundle".to_string(), a.bundle().encode()),
     ];
     for f in &fixtures {
@@ -33,10 +30,7 @@ pub fn all() -> Vec<(String, Vec<u8>)> {
         out.push((format!("tests/fixtures/{}", f.file), png));
     }
     let vectors = serde_json::to_string_pretty(&vectors(&a, &fixtures)).expect("JSON") + "\n";
-    out.push((
-        "docs/test-vectors/vectors.json".to_string(),
-        vectors.into_bytes(),
-    ));
+    out.push(("docs/test-vectors/vectors.json".to_string(), vectors.into_bytes()));
     out
 }
 
@@ -52,11 +46,7 @@ fn replace_once(s: &str, from: &str, to: &str) -> String {
 /// The test vectors of `docs/test-vectors/vectors.json`.
 pub fn vectors(a: &Authority, fixtures: &[Fixture]) -> Value {
     // Mutations start from the code that carries every kind of element.
-    let genuine = &fixtures
-        .iter()
-        .find(|f| f.file == "genuine-full.png")
-        .expect("full code")
-        .text;
+    let genuine = &fixtures.iter().find(|f| f.file == "genuine-full.png").expect("full code").text;
     let link = DigitalLink::parse(genuine).expect("genuine parses");
     let sig_text = link.sig.clone().expect("signed");
     let sig = CodeSignature::parse(&sig_text).expect("sig parses");
@@ -73,9 +63,8 @@ pub fn vectors(a: &Authority, fixtures: &[Fixture]) -> Value {
     }
     // Signing vectors: every fixture whose sig really was made over its data
     // by a key listed above.
-    let signed_by_listed_key = |f: &&Fixture| {
-        matches!(f.verdict, "authentic" | "revoked") || f.detail == Some("key_out_of_scope")
-    };
+    let signed_by_listed_key =
+        |f: &&Fixture| matches!(f.verdict, "authentic" | "revoked") || f.detail == Some("key_out_of_scope");
     let signing: Vec<Value> = fixtures
         .iter()
         .filter(signed_by_listed_key)
@@ -96,14 +85,7 @@ pub fn vectors(a: &Authority, fixtures: &[Fixture]) -> Value {
 
     let mut verify: Vec<Value> = fixtures
         .iter()
-        .map(|f| {
-            case(
-                f.file.trim_end_matches(".png"),
-                &f.text,
-                f.verdict,
-                f.detail,
-            )
-        })
+        .map(|f| case(f.file.trim_end_matches(".png"), &f.text, f.verdict, f.detail))
         .collect();
     // Each signed element changed: the signature no longer covers the data.
     let serial = link.data.serial().expect("serial");
@@ -182,12 +164,7 @@ pub fn vectors(a: &Authority, fixtures: &[Fixture]) -> Value {
         r[2] ^= 0x01;
         URL_SAFE_NO_PAD.encode(&r)
     };
-    verify.push(case(
-        "kid-changed",
-        &with_sig(&kid_changed),
-        "unknown_issuer",
-        None,
-    ));
+    verify.push(case("kid-changed", &with_sig(&kid_changed), "unknown_issuer", None));
     raw[40] ^= 0x01;
     verify.push(case(
         "signature-bit-flipped",
@@ -195,45 +172,15 @@ pub fn vectors(a: &Authority, fixtures: &[Fixture]) -> Value {
         "forged",
         Some("bad_signature"),
     ));
-    verify.push(case(
-        "sig-truncated",
-        &with_sig(&sig_text[..60]),
-        "malformed",
-        None,
-    ));
-    verify.push(case(
-        "sig-oversized",
-        &with_sig(&format!("{sig_text}AAAA")),
-        "malformed",
-        None,
-    ));
-    verify.push(case(
-        "sig-not-base64",
-        &with_sig(&format!("{}!!", &sig_text[..88])),
-        "malformed",
-        None,
-    ));
-    verify.push(case(
-        "sig-padded",
-        &with_sig(&format!("{}==", &sig_text[..88])),
-        "malformed",
-        None,
-    ));
+    verify.push(case("sig-truncated", &with_sig(&sig_text[..60]), "malformed", None));
+    verify.push(case("sig-oversized", &with_sig(&format!("{sig_text}AAAA")), "malformed", None));
+    verify.push(case("sig-not-base64", &with_sig(&format!("{}!!", &sig_text[..88])), "malformed", None));
+    verify.push(case("sig-padded", &with_sig(&format!("{}==", &sig_text[..88])), "malformed", None));
     let mut v2 = URL_SAFE_NO_PAD.decode(&sig_text).expect("sig decodes");
     v2[0] = 0b0100_0000;
-    verify.push(case(
-        "sig-version-2",
-        &with_sig(&URL_SAFE_NO_PAD.encode(&v2)),
-        "malformed",
-        None,
-    ));
+    verify.push(case("sig-version-2", &with_sig(&URL_SAFE_NO_PAD.encode(&v2)), "malformed", None));
     v2[0] = 0b0010_0001;
-    verify.push(case(
-        "sig-reserved-flag",
-        &with_sig(&URL_SAFE_NO_PAD.encode(&v2)),
-        "malformed",
-        None,
-    ));
+    verify.push(case("sig-reserved-flag", &with_sig(&URL_SAFE_NO_PAD.encode(&v2)), "malformed", None));
     verify.push(case(
         "bad-check-digit",
         &replace_once(genuine, "09506000134352", "09506000134353"),
@@ -247,12 +194,7 @@ pub fn vectors(a: &Authority, fixtures: &[Fixture]) -> Value {
         Some("unsigned_product_link"),
     ));
     verify.push(case("empty", "", "not_signed", Some("not_a_product_link")));
-    verify.push(case(
-        "plain-text",
-        "hello, world",
-        "not_signed",
-        Some("not_a_product_link"),
-    ));
+    verify.push(case("plain-text", "hello, world", "not_signed", Some("not_a_product_link")));
     verify.push(case(
         "garbage-10k",
         &"\u{1}\u{fffd}garbage".repeat(1024),

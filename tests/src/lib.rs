@@ -21,9 +21,7 @@ pub fn demo_store() -> (tempfile::TempDir, Store) {
     let a = demo::authority();
     let dir = tempfile::tempdir().expect("temp dir");
     let mut store = Store::open(&dir.path().join("genuine.db"), &a.anchor).expect("open store");
-    store
-        .import(&a.bundle(), demo::T0)
-        .expect("import demo bundle");
+    store.import(&a.bundle(), demo::T0).expect("import demo bundle");
     (dir, store)
 }
 
@@ -45,17 +43,12 @@ pub fn dump(path: &std::path::Path) -> String {
     tables.retain(|t| !t.starts_with("sqlite_"));
     let mut out = String::new();
     for t in tables {
-        let mut stmt = conn
-            .prepare(&format!("SELECT * FROM {t} ORDER BY 1, 2"))
-            .expect("select");
+        let mut stmt = conn.prepare(&format!("SELECT * FROM {t} ORDER BY 1, 2")).expect("select");
         let n = stmt.column_count();
         let rows = stmt
             .query_map([], |r| {
                 (0..n)
-                    .map(|i| {
-                        r.get::<_, rusqlite::types::Value>(i)
-                            .map(|v| format!("{v:?}"))
-                    })
+                    .map(|i| r.get::<_, rusqlite::types::Value>(i).map(|v| format!("{v:?}")))
                     .collect::<Result<Vec<_>, _>>()
             })
             .expect("rows");

@@ -25,11 +25,6 @@ fn every_fixture_image_decodes_to_its_verdict() {
         assert_eq!(codes.len(), 1, "{}", fixture.file);
         assert_eq!(codes[0].text, fixture.text, "{}", fixture.file);
         let verdict = store.verify(&codes[0].text, demo::NOW).unwrap();
-        assert_eq!(
-            verdict.kind(),
-            fixture.verdict,
-            "{}: {verdict:?}",
-            fixture.file
-        );
+        assert_eq!(verdict.kind(), fixture.verdict, "{}: {verdict:?}", fixture.file);
     }
 }

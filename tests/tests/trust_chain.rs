@@ -18,37 +18,19 @@ fn db_path(dir: &tempfile::TempDir) -> PathBuf {
 }
 
 /// Imports `bundle` and asserts it is refused with the store unchanged.
-fn refused(
-    store: &mut Store,
-    dir: &tempfile::TempDir,
-    bundle: &TrustBundle,
-    now: u64,
-) -> ImportError {
+fn refused(store: &mut Store, dir: &tempfile::TempDir, bundle: &TrustBundle, now: u64) -> ImportError {
     let before = dump(&db_path(dir));
-    let err = store
-        .import(bundle, now)
-        .expect_err("import must be refused");
-    assert_eq!(
-        before,
-        dump(&db_path(dir)),
-        "a refused import changed the store: {err}"
-    );
+    let err = store.import(bundle, now).expect_err("import must be refused");
+    assert_eq!(before, dump(&db_path(dir)), "a refused import changed the store: {err}");
     err
 }
 
 fn below_threshold(err: &ImportError) -> bool {
     matches!(
         err,
-        ImportError::Untrusted {
-            source: TrustError::Envelope(EnvelopeError::BelowThreshold { .. }),
-            ..
-        } | ImportError::Untrusted {
-            source: TrustError::NotSignedByPrevious { .. },
-            ..
-        } | ImportError::Untrusted {
-            source: TrustError::NotSignedBySelf { .. },
-            ..
-        }
+        ImportError::Untrusted { source: TrustError::Envelope(EnvelopeError::BelowThreshold { .. }), .. }
+            | ImportError::Untrusted { source: TrustError::NotSignedByPrevious { .. }, .. }
+            | ImportError::Untrusted { source: TrustError::NotSignedBySelf { .. }, .. }
     )
 }
 
@@ -101,8 +83,7 @@ fn a_root_not_signed_by_the_pinned_keys_is_refused() {
 fn a_rotated_root_is_trusted_from_old_and_new_stores() {
     let old = demo::authority();
     let mut new = old.clone();
-    new.rotate_root(2, 2, demo::VERIFY_UNTIL, NOW, &mut demo::seeded("rotation"))
-        .unwrap();
+    new.rotate_root(2, 2, demo::VERIFY_UNTIL, NOW, &mut demo::seeded("rotation")).unwrap();
     let code = genuine_code(&old);
 
     // A store that already trusts v1 follows the rotation.
@@ -110,31 +91,19 @@ fn a_rotated_root_is_trusted_from_old_and_new_stores() {
     let report = upgraded.import(&new.bundle(), NOW).unwrap();
     assert_eq!(report.roots_added, vec![2]);
     assert!(report.brands_dropped.is_empty());
-    assert!(matches!(
-        upgraded.verify(&code, NOW).unwrap(),
-        Verdict::Authentic(_)
-    ));
+    assert!(matches!(upgraded.verify(&code, NOW).unwrap(), Verdict::Authentic(_)));
 
     // A fresh install pinned to v1's keys walks v1 -> v2.
     let (_d2, mut fresh) = empty_store(&old.anchor);
-    assert_eq!(
-        fresh.import(&new.bundle(), NOW).unwrap().roots_added,
-        vec![1, 2]
-    );
-    assert!(matches!(
-        fresh.verify(&code, NOW).unwrap(),
-        Verdict::Authentic(_)
-    ));
+    assert_eq!(fresh.import(&new.bundle(), NOW).unwrap().roots_added, vec![1, 2]);
+    assert!(matches!(fresh.verify(&code, NOW).unwrap(), Verdict::Authentic(_)));
 
     // The old root's keys no longer vouch for brands.
     let mut record = old.brands["acme"].record.clone();
     record.version = 99;
     let old_root = secrets(&old.root_seeds);
     let stale = seal(BRAND_TYPE, &record, &old_root.iter().collect::<Vec<_>>());
-    let bundle = TrustBundle {
-        brands: vec![stale],
-        ..Default::default()
-    };
+    let bundle = TrustBundle { brands: vec![stale], ..Default::default() };
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&db_path(&dir), &old.anchor).unwrap();
     store.import(&new.bundle(), NOW).unwrap();
@@ -146,26 +115,17 @@ fn a_rotated_root_is_trusted_from_old_and_new_stores() {
 fn a_rotation_needs_both_the_old_and_the_new_keys() {
     let old = demo::authority();
     let mut new = old.clone();
-    new.rotate_root(2, 2, demo::VERIFY_UNTIL, NOW, &mut demo::seeded("rotation"))
-        .unwrap();
+    new.rotate_root(2, 2, demo::VERIFY_UNTIL, NOW, &mut demo::seeded("rotation")).unwrap();
     let v2 = Envelope::decode(&new.root_envelopes[1], usize::MAX).unwrap();
     let old_ids: Vec<_> = old.root.keys.iter().map(|k| k.key_id()).collect();
 
     for keep_old in [true, false] {
         let mut env = v2.clone();
-        env.signatures
-            .retain(|s| old_ids.contains(&s.keyid) == keep_old);
-        let bundle = TrustBundle {
-            roots: vec![env],
-            ..Default::default()
-        };
+        env.signatures.retain(|s| old_ids.contains(&s.keyid) == keep_old);
+        let bundle = TrustBundle { roots: vec![env], ..Default::default() };
         let (dir, mut store) = genuine_tests::demo_store();
         let err = refused(&mut store, &dir, &bundle, NOW);
-        let expected = if keep_old {
-            "own keys"
-        } else {
-            "root it replaces"
-        };
+        let expected = if keep_old { "own keys" } else { "root it replaces" };
         assert!(err.to_string().contains(expected), "{err}");
     }
 }
@@ -175,48 +135,25 @@ fn a_root_version_gap_is_refused() {
     let a = demo::authority();
     let mut b = a.clone();
     let mut rng = demo::seeded("gap");
-    b.rotate_root(3, 2, demo::VERIFY_UNTIL, NOW, &mut rng)
-        .unwrap();
-    b.rotate_root(3, 2, demo::VERIFY_UNTIL, NOW, &mut rng)
-        .unwrap();
+    b.rotate_root(3, 2, demo::VERIFY_UNTIL, NOW, &mut rng).unwrap();
+    b.rotate_root(3, 2, demo::VERIFY_UNTIL, NOW, &mut rng).unwrap();
     let v3 = Envelope::decode(&b.root_envelopes[2], usize::MAX).unwrap();
     let (dir, mut store) = genuine_tests::demo_store();
-    let bundle = TrustBundle {
-        roots: vec![v3],
-        ..Default::default()
-    };
-    assert!(matches!(
-        refused(&mut store, &dir, &bundle, NOW),
-        ImportError::RootGap(2)
-    ));
+    let bundle = TrustBundle { roots: vec![v3], ..Default::default() };
+    assert!(matches!(refused(&mut store, &dir, &bundle, NOW), ImportError::RootGap(2)));
 }
 
 #[test]
 fn a_rotation_that_drops_a_brand_drops_its_keys() {
     let old = demo::authority();
     let mut new = old.clone();
-    new.rotate_root(3, 2, demo::VERIFY_UNTIL, NOW, &mut demo::seeded("rotation"))
-        .unwrap();
+    new.rotate_root(3, 2, demo::VERIFY_UNTIL, NOW, &mut demo::seeded("rotation")).unwrap();
     let (_dir, mut store) = genuine_tests::demo_store();
     // Only the new root: the stored brand records were signed by v1's keys.
     let v2 = Envelope::decode(&new.root_envelopes[1], usize::MAX).unwrap();
-    let report = store
-        .import(
-            &TrustBundle {
-                roots: vec![v2],
-                ..Default::default()
-            },
-            NOW,
-        )
-        .unwrap();
-    assert_eq!(
-        report.brands_dropped,
-        vec!["acme".to_string(), "globex".to_string()]
-    );
-    assert!(matches!(
-        store.verify(&genuine_code(&old), NOW).unwrap(),
-        Verdict::UnknownIssuer { .. }
-    ));
+    let report = store.import(&TrustBundle { roots: vec![v2], ..Default::default() }, NOW).unwrap();
+    assert_eq!(report.brands_dropped, vec!["acme".to_string(), "globex".to_string()]);
+    assert!(matches!(store.verify(&genuine_code(&old), NOW).unwrap(), Verdict::UnknownIssuer { .. }));
 }
 
 #[test]
@@ -224,10 +161,7 @@ fn an_expired_root_is_refused() {
     let a = demo::authority();
     let (dir, mut store) = empty_store(&a.anchor);
     let err = refused(&mut store, &dir, &a.bundle(), demo::VERIFY_UNTIL);
-    assert!(
-        matches!(err, ImportError::RootExpired { version: 1, .. }),
-        "{err}"
-    );
+    assert!(matches!(err, ImportError::RootExpired { version: 1, .. }), "{err}");
 }
 
 #[test]
@@ -254,13 +188,7 @@ fn a_document_of_the_wrong_type_is_refused() {
     relabelled.keysets = vec![relabelled.brands[0].clone()];
     relabelled.brands.clear();
     let err = refused(&mut store, &dir, &relabelled, NOW);
-    assert!(
-        matches!(
-            err,
-            ImportError::Untrusted { .. } | ImportError::UnknownBrand(_)
-        ),
-        "{err}"
-    );
+    assert!(matches!(err, ImportError::Untrusted { .. } | ImportError::UnknownBrand(_)), "{err}");
     let mut retyped = a.bundle();
     retyped.roots[0].payload_type = BRAND_TYPE.into();
     retyped.brands = vec![retyped.roots[0].clone()];
@@ -281,42 +209,21 @@ fn a_keyset_must_stay_inside_its_brand() {
     let mut keyset = acme.keyset.clone();
     keyset.version += 1;
     keyset.keys[0].company_prefixes = vec!["0614141".into()];
-    let bundle = TrustBundle {
-        keysets: vec![seal(KEYSET_TYPE, &keyset, &signers)],
-        ..Default::default()
-    };
+    let bundle = TrustBundle { keysets: vec![seal(KEYSET_TYPE, &keyset, &signers)], ..Default::default() };
     let (dir, mut store) = genuine_tests::demo_store();
     let err = refused(&mut store, &dir, &bundle, NOW);
-    assert!(
-        matches!(
-            err,
-            ImportError::Untrusted {
-                source: TrustError::Invalid { .. },
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert!(matches!(err, ImportError::Untrusted { source: TrustError::Invalid { .. }, .. }), "{err}");
 
     // Acme's masters sign a keyset that names Globex: Globex's masters are required.
     let mut keyset = a.brands["globex"].keyset.clone();
     keyset.version += 1;
-    let bundle = TrustBundle {
-        keysets: vec![seal(KEYSET_TYPE, &keyset, &signers)],
-        ..Default::default()
-    };
+    let bundle = TrustBundle { keysets: vec![seal(KEYSET_TYPE, &keyset, &signers)], ..Default::default() };
     assert!(below_threshold(&refused(&mut store, &dir, &bundle, NOW)));
 
     // A keyset for a brand nobody vouched for.
     keyset.brand_id = "nobody".into();
-    let bundle = TrustBundle {
-        keysets: vec![seal(KEYSET_TYPE, &keyset, &signers)],
-        ..Default::default()
-    };
-    assert!(matches!(
-        refused(&mut store, &dir, &bundle, NOW),
-        ImportError::UnknownBrand(_)
-    ));
+    let bundle = TrustBundle { keysets: vec![seal(KEYSET_TYPE, &keyset, &signers)], ..Default::default() };
+    assert!(matches!(refused(&mut store, &dir, &bundle, NOW), ImportError::UnknownBrand(_)));
 }
 
 #[test]
@@ -328,14 +235,8 @@ fn a_brand_cannot_claim_another_brands_prefix() {
     let root = secrets(&a.root_seeds);
     let env = seal(BRAND_TYPE, &record, &root.iter().collect::<Vec<_>>());
     let (dir, mut store) = genuine_tests::demo_store();
-    let bundle = TrustBundle {
-        brands: vec![env],
-        ..Default::default()
-    };
-    assert!(matches!(
-        refused(&mut store, &dir, &bundle, NOW),
-        ImportError::PrefixConflict { .. }
-    ));
+    let bundle = TrustBundle { brands: vec![env], ..Default::default() };
+    assert!(matches!(refused(&mut store, &dir, &bundle, NOW), ImportError::PrefixConflict { .. }));
 }
 
 #[test]
@@ -346,17 +247,11 @@ fn older_documents_never_roll_back_newer_ones() {
     let (_dir, mut store) = empty_store(&before.anchor);
     store.import(&after.bundle(), NOW).unwrap();
     let code = genuine_code(&before);
-    assert!(matches!(
-        store.verify(&code, NOW).unwrap(),
-        Verdict::Revoked { .. }
-    ));
+    assert!(matches!(store.verify(&code, NOW).unwrap(), Verdict::Revoked { .. }));
     // The older keyset, where key 1 is not revoked, is skipped.
     let report = store.import(&before.bundle(), NOW).unwrap();
     assert!(report.keysets_updated.is_empty());
-    assert!(matches!(
-        store.verify(&code, NOW).unwrap(),
-        Verdict::Revoked { .. }
-    ));
+    assert!(matches!(store.verify(&code, NOW).unwrap(), Verdict::Revoked { .. }));
 }
 
 #[test]
@@ -370,17 +265,10 @@ fn two_documents_with_one_version_are_a_conflict() {
     let mut keyset = acme.keyset.clone();
     keyset.version = a.brands["acme"].keyset.version;
     let masters = secrets(&acme.master_seeds);
-    fork.keysets = vec![seal(
-        KEYSET_TYPE,
-        &keyset,
-        &masters.iter().collect::<Vec<_>>(),
-    )];
+    fork.keysets = vec![seal(KEYSET_TYPE, &keyset, &masters.iter().collect::<Vec<_>>())];
     fork.brands.clear();
     let (dir, mut store) = genuine_tests::demo_store();
-    assert!(matches!(
-        refused(&mut store, &dir, &fork, NOW),
-        ImportError::Conflict(_)
-    ));
+    assert!(matches!(refused(&mut store, &dir, &fork, NOW), ImportError::Conflict(_)));
 }
 
 #[test]
@@ -388,18 +276,10 @@ fn garbage_and_oversized_bundles_are_refused() {
     let a = demo::authority();
     let (dir, mut store) = genuine_tests::demo_store();
     let before = dump(&db_path(&dir));
-    for bytes in [
-        vec![],
-        vec![0xff; 10_000],
-        b"not cbor at all".to_vec(),
-        vec![0; 9 << 20],
-    ] {
+    for bytes in [vec![], vec![0xff; 10_000], b"not cbor at all".to_vec(), vec![0; 9 << 20]] {
         let err = store.import_bundle(&bytes, NOW).unwrap_err();
         assert!(
-            matches!(
-                err,
-                ImportError::Bundle(BundleError::NotABundle | BundleError::TooLarge(_))
-            ),
+            matches!(err, ImportError::Bundle(BundleError::NotABundle | BundleError::TooLarge(_))),
             "{err}"
         );
     }
@@ -417,9 +297,6 @@ fn a_store_is_bound_to_its_anchor() {
     let other = Authority::new(1, 1, demo::VERIFY_UNTIL, T0, &mut demo::seeded("other")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     drop(Store::open(&db_path(&dir), &a.anchor).unwrap());
-    assert!(matches!(
-        Store::open(&db_path(&dir), &other.anchor),
-        Err(StoreError::AnchorMismatch)
-    ));
+    assert!(matches!(Store::open(&db_path(&dir), &other.anchor), Err(StoreError::AnchorMismatch)));
     assert!(Store::open(&db_path(&dir), &a.anchor).is_ok());
 }

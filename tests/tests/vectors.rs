@@ -19,12 +19,7 @@ fn detail_of(verdict: &Value) -> Option<String> {
     let pick = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
     pick(verdict, "reason")
         .or_else(|| verdict.get("reason").and_then(|r| pick(r, "check")))
-        .or_else(|| {
-            verdict
-                .get("warnings")
-                .and_then(|w| w.get(0))
-                .and_then(|w| pick(w, "warning"))
-        })
+        .or_else(|| verdict.get("warnings").and_then(|w| w.get(0)).and_then(|w| pick(w, "warning")))
 }
 
 #[test]
@@ -39,29 +34,20 @@ fn every_verify_vector_gets_its_verdict() {
             .map(|k| PublicKey::from_hex(k.as_str().unwrap()).unwrap())
             .collect(),
     };
-    let bundle = STANDARD
-        .decode(v["bundle_base64"].as_str().unwrap())
-        .unwrap();
+    let bundle = STANDARD.decode(v["bundle_base64"].as_str().unwrap()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("v.db"), &anchor).unwrap();
-    store
-        .import_bundle(&bundle, genuine_tests::demo::T0)
-        .unwrap();
+    store.import_bundle(&bundle, genuine_tests::demo::T0).unwrap();
     let now = v["now"].as_u64().unwrap();
     let cases = v["verify"].as_array().unwrap();
     assert!(cases.len() >= 30, "the vectors cover every check");
     for case in cases {
         let name = case["name"].as_str().unwrap();
         let verdict =
-            serde_json::to_value(store.verify(case["text"].as_str().unwrap(), now).unwrap())
-                .unwrap();
+            serde_json::to_value(store.verify(case["text"].as_str().unwrap(), now).unwrap()).unwrap();
         assert_eq!(verdict["verdict"], case["verdict"], "{name}: {verdict}");
         if let Some(detail) = case["detail"].as_str() {
-            assert_eq!(
-                detail_of(&verdict).as_deref(),
-                Some(detail),
-                "{name}: {verdict}"
-            );
+            assert_eq!(detail_of(&verdict).as_deref(), Some(detail), "{name}: {verdict}");
         } else if case["verdict"] == "authentic" {
             assert_eq!(verdict["warnings"], serde_json::json!([]), "{name}");
         }
@@ -108,24 +94,17 @@ fn an_independent_signer_reproduces_every_sig() {
             msg.push(0x1D);
         }
         let name = case["name"].as_str().unwrap();
-        assert_eq!(
-            hex(&msg),
-            case["message_hex"].as_str().unwrap(),
-            "{name}: message"
-        );
+        assert_eq!(hex(&msg), case["message_hex"].as_str().unwrap(), "{name}: message");
         // Which brand signed is in the URL's story, not the code: try the keys of this kid.
-        let signed = seeds
-            .iter()
-            .filter(|(_, k, _)| *k == u64::from(kid))
-            .find_map(|(_, _, seed)| {
-                let seed: [u8; 32] = unhex(seed).unwrap().try_into().unwrap();
-                let sig = SigningKey::from_bytes(&seed).sign(&msg).to_bytes();
-                let mut raw = vec![header];
-                raw.extend_from_slice(&kid.to_be_bytes());
-                raw.extend_from_slice(&sig);
-                let text = URL_SAFE_NO_PAD.encode(&raw);
-                (text == case["sig"].as_str().unwrap()).then_some(text)
-            });
+        let signed = seeds.iter().filter(|(_, k, _)| *k == u64::from(kid)).find_map(|(_, _, seed)| {
+            let seed: [u8; 32] = unhex(seed).unwrap().try_into().unwrap();
+            let sig = SigningKey::from_bytes(&seed).sign(&msg).to_bytes();
+            let mut raw = vec![header];
+            raw.extend_from_slice(&kid.to_be_bytes());
+            raw.extend_from_slice(&sig);
+            let text = URL_SAFE_NO_PAD.encode(&raw);
+            (text == case["sig"].as_str().unwrap()).then_some(text)
+        });
         assert!(signed.is_some(), "{name}: independent sig differs");
     }
 }

@@ -6,11 +6,7 @@ use genuine_tests::demo::{self, ACME_GTIN, ISSUED, NOW, REVOKED, VERIFY_UNTIL, p
 use genuine_tests::{demo_store, dump, empty_store};
 
 fn fixture(name: &str) -> String {
-    demo::fixtures(&demo::authority())
-        .into_iter()
-        .find(|f| f.file == name)
-        .unwrap()
-        .text
+    demo::fixtures(&demo::authority()).into_iter().find(|f| f.file == name).unwrap().text
 }
 
 #[test]
@@ -18,66 +14,31 @@ fn a_key_verifies_only_inside_its_windows() {
     let mut a = demo::authority();
     let later = NOW + 365 * 86_400;
     let mut rng = demo::seeded("windows");
-    let kid = a
-        .new_claim_key(
-            "acme",
-            None,
-            (later, later + 86_400, later + 2 * 86_400),
-            NOW,
-            &mut rng,
-        )
-        .unwrap();
+    let kid =
+        a.new_claim_key("acme", None, (later, later + 86_400, later + 2 * 86_400), NOW, &mut rng).unwrap();
     // Force: the issuer itself refuses to sign outside the window.
-    let early = a
-        .issue(
-            "acme",
-            product(ACME_GTIN, None, "EARLY2345", None),
-            Some(kid),
-            None,
-            NOW,
-            true,
-        )
-        .unwrap();
+    let early =
+        a.issue("acme", product(ACME_GTIN, None, "EARLY2345", None), Some(kid), None, NOW, true).unwrap();
     assert!(
-        a.issue(
-            "acme",
-            product(ACME_GTIN, None, "EARLY2345", None),
-            Some(kid),
-            None,
-            NOW,
-            false
-        )
-        .is_err()
+        a.issue("acme", product(ACME_GTIN, None, "EARLY2345", None), Some(kid), None, NOW, false).is_err()
     );
     let (_dir, mut store) = empty_store(&a.anchor);
     store.import(&a.bundle(), NOW).unwrap();
     match store.verify(&early, NOW).unwrap() {
-        Verdict::Forged {
-            reason: ForgeryReason::KeyNotYetValid { sign_from },
-            ..
-        } => assert_eq!(sign_from, later),
+        Verdict::Forged { reason: ForgeryReason::KeyNotYetValid { sign_from }, .. } => {
+            assert_eq!(sign_from, later)
+        }
         v => panic!("{v:?}"),
     }
-    assert!(matches!(
-        store.verify(&early, later + 3600).unwrap(),
-        Verdict::Authentic(_)
-    ));
+    assert!(matches!(store.verify(&early, later + 3600).unwrap(), Verdict::Authentic(_)));
     match store.verify(&early, later + 3 * 86_400).unwrap() {
-        Verdict::Forged {
-            reason: ForgeryReason::KeyExpired { .. },
-            ..
-        } => {}
+        Verdict::Forged { reason: ForgeryReason::KeyExpired { .. }, .. } => {}
         v => panic!("{v:?}"),
     }
     let genuine = fixture("genuine.png");
     assert!(matches!(
         store.verify(&genuine, VERIFY_UNTIL + 1).unwrap(),
-        Verdict::Forged {
-            reason: ForgeryReason::KeyExpired {
-                verify_until: VERIFY_UNTIL
-            },
-            ..
-        }
+        Verdict::Forged { reason: ForgeryReason::KeyExpired { verify_until: VERIFY_UNTIL }, .. }
     ));
 }
 
@@ -87,18 +48,12 @@ fn turning_the_clock_back_is_reported_and_does_not_help() {
     // The keyset was signed at REVOKED; a device clock at ISSUED is behind it.
     match store.verify(&fixture("genuine.png"), ISSUED).unwrap() {
         Verdict::Authentic(a) => {
-            assert!(a.warnings.contains(&Warning::ClockBehind {
-                device: ISSUED,
-                signed_floor: REVOKED
-            }))
+            assert!(a.warnings.contains(&Warning::ClockBehind { device: ISSUED, signed_floor: REVOKED }))
         }
         v => panic!("{v:?}"),
     }
     // The revoked key stays revoked whatever the clock says.
-    assert!(matches!(
-        store.verify(&fixture("revoked-key.png"), ISSUED).unwrap(),
-        Verdict::Revoked { .. }
-    ));
+    assert!(matches!(store.verify(&fixture("revoked-key.png"), ISSUED).unwrap(), Verdict::Revoked { .. }));
     // An honest clock gets no warning.
     match store.verify(&fixture("genuine.png"), NOW).unwrap() {
         Verdict::Authentic(a) => assert!(a.warnings.is_empty(), "{:?}", a.warnings),
@@ -109,13 +64,8 @@ fn turning_the_clock_back_is_reported_and_does_not_help() {
 #[test]
 fn an_expired_product_is_genuine_with_a_warning() {
     let (_dir, store) = demo_store();
-    let after_expiry = genuine_core::gs1::Gs1Date::parse("290101")
-        .unwrap()
-        .end_unix();
-    match store
-        .verify(&fixture("genuine-full.png"), after_expiry)
-        .unwrap()
-    {
+    let after_expiry = genuine_core::gs1::Gs1Date::parse("290101").unwrap().end_unix();
+    match store.verify(&fixture("genuine-full.png"), after_expiry).unwrap() {
         Verdict::Authentic(a) => {
             assert!(matches!(a.warnings[..], [Warning::ProductExpired { .. }]))
         }
@@ -128,39 +78,19 @@ fn a_product_line_key_cannot_sign_the_rest_of_the_brand() {
     let mut a = demo::authority();
     let mut rng = demo::seeded("line");
     let window = (demo::T0, demo::SIGN_UNTIL, VERIFY_UNTIL);
-    let kid = a
-        .new_claim_key("acme", Some(vec!["95060009".into()]), window, NOW, &mut rng)
-        .unwrap();
-    let inside = a.issue(
-        "acme",
-        product("09506000912349", None, "LINE23456", None),
-        Some(kid),
-        None,
-        NOW,
-        false,
-    );
+    let kid = a.new_claim_key("acme", Some(vec!["95060009".into()]), window, NOW, &mut rng).unwrap();
+    let inside =
+        a.issue("acme", product("09506000912349", None, "LINE23456", None), Some(kid), None, NOW, false);
     let inside = inside.unwrap();
-    let outside = a
-        .issue(
-            "acme",
-            product(ACME_GTIN, None, "LINE23456", None),
-            Some(kid),
-            None,
-            NOW,
-            true,
-        )
-        .unwrap();
+    let outside =
+        a.issue("acme", product(ACME_GTIN, None, "LINE23456", None), Some(kid), None, NOW, true).unwrap();
     let (_dir, mut store) = empty_store(&a.anchor);
     store.import(&a.bundle(), NOW).unwrap();
-    assert!(matches!(
-        store.verify(&inside, NOW).unwrap(),
-        Verdict::Authentic(_)
-    ));
+    assert!(matches!(store.verify(&inside, NOW).unwrap(), Verdict::Authentic(_)));
     match store.verify(&outside, NOW).unwrap() {
-        Verdict::Forged {
-            reason: ForgeryReason::KeyOutOfScope { signer_brand },
-            ..
-        } => assert_eq!(signer_brand, "acme"),
+        Verdict::Forged { reason: ForgeryReason::KeyOutOfScope { signer_brand }, .. } => {
+            assert_eq!(signer_brand, "acme")
+        }
         v => panic!("{v:?}"),
     }
 }
@@ -169,10 +99,7 @@ fn a_product_line_key_cannot_sign_the_rest_of_the_brand() {
 fn an_empty_store_knows_no_issuer() {
     let a = demo::authority();
     let (_dir, store) = empty_store(&a.anchor);
-    assert!(matches!(
-        store.verify(&fixture("genuine.png"), NOW).unwrap(),
-        Verdict::UnknownIssuer { .. }
-    ));
+    assert!(matches!(store.verify(&fixture("genuine.png"), NOW).unwrap(), Verdict::UnknownIssuer { .. }));
 }
 
 #[test]

@@ -1,0 +1,109 @@
+//! An in-memory index of the trusted claim keys, rebuilt from the store's
+//! tables whenever they change, so a verify costs no SQL on the hot path.
+//!
+//! Keys are few (thousands at most, against millions of revocations), so the
+//! whole set fits comfortably in memory.
+
+use crate::gs1::Gtin;
+use crate::keys::PreparedKey;
+use crate::store::{KeyRecord, Store, StoreError};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// One claim key as the index holds it.
+#[derive(Debug)]
+pub struct IndexedKey {
+    /// Company prefixes it may sign for.
+    pub prefixes: Vec<String>,
+    /// What the store knows of it.
+    pub record: KeyRecord,
+    /// The key, decoded once.
+    pub key: PreparedKey,
+}
+
+impl IndexedKey {
+    /// May this key sign for the GTIN?
+    pub fn covers(&self, gtin: &Gtin) -> bool {
+        let space = gtin.prefix_space();
+        self.prefixes.iter().any(|p| space.starts_with(p.as_str()))
+    }
+}
+
+/// A consistent snapshot of every trusted claim key and brand host.
+#[derive(Debug, Default)]
+pub struct KeyIndex {
+    /// Keys by kid, each with the company prefixes it may sign for.
+    by_kid: HashMap<u16, Vec<IndexedKey>>,
+    /// Registered hosts by brand.
+    hosts: HashMap<String, Vec<String>>,
+    /// Newest `issued_at` of any trusted document.
+    newest_signed: u64,
+}
+
+impl KeyIndex {
+    /// Keys of `kid` whose scope covers the GTIN's company prefix.
+    pub fn keys_for<'a>(&'a self, gtin: &'a Gtin, kid: u16) -> impl Iterator<Item = &'a IndexedKey> + 'a {
+        self.keys_with_kid(kid).filter(move |k| k.covers(gtin))
+    }
+
+    /// Every key with this kid, whatever its scope, with its prefixes.
+    pub fn keys_with_kid(&self, kid: u16) -> impl Iterator<Item = &IndexedKey> {
+        self.by_kid.get(&kid).into_iter().flatten()
+    }
+
+    /// Is `host` registered by the brand?
+    pub fn host_registered(&self, brand_id: &str, host: &str) -> bool {
+        self.hosts.get(brand_id).is_some_and(|hosts| hosts.iter().any(|h| h == host))
+    }
+
+    /// Newest `issued_at` of any trusted document: a floor for "now".
+    pub fn newest_signed(&self) -> u64 {
+        self.newest_signed
+    }
+
+    /// Reads the index from the store's tables.
+    pub(crate) fn load(store: &Store) -> Result<KeyIndex, StoreError> {
+        let conn = &store.conn;
+        let mut index = KeyIndex { newest_signed: store.newest_signed_time()?, ..KeyIndex::default() };
+        let mut scopes: HashMap<i64, Vec<String>> = HashMap::new();
+        let mut stmt = conn.prepare("SELECT key_id, prefix FROM key_scopes")?;
+        for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
+            let (key_id, prefix) = row?;
+            scopes.entry(key_id).or_default().push(prefix);
+        }
+        let mut stmt = conn.prepare(
+            "SELECT k.brand_id, b.name, k.kid, k.public_key, k.sign_from, k.sign_until, \
+             k.verify_until, k.revoked_at, k.id FROM claim_keys k JOIN brands b ON b.brand_id = k.brand_id",
+        )?;
+        for row in stmt.query_map([], |r| Ok((crate::store::key_record(r)?, r.get::<_, i64>(8)?)))? {
+            let (key, id) = row?;
+            let prefixes = scopes.remove(&id).unwrap_or_default();
+            let indexed = IndexedKey { prefixes, key: PreparedKey::new(key.public_key), record: key };
+            index.by_kid.entry(indexed.record.kid).or_default().push(indexed);
+        }
+        let mut stmt = conn.prepare("SELECT brand_id, host FROM brand_hosts")?;
+        for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+            let (brand, host) = row?;
+            index.hosts.entry(brand).or_default().push(host);
+        }
+        Ok(index)
+    }
+}
+
+impl Store {
+    /// The current key index, rebuilt if the tables changed since it was read.
+    ///
+    /// `PRAGMA data_version` changes when another connection commits; our own
+    /// imports clear the cache themselves.
+    pub fn key_index(&self) -> Result<Arc<KeyIndex>, StoreError> {
+        let version: i64 = self.conn.prepare_cached("PRAGMA data_version")?.query_row([], |r| r.get(0))?;
+        if let Some((v, index)) = &*self.index.borrow()
+            && *v == version
+        {
+            return Ok(Arc::clone(index));
+        }
+        let index = Arc::new(KeyIndex::load(self)?);
+        *self.index.borrow_mut() = Some((version, Arc::clone(&index)));
+        Ok(index)
+    }
+}
