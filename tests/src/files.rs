@@ -120,6 +120,12 @@ pub fn vectors(a: &Authority, fixtures: &[Fixture]) -> Value {
         Some("bad_signature"),
     ));
     verify.push(case(
+        "variant-added",
+        &replace_once(genuine, "/10/L2611", "/22/V2/10/L2611"),
+        "forged",
+        Some("bad_signature"),
+    ));
+    verify.push(case(
         "attribute-added",
         &replace_once(genuine, "?17=", "?11=260101&17="),
         "forged",
