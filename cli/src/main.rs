@@ -2,6 +2,7 @@
 //! verify codes offline, from a URL or a photo.
 
 mod authority_cmd;
+mod decode_cmd;
 mod report;
 mod verify_cmd;
 
@@ -49,6 +50,28 @@ enum Command {
         json: bool,
         #[command(flatten)]
         trust: TrustArgs,
+    },
+    /// Verify every code in a photo (same as `verify` on an image file)
+    Scan {
+        /// A PNG, JPEG or WebP file
+        image: PathBuf,
+        /// Print JSON (one object per code) instead of text
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        trust: TrustArgs,
+    },
+    /// Decode the QR codes in image files, without verifying
+    Decode {
+        /// Image files
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// One JSON object per line per file (the benchmark's format)
+        #[arg(long)]
+        json: bool,
+        /// Use rqrr alone, without Genuine's pipeline (the baseline)
+        #[arg(long)]
+        raw: bool,
     },
     /// Import a trust bundle into the store
     Import {
@@ -124,6 +147,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Verify { input, json, trust } => verify_cmd::verify(&input, json, &trust),
+        Command::Scan { image, json, trust } => match image.to_str() {
+            Some(path) if image.is_file() => verify_cmd::verify(path, json, &trust),
+            _ => Err(CliError::msg(format!("{}: not a readable image file", image.display()))),
+        },
+        Command::Decode { files, json, raw } => decode_cmd::decode(&files, json, raw),
         Command::Import { file, trust } => verify_cmd::import(&file, &trust),
         Command::Status { json, trust } => verify_cmd::status(json, &trust),
         Command::Root { action, state } => authority_cmd::root(action, &state.state),

@@ -5,7 +5,12 @@
 //! rqrr does the decoding; every call into it is behind `catch_unwind`
 //! because it panics on some inputs (WanzenBug/rqrr#54).
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
+mod binarize;
+mod pipeline;
+mod text;
+
+pub use pipeline::{Scanner, raw_rqrr};
+pub use text::decode_text;
 
 /// Frames above this many pixels are refused (64 megapixels).
 pub const MAX_PIXELS: usize = 64 << 20;
@@ -61,7 +66,7 @@ pub struct Point {
 pub struct ScannedCode {
     /// The decoded bytes, as the code carries them.
     pub bytes: Vec<u8>,
-    /// The bytes as text (UTF-8; invalid sequences replaced).
+    /// The bytes as text: UTF-8, else Shift_JIS, else ISO-8859-1 (see [`decode_text`]).
     pub text: String,
     /// Corners: top-left, top-right, bottom-right, bottom-left of the code.
     pub corners: [Point; 4],
@@ -108,30 +113,21 @@ impl<'a> LumaFrame<'a> {
         self.height
     }
 
+    /// Pixel (x, y).
+    pub fn get(&self, x: usize, y: usize) -> u8 {
+        self.data[y * self.stride + x]
+    }
+
     /// Row `y` without its padding.
     pub fn row(&self, y: usize) -> &'a [u8] {
         &self.data[y * self.stride..y * self.stride + self.width]
     }
 }
 
-/// Finds and decodes every QR code in a frame.
+/// Finds and decodes every QR code in a frame, with a one-off [`Scanner`].
+/// Camera loops should keep a `Scanner` to reuse its buffers.
 pub fn scan(frame: &LumaFrame<'_>) -> Vec<ScannedCode> {
-    let attempt = catch_unwind(AssertUnwindSafe(|| {
-        let mut img =
-            rqrr::PreparedImage::prepare_from_greyscale(frame.width, frame.height, |x, y| frame.row(y)[x]);
-        let mut found = Vec::new();
-        for grid in img.detect_grids() {
-            let mut bytes = Vec::new();
-            if grid.decode_to(&mut bytes).is_ok() {
-                let corners = grid.bounds.map(|p| Point { x: p.x, y: p.y });
-                let text = String::from_utf8_lossy(&bytes).into_owned();
-                found.push(ScannedCode { bytes, text, corners });
-            }
-        }
-        found
-    }));
-    // A panic inside rqrr means "nothing readable here", never a crash.
-    attempt.unwrap_or_default()
+    Scanner::new().scan(frame)
 }
 
 #[cfg(test)]
@@ -175,7 +171,7 @@ pub struct DecodedImage {
 #[cfg(feature = "images")]
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
-    /// Not a PNG or JPEG, or a broken one.
+    /// Not a PNG, JPEG or WebP, or a broken one.
     #[error("cannot read image: {0}")]
     Decode(String),
     /// Bigger than [`MAX_PIXELS`].
@@ -185,7 +181,7 @@ pub enum ImageError {
 
 #[cfg(feature = "images")]
 impl DecodedImage {
-    /// Decodes PNG or JPEG bytes to luma, refusing huge images before decoding them.
+    /// Decodes PNG, JPEG or WebP bytes to luma, refusing huge images before decoding them.
     pub fn decode(bytes: &[u8]) -> Result<DecodedImage, ImageError> {
         let reader = image::ImageReader::new(std::io::Cursor::new(bytes))
             .with_guessed_format()

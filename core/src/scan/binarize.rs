@@ -1,0 +1,108 @@
+//! Turning luma into black and white, the step that decides most of what
+//! rqrr can read. rqrr's own threshold is a running row average (the old
+//! quirc one); these are the ones quirc and zxing moved to.
+
+/// Otsu's threshold: the grey level that best splits the histogram in two.
+/// Good on evenly lit codes whatever their contrast.
+pub fn otsu(pixels: &[u8]) -> u8 {
+    let mut hist = [0u32; 256];
+    for &p in pixels {
+        hist[usize::from(p)] += 1;
+    }
+    let total = pixels.len() as f64;
+    let sum: f64 = hist.iter().enumerate().map(|(i, &n)| i as f64 * f64::from(n)).sum();
+    let (mut sum_b, mut w_b, mut best, mut best_var) = (0.0, 0.0, 0u8, -1.0);
+    for (t, &n) in hist.iter().enumerate() {
+        w_b += f64::from(n);
+        if w_b == 0.0 {
+            continue;
+        }
+        let w_f = total - w_b;
+        if w_f == 0.0 {
+            break;
+        }
+        sum_b += t as f64 * f64::from(n);
+        let (m_b, m_f) = (sum_b / w_b, (sum - sum_b) / w_f);
+        let var = w_b * w_f * (m_b - m_f) * (m_b - m_f);
+        if var > best_var {
+            best_var = var;
+            best = t as u8;
+        }
+    }
+    best
+}
+
+/// A summed-area table, so the mean of any window costs four reads.
+#[derive(Debug, Default)]
+pub struct Integral {
+    sums: Vec<u32>,
+    width: usize,
+    height: usize,
+}
+
+impl Integral {
+    /// Rebuilds the table for an image, reusing its buffer.
+    pub fn build(&mut self, pixels: &[u8], width: usize, height: usize) {
+        let w1 = width + 1;
+        self.sums.clear();
+        self.sums.resize(w1 * (height + 1), 0);
+        for y in 0..height {
+            let mut row = 0u32;
+            for x in 0..width {
+                row += u32::from(pixels[y * width + x]);
+                self.sums[(y + 1) * w1 + x + 1] = self.sums[y * w1 + x + 1] + row;
+            }
+        }
+        self.width = width;
+        self.height = height;
+    }
+
+    /// Mean of the window of radius `r` around (x, y), clipped to the image.
+    pub fn mean(&self, x: usize, y: usize, r: usize) -> u32 {
+        let (x0, y0) = (x.saturating_sub(r), y.saturating_sub(r));
+        let (x1, y1) = ((x + r + 1).min(self.width), (y + r + 1).min(self.height));
+        let w1 = self.width + 1;
+        let s = self.sums[y1 * w1 + x1] + self.sums[y0 * w1 + x0]
+            - self.sums[y0 * w1 + x1]
+            - self.sums[y1 * w1 + x0];
+        s / ((x1 - x0) * (y1 - y0)) as u32
+    }
+}
+
+/// Window radius for a local threshold: wide enough to span several
+/// modules of any code that fills a useful part of the image.
+pub fn local_radius(width: usize, height: usize) -> usize {
+    (width.min(height) / 16).clamp(4, 64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn otsu_splits_two_levels() {
+        let mut px = vec![40u8; 500];
+        px.extend(vec![200u8; 500]);
+        let t = otsu(&px);
+        assert!((40..200).contains(&t), "{t}");
+    }
+
+    #[test]
+    fn integral_means_match_brute_force() {
+        let (w, h) = (7, 5);
+        let px: Vec<u8> = (0..w * h).map(|i| (i * 37 % 251) as u8).collect();
+        let mut ii = Integral::default();
+        ii.build(&px, w, h);
+        for (x, y, r) in [(0usize, 0usize, 1usize), (3, 2, 1), (6, 4, 2), (3, 2, 10)] {
+            let (x0, y0, x1, y1) =
+                (x.saturating_sub(r), y.saturating_sub(r), (x + r + 1).min(w), (y + r + 1).min(h));
+            let mut s = 0u32;
+            for yy in y0..y1 {
+                for xx in x0..x1 {
+                    s += u32::from(px[yy * w + xx]);
+                }
+            }
+            assert_eq!(ii.mean(x, y, r), s / ((x1 - x0) * (y1 - y0)) as u32);
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! The scanning pipeline around rqrr: cheap tries first, each one a
+//! binarisation or scale that the real photos showed rqrr needs, stopping at
+//! the first that reads a code. Every rqrr call is behind `catch_unwind`
+//! because rqrr 0.11 panics inside `detect_grids` on some images
+//! (WanzenBug/rqrr#54).
+
+use super::binarize::{Integral, local_radius, otsu};
+use super::{LumaFrame, Point, ScannedCode, decode_text};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// Frames whose short side is above this are downscaled by an integer
+/// factor first: rqrr costs ~10 ns a pixel, and a code that fills a useful
+/// part of a camera frame keeps enough pixels per module.
+const WORK_SHORT_SIDE: usize = 720;
+/// Images whose short side is below this also get a 2x upscaled try: rqrr
+/// samples modules badly when they are only 2-4 pixels wide.
+const UPSCALE_BELOW: usize = 480;
+
+/// A reusable scanner: holds the scratch buffers so a camera loop does not
+/// allocate its own per frame (rqrr still allocates its image inside).
+#[derive(Debug, Default)]
+pub struct Scanner {
+    work: Vec<u8>,
+    integral: Integral,
+}
+
+/// A contiguous grey image, with the scale back to frame coordinates.
+struct Work<'a> {
+    pixels: &'a [u8],
+    width: usize,
+    height: usize,
+    scale: usize,
+}
+
+impl Scanner {
+    /// A scanner with empty buffers.
+    pub fn new() -> Scanner {
+        Scanner::default()
+    }
+
+    /// Finds and decodes every QR code in a frame.
+    pub fn scan(&mut self, frame: &LumaFrame<'_>) -> Vec<ScannedCode> {
+        let scale = (frame.width().min(frame.height()) / WORK_SHORT_SIDE).max(1);
+        let (width, height) = (frame.width() / scale, frame.height() / scale);
+        self.work.clear();
+        self.work.reserve(width * height);
+        if scale == 1 {
+            for y in 0..height {
+                self.work.extend_from_slice(frame.row(y));
+            }
+        } else {
+            downscale(frame, scale, width, height, &mut self.work);
+        }
+        let work = Work { pixels: &self.work, width, height, scale };
+
+        // 1. Global Otsu: evenly lit codes, any contrast.
+        let t = otsu(work.pixels);
+        let found = detect(&work, 1, |x, y| work.pixels[y * width + x] <= t);
+        if !found.is_empty() {
+            return found;
+        }
+        // 2. Local mean: shading, glare, gradients.
+        self.integral.build(work.pixels, width, height);
+        let ii = &self.integral;
+        let r = local_radius(width, height);
+        let dark = |x: usize, y: usize| u32::from(work.pixels[y * width + x]) + 3 < ii.mean(x, y, r);
+        let found = detect(&work, 1, dark);
+        if !found.is_empty() {
+            return found;
+        }
+        // 3. Light-on-dark print: the same threshold, inverted.
+        let light = |x: usize, y: usize| u32::from(work.pixels[y * width + x]) > ii.mean(x, y, r) + 3;
+        let found = detect(&work, 1, light);
+        if !found.is_empty() {
+            return found;
+        }
+        // 4. Tiny codes: upsample 2x (bilinear) so modules are wide enough to sample.
+        if width.min(height) < UPSCALE_BELOW {
+            let up = |x: usize, y: usize| {
+                let v = bilinear(work.pixels, width, height, x, y);
+                v + 6 < 2 * ii.mean(x / 2, y / 2, r)
+            };
+            return detect(&work, 2, up);
+        }
+        Vec::new()
+    }
+}
+
+/// Luma at half-pixel positions of a 2x upsampled image, times 2.
+fn bilinear(px: &[u8], width: usize, height: usize, x: usize, y: usize) -> u32 {
+    let (x0, y0) = (x / 2, y / 2);
+    let (x1, y1) = ((x0 + (x & 1)).min(width - 1), (y0 + (y & 1)).min(height - 1));
+    let s = u32::from(px[y0 * width + x0])
+        + u32::from(px[y0 * width + x1])
+        + u32::from(px[y1 * width + x0])
+        + u32::from(px[y1 * width + x1]);
+    s / 2
+}
+
+/// Box-average downscale by an integer factor into `out`.
+fn downscale(frame: &LumaFrame<'_>, scale: usize, width: usize, height: usize, out: &mut Vec<u8>) {
+    let area = (scale * scale) as u32;
+    let mut sums = vec![0u32; width];
+    for y in 0..height {
+        sums.fill(0);
+        for row in y * scale..(y + 1) * scale {
+            let row = frame.row(row);
+            for (x, sum) in sums.iter_mut().enumerate() {
+                *sum += row[x * scale..(x + 1) * scale].iter().map(|&p| u32::from(p)).sum::<u32>();
+            }
+        }
+        out.extend(sums.iter().map(|&s| (s / area) as u8));
+    }
+}
+
+/// Runs rqrr on a binarised view of `work` at `up` times its size.
+fn detect(work: &Work<'_>, up: usize, dark: impl Fn(usize, usize) -> bool) -> Vec<ScannedCode> {
+    let attempt = catch_unwind(AssertUnwindSafe(|| {
+        let mut img = rqrr::PreparedImage::prepare_from_bitmap(work.width * up, work.height * up, &dark);
+        let mut found = Vec::new();
+        for grid in img.detect_grids() {
+            let mut bytes = Vec::new();
+            if grid.decode_to(&mut bytes).is_ok() {
+                let corners = grid.bounds.map(|p| Point {
+                    x: (p.x as i64 * work.scale as i64 / up as i64) as i32,
+                    y: (p.y as i64 * work.scale as i64 / up as i64) as i32,
+                });
+                found.push(ScannedCode { text: decode_text(&bytes), bytes, corners });
+            }
+        }
+        found
+    }));
+    // A panic inside rqrr means "nothing readable here", never a crash.
+    attempt.unwrap_or_default()
+}
+
+/// rqrr alone, with its own threshold: the baseline the pipeline is measured against.
+pub fn raw_rqrr(frame: &LumaFrame<'_>) -> Vec<ScannedCode> {
+    let attempt = catch_unwind(AssertUnwindSafe(|| {
+        let mut img = rqrr::PreparedImage::prepare_from_greyscale(frame.width(), frame.height(), |x, y| {
+            frame.get(x, y)
+        });
+        let mut found = Vec::new();
+        for grid in img.detect_grids() {
+            let mut bytes = Vec::new();
+            if grid.decode_to(&mut bytes).is_ok() {
+                let corners = grid.bounds.map(|p| Point { x: p.x, y: p.y });
+                found.push(ScannedCode { text: decode_text(&bytes), bytes, corners });
+            }
+        }
+        found
+    }));
+    attempt.unwrap_or_default()
+}
