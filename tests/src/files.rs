@@ -225,3 +225,32 @@ pub fn vectors(a: &Authority, fixtures: &[Fixture]) -> Value {
         "genuine_kid": sig.kid,
     })
 }
+
+/// Scanner fixtures: one small generated frame per distortion class, with a
+/// JSON sidecar of its text and corners, plus a frame with three codes.
+/// Written by `make-fixtures` but not byte-checked: the generator uses
+/// floating-point maths whose last bits may differ between platforms.
+pub fn scan_fixtures() -> Vec<(String, Vec<u8>)> {
+    use crate::frames::{Distortion, Frame, draw_code, frame, sample_code};
+    let mut out = Vec::new();
+    let mut push = |name: &str, f: &Frame| {
+        let png = render::png(&f.pixels, f.width as u32, f.height as u32).expect("frame encodes");
+        let codes: Vec<Value> =
+            f.codes.iter().map(|c| json!({ "text": c.text, "corners": c.corners })).collect();
+        let meta = serde_json::to_string_pretty(&json!({ "codes": codes })).expect("JSON") + "\n";
+        out.push((format!("tests/fixtures/scan/{name}.png"), png));
+        out.push((format!("tests/fixtures/scan/{name}.json"), meta.into_bytes()));
+    };
+    for (i, d) in Distortion::ALL.into_iter().enumerate() {
+        push(d.name(), &frame(&sample_code(i as u64), d, 640, 480, 300.0, 7 + i as u64));
+    }
+    let mut multi = frame(&sample_code(100), Distortion::Clean, 960, 540, 240.0, 99);
+    multi.pixels.fill(200);
+    multi.codes.clear();
+    for (i, x) in [20.0, 350.0, 680.0].into_iter().enumerate() {
+        let corners = [(x, 140.0), (x + 250.0, 140.0), (x + 250.0, 390.0), (x, 390.0)];
+        draw_code(&mut multi, &sample_code(200 + i as u64), corners, 25, 235);
+    }
+    push("three-codes", &multi);
+    out
+}

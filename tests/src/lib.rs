@@ -4,6 +4,7 @@
 
 pub mod demo;
 pub mod files;
+pub mod frames;
 
 use std::path::PathBuf;
 

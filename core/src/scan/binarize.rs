@@ -72,7 +72,7 @@ impl Integral {
 /// Window radius for a local threshold: wide enough to span several
 /// modules of any code that fills a useful part of the image.
 pub fn local_radius(width: usize, height: usize) -> usize {
-    (width.min(height) / 16).clamp(4, 64)
+    (width.min(height) / 40).clamp(4, 32)
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 
 fn main() -> std::io::Result<()> {
     let root = genuine_tests::repo_root();
-    for (path, bytes) in genuine_tests::files::all() {
+    for (path, bytes) in genuine_tests::files::all().into_iter().chain(genuine_tests::files::scan_fixtures())
+    {
         let path = root.join(path);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;

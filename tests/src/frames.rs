@@ -1,0 +1,289 @@
+//! A camera-frame generator: full-size luma frames with one printed code,
+//! as a phone sees a box on a shelf — perspective, blur, shading, glare,
+//! noise, low contrast, light-on-dark print and JPEG loss. Deterministic for
+//! a given seed, so tests and benchmarks can share frames.
+
+use genuine_core::render::render_luma;
+
+/// One way a frame can be hard to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Distortion {
+    /// A straight-on, well lit code.
+    Clean,
+    /// Tilted: the code's corners are moved independently.
+    Perspective,
+    /// Out of focus: a box blur.
+    Blur,
+    /// A strong light gradient across the frame.
+    Shading,
+    /// A bright specular blob over part of the code.
+    Glare,
+    /// Sensor noise.
+    Noise,
+    /// Grey on grey.
+    LowContrast,
+    /// Light modules printed on a dark background.
+    Inverted,
+    /// Heavy JPEG compression.
+    Jpeg,
+}
+
+impl Distortion {
+    /// Every class.
+    pub const ALL: [Distortion; 9] = [
+        Distortion::Clean,
+        Distortion::Perspective,
+        Distortion::Blur,
+        Distortion::Shading,
+        Distortion::Glare,
+        Distortion::Noise,
+        Distortion::LowContrast,
+        Distortion::Inverted,
+        Distortion::Jpeg,
+    ];
+
+    /// A file-friendly name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Distortion::Clean => "clean",
+            Distortion::Perspective => "perspective",
+            Distortion::Blur => "blur",
+            Distortion::Shading => "shading",
+            Distortion::Glare => "glare",
+            Distortion::Noise => "noise",
+            Distortion::LowContrast => "low-contrast",
+            Distortion::Inverted => "inverted",
+            Distortion::Jpeg => "jpeg",
+        }
+    }
+}
+
+/// A tiny deterministic PRNG (xorshift64*), so frames need no crate.
+pub struct Rand(u64);
+
+impl Rand {
+    /// Seeded.
+    pub fn new(seed: u64) -> Rand {
+        Rand(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    /// Uniform in [0, 1).
+    pub fn unit(&mut self) -> f64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Uniform in [lo, hi).
+    pub fn range(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * self.unit()
+    }
+}
+
+/// A placed code: its text and the four corners (TL, TR, BR, BL) of its
+/// symbol, quiet zone excluded, in frame pixels.
+#[derive(Debug, Clone)]
+pub struct Placed {
+    /// The text.
+    pub text: String,
+    /// Corners.
+    pub corners: [(f64, f64); 4],
+}
+
+/// A generated frame.
+pub struct Frame {
+    /// Luma, `width * height`, no padding.
+    pub pixels: Vec<u8>,
+    /// Width.
+    pub width: usize,
+    /// Height.
+    pub height: usize,
+    /// The codes in it.
+    pub codes: Vec<Placed>,
+}
+
+/// Homography mapping the unit square to a quad (Heckbert's closed form).
+fn square_to_quad(q: &[(f64, f64); 4]) -> [f64; 9] {
+    let [(x0, y0), (x1, y1), (x2, y2), (x3, y3)] = *q;
+    let (dx1, dx2, dx3) = (x1 - x2, x3 - x2, x0 - x1 + x2 - x3);
+    let (dy1, dy2, dy3) = (y1 - y2, y3 - y2, y0 - y1 + y2 - y3);
+    let den = dx1 * dy2 - dx2 * dy1;
+    let g = (dx3 * dy2 - dx2 * dy3) / den;
+    let h = (dx1 * dy3 - dx3 * dy1) / den;
+    [x1 - x0 + g * x1, x3 - x0 + h * x3, x0, y1 - y0 + g * y1, y3 - y0 + h * y3, y0, g, h, 1.0]
+}
+
+fn invert(m: &[f64; 9]) -> [f64; 9] {
+    let [a, b, c, d, e, f, g, h, i] = *m;
+    let (ai, bi, ci) = (e * i - f * h, c * h - b * i, b * f - c * e);
+    let det = a * ai + b * (f * g - d * i) + c * (d * h - e * g);
+    [
+        ai / det,
+        bi / det,
+        ci / det,
+        (f * g - d * i) / det,
+        (a * i - c * g) / det,
+        (c * d - a * f) / det,
+        (d * h - e * g) / det,
+        (b * g - a * h) / det,
+        (a * e - b * d) / det,
+    ]
+}
+
+/// Draws `text` as a QR symbol into `frame` over the quad `corners`
+/// (symbol corners, quiet zone outside), 2x2 supersampled.
+pub fn draw_code(frame: &mut Frame, text: &str, corners: [(f64, f64); 4], ink: u8, paper: u8) {
+    let sym = render_luma(text, 1).expect("code renders");
+    let n = sym.size - 8; // modules, without the 4-module quiet zone on each side
+    let inv = invert(&square_to_quad(&corners));
+    // Paper covers the quiet zone too: widen the drawn area by 4 modules.
+    let q = 4.0 / n as f64;
+    let (min_x, max_x) = corners.iter().fold((f64::MAX, f64::MIN), |a, c| (a.0.min(c.0), a.1.max(c.0)));
+    let (min_y, max_y) = corners.iter().fold((f64::MAX, f64::MIN), |a, c| (a.0.min(c.1), a.1.max(c.1)));
+    let pad = (max_x - min_x).max(max_y - min_y) * q * 1.5;
+    let x0 = (min_x - pad).max(0.0) as usize;
+    let y0 = (min_y - pad).max(0.0) as usize;
+    let x1 = ((max_x + pad) as usize).min(frame.width);
+    let y1 = ((max_y + pad) as usize).min(frame.height);
+    for y in y0..y1 {
+        for x in x0..x1 {
+            let mut acc = 0u32;
+            let mut inside = 0;
+            for (sx, sy) in [(0.25, 0.25), (0.75, 0.25), (0.25, 0.75), (0.75, 0.75)] {
+                let (px, py) = (x as f64 + sx, y as f64 + sy);
+                let w = inv[6] * px + inv[7] * py + inv[8];
+                let (u, v) =
+                    ((inv[0] * px + inv[1] * py + inv[2]) / w, (inv[3] * px + inv[4] * py + inv[5]) / w);
+                if u < -q || v < -q || u >= 1.0 + q || v >= 1.0 + q {
+                    continue;
+                }
+                inside += 1;
+                let (mx, my) = ((u * n as f64).floor() as i64 + 4, (v * n as f64).floor() as i64 + 4);
+                let dark = (0..sym.size as i64).contains(&mx)
+                    && (0..sym.size as i64).contains(&my)
+                    && sym.pixels[my as usize * sym.size + mx as usize] == 0;
+                acc += u32::from(if dark { ink } else { paper });
+            }
+            if inside > 0 {
+                let old = u32::from(frame.pixels[y * frame.width + x]) * (4 - inside);
+                frame.pixels[y * frame.width + x] = ((acc + old) / 4) as u8;
+            }
+        }
+    }
+    frame.codes.push(Placed { text: text.to_string(), corners });
+}
+
+/// A frame of `width` x `height` with `text` printed at about `size` pixels,
+/// under one distortion.
+pub fn frame(text: &str, distortion: Distortion, width: usize, height: usize, size: f64, seed: u64) -> Frame {
+    let mut rng = Rand::new(seed);
+    // Background: a lit surface with a soft gradient and texture.
+    let (bg_ink, bg) = if distortion == Distortion::Inverted { (225u8, 40u8) } else { (20u8, 200u8) };
+    let mut f = Frame { pixels: vec![bg; width * height], width, height, codes: Vec::new() };
+    for y in 0..height {
+        for x in 0..width {
+            let t = (x as f64 / width as f64 + y as f64 / height as f64) * 10.0 + rng.range(-4.0, 4.0);
+            let p = &mut f.pixels[y * width + x];
+            *p = (f64::from(*p) + t).clamp(0.0, 255.0) as u8;
+        }
+    }
+    let (cx, cy) = (width as f64 * rng.range(0.35, 0.65), height as f64 * rng.range(0.35, 0.65));
+    let angle = rng.range(-0.4, 0.4);
+    let half = size / 2.0;
+    let mut corners = [(-half, -half), (half, -half), (half, half), (-half, half)]
+        .map(|(x, y)| (cx + x * angle.cos() - y * angle.sin(), cy + x * angle.sin() + y * angle.cos()));
+    if distortion == Distortion::Perspective {
+        for c in &mut corners {
+            c.0 += rng.range(-0.18, 0.18) * size;
+            c.1 += rng.range(-0.18, 0.18) * size;
+        }
+    }
+    let (ink, paper) = match distortion {
+        Distortion::LowContrast => (110, 150),
+        Distortion::Inverted => (bg_ink, 30),
+        _ => (25, 235),
+    };
+    draw_code(&mut f, text, corners, ink, paper);
+    apply(&mut f, distortion, &mut rng);
+    f
+}
+
+fn apply(f: &mut Frame, distortion: Distortion, rng: &mut Rand) {
+    let (w, h) = (f.width, f.height);
+    match distortion {
+        Distortion::Blur => {
+            let r = 2;
+            for _ in 0..2 {
+                let src = f.pixels.clone();
+                for y in 0..h {
+                    for x in 0..w {
+                        let (xa, xb, ya, yb) = (
+                            x.saturating_sub(r),
+                            (x + r + 1).min(w),
+                            y.saturating_sub(r),
+                            (y + r + 1).min(h),
+                        );
+                        let mut s = 0u32;
+                        for yy in ya..yb {
+                            s += src[yy * w + xa..yy * w + xb].iter().map(|&p| u32::from(p)).sum::<u32>();
+                        }
+                        f.pixels[y * w + x] = (s / ((xb - xa) * (yb - ya)) as u32) as u8;
+                    }
+                }
+            }
+        }
+        Distortion::Shading => {
+            let dir = rng.range(0.0, std::f64::consts::TAU);
+            for y in 0..h {
+                for x in 0..w {
+                    let t = ((x as f64 / w as f64 - 0.5) * dir.cos()
+                        + (y as f64 / h as f64 - 0.5) * dir.sin())
+                        + 0.5;
+                    let k = 0.25 + 0.75 * t.clamp(0.0, 1.0);
+                    f.pixels[y * w + x] = (f64::from(f.pixels[y * w + x]) * k) as u8;
+                }
+            }
+        }
+        Distortion::Glare => {
+            let c = f.codes[0].corners;
+            let (gx, gy) = (
+                (c[0].0 + c[2].0) / 2.0 + rng.range(-30.0, 30.0),
+                (c[0].1 + c[2].1) / 2.0 + rng.range(-30.0, 30.0),
+            );
+            let r = (c[1].0 - c[0].0).abs().max(40.0) * 0.3;
+            for y in 0..h {
+                for x in 0..w {
+                    let d2 = ((x as f64 - gx).powi(2) + (y as f64 - gy).powi(2)) / (r * r);
+                    let add = 140.0 * (-d2).exp();
+                    f.pixels[y * w + x] = (f64::from(f.pixels[y * w + x]) + add).min(255.0) as u8;
+                }
+            }
+        }
+        Distortion::Noise => {
+            for p in &mut f.pixels {
+                let n = (rng.unit() + rng.unit() + rng.unit() - 1.5) * 50.0;
+                *p = (f64::from(*p) + n).clamp(0.0, 255.0) as u8;
+            }
+        }
+        Distortion::Jpeg => {
+            let img = image::GrayImage::from_raw(w as u32, h as u32, f.pixels.clone()).expect("frame size");
+            let mut out = Vec::new();
+            let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 20);
+            img.write_with_encoder(enc).expect("jpeg encode");
+            f.pixels = image::load_from_memory(&out).expect("jpeg decode").into_luma8().into_raw();
+        }
+        Distortion::Clean | Distortion::Perspective | Distortion::LowContrast | Distortion::Inverted => {}
+    }
+}
+
+/// A ~150-character code of our real shape (QR version 8), varied by `i`.
+pub fn sample_code(i: u64) -> String {
+    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut rng = Rand::new(i + 1000);
+    let serial: String = (0..10)
+        .map(|_| genuine_core::authority::SERIAL_ALPHABET[(rng.unit() * 32.0) as usize] as char)
+        .collect();
+    let sig: String = (0..90).map(|_| B64[(rng.unit() * 64.0) as usize] as char).collect();
+    format!("https://id.acme.example/01/09506000134352/21/{serial}?sig={sig}")
+}

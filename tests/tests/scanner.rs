@@ -1,0 +1,127 @@
+//! The scanner on committed, generated camera frames and on the input class
+//! that makes rqrr panic. No rates or timings here: those are the benchmark's.
+
+use genuine_core::scan::{DecodedImage, LumaFrame, ScanError, Scanner, raw_rqrr, scan};
+use genuine_tests::repo_root;
+use serde_json::Value;
+
+fn load(name: &str) -> (DecodedImage, Value) {
+    let dir = repo_root().join("tests/fixtures/scan");
+    let image = DecodedImage::decode(&std::fs::read(dir.join(format!("{name}.png"))).unwrap()).unwrap();
+    let meta =
+        serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{name}.json"))).unwrap()).unwrap();
+    (image, meta)
+}
+
+/// Each expected code is found, with its corners within 4% of the code's size.
+fn assert_finds(name: &str, codes: &[genuine_core::scan::ScannedCode], meta: &Value) {
+    let expected = meta["codes"].as_array().unwrap();
+    assert_eq!(codes.len(), expected.len(), "{name}");
+    for want in expected {
+        let text = want["text"].as_str().unwrap();
+        let got = codes.iter().find(|c| c.text == text).unwrap_or_else(|| panic!("{name}: {text} not found"));
+        assert_eq!(got.bytes, text.as_bytes());
+        let corners: Vec<(f64, f64)> = want["corners"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c[0].as_f64().unwrap(), c[1].as_f64().unwrap()))
+            .collect();
+        let size = ((corners[1].0 - corners[0].0).powi(2) + (corners[1].1 - corners[0].1).powi(2)).sqrt();
+        // Which corner rqrr calls first depends on the code's orientation:
+        // every found corner must sit on one of the true corners.
+        for p in got.corners {
+            let near = corners
+                .iter()
+                .map(|c| ((f64::from(p.x) - c.0).powi(2) + (f64::from(p.y) - c.1).powi(2)).sqrt())
+                .fold(f64::MAX, f64::min);
+            assert!(
+                near < size * 0.04,
+                "{name}: corner {p:?} is {near:.1} px from any true corner of {corners:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_distortion_class_decodes_with_its_corners() {
+    let mut scanner = Scanner::new();
+    for name in
+        ["clean", "perspective", "blur", "shading", "glare", "noise", "low-contrast", "jpeg", "inverted"]
+    {
+        let (image, meta) = load(name);
+        assert_finds(name, &scanner.scan(&image.frame().unwrap()), &meta);
+    }
+}
+
+#[test]
+fn light_on_dark_needs_the_pipeline() {
+    let (image, meta) = load("inverted");
+    // rqrr alone never finds light-on-dark codes; the pipeline does.
+    assert!(raw_rqrr(&image.frame().unwrap()).is_empty());
+    assert_finds("inverted", &scan(&image.frame().unwrap()), &meta);
+}
+
+#[test]
+fn every_code_in_a_frame_is_found() {
+    let (image, meta) = load("three-codes");
+    assert_finds("three-codes", &scan(&image.frame().unwrap()), &meta);
+}
+
+#[test]
+fn a_strided_buffer_with_padding_decodes_the_same() {
+    let (image, meta) = load("perspective");
+    let (w, h) = (image.width, image.height);
+    for stride in [w + 1, w + 64, 2 * w] {
+        // Padding full of what a camera might leave there: noise.
+        let mut buf: Vec<u8> = (0..stride * h).map(|i| (i * 7919 % 251) as u8).collect();
+        for y in 0..h {
+            buf[y * stride..y * stride + w].copy_from_slice(&image.pixels[y * w..(y + 1) * w]);
+        }
+        // The last row need not carry its padding (CameraX plane 0 often does not).
+        buf.truncate(stride * (h - 1) + w);
+        let frame = LumaFrame::new(&buf, w, h, stride).unwrap();
+        assert_finds("perspective (strided)", &Scanner::new().scan(&frame), &meta);
+    }
+}
+
+#[test]
+fn the_rqrr_panic_input_is_contained() {
+    let path = repo_root().join("tests/fixtures/scan/zxing/rqrr-panic.png");
+    let image = DecodedImage::decode(&std::fs::read(path).unwrap()).unwrap();
+    let frame = image.frame().unwrap();
+    // rqrr 0.11 panics inside detect_grids on this image; we get a value back.
+    let raw = std::panic::catch_unwind(|| raw_rqrr(&frame));
+    assert!(raw.is_ok(), "raw_rqrr must contain the panic itself");
+    let _ = Scanner::new().scan(&frame);
+}
+
+#[test]
+fn bad_frames_are_typed_errors() {
+    let buf = vec![0u8; 1000];
+    assert!(matches!(LumaFrame::new(&buf, 0, 0, 0), Err(ScanError::Empty { .. })));
+    assert!(matches!(LumaFrame::new(&buf, 100, 10, 99), Err(ScanError::StrideTooSmall { .. })));
+    assert!(matches!(
+        LumaFrame::new(&buf, 100, 11, 100),
+        Err(ScanError::BufferTooShort { needed: 1100, .. })
+    ));
+    assert!(matches!(LumaFrame::new(&buf, 10_000, 10_000, 10_000), Err(ScanError::TooLarge { .. })));
+    assert!(matches!(
+        LumaFrame::new(&buf, usize::MAX / 2, 3, usize::MAX / 2),
+        Err(ScanError::TooLarge { .. })
+    ));
+    let garbage: Vec<u8> = (0..64 * 64).map(|i| (i * 31 % 256) as u8).collect();
+    let frame = LumaFrame::new(&garbage, 64, 64, 64).unwrap();
+    assert!(scan(&frame).is_empty());
+    // A 1-pixel frame and a 1-row frame are frames too.
+    assert!(scan(&LumaFrame::new(&[0], 1, 1, 1).unwrap()).is_empty());
+    assert!(scan(&LumaFrame::new(&buf, 1000, 1, 1000).unwrap()).is_empty());
+}
+
+#[test]
+fn broken_image_files_are_typed_errors() {
+    assert!(DecodedImage::decode(b"").is_err());
+    assert!(DecodedImage::decode(b"\x89PNG\r\n\x1a\n garbage").is_err());
+    let png = std::fs::read(repo_root().join("tests/fixtures/genuine.png")).unwrap();
+    assert!(DecodedImage::decode(&png[..png.len() / 2]).is_err());
+}
