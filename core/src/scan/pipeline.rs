@@ -8,13 +8,29 @@ use super::binarize::{Integral, local_radius, otsu};
 use super::{LumaFrame, Point, ScannedCode, decode_text};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+/// Detects and decodes every grid of a prepared rqrr image, mapping corners
+/// back to the frame. A macro because rqrr's image buffer type is not exported.
+macro_rules! decode_grids {
+    ($img:expr, $map:expr) => {{
+        let mut img = $img;
+        let mut found = Vec::new();
+        for grid in img.detect_grids() {
+            let mut bytes = Vec::new();
+            if grid.decode_to(&mut bytes).is_ok() {
+                found.push(ScannedCode { text: decode_text(&bytes), bytes, corners: grid.bounds.map($map) });
+            }
+        }
+        found
+    }};
+}
+
 /// Frames whose short side is above this are downscaled by an integer
 /// factor first: rqrr costs ~10 ns a pixel, and a code that fills a useful
 /// part of a camera frame keeps enough pixels per module.
 const WORK_SHORT_SIDE: usize = 720;
 /// Images whose short side is below this also get a 2x upscaled try: rqrr
 /// samples modules badly when they are only 2-4 pixels wide.
-const UPSCALE_BELOW: usize = 480;
+const UPSCALE_BELOW: usize = 640;
 
 /// A reusable scanner: holds the scratch buffers so a camera loop does not
 /// allocate its own per frame (rqrr still allocates its image inside).
@@ -30,6 +46,14 @@ struct Work<'a> {
     width: usize,
     height: usize,
     scale: usize,
+}
+
+impl Work<'_> {
+    /// A point of an image `up` times the work image's size, in frame pixels.
+    fn to_frame(&self, p: rqrr::Point, up: usize) -> Point {
+        let f = |v: i32| (i64::from(v) * self.scale as i64 / up as i64) as i32;
+        Point { x: f(p.x), y: f(p.y) }
+    }
 }
 
 impl Scanner {
@@ -68,19 +92,31 @@ impl Scanner {
         if !found.is_empty() {
             return found;
         }
+        // 2b. A wider window: large codes whose dark areas fill the small one.
+        let wide = r * 5 / 2;
+        let found = detect(&work, 1, |x, y| u32::from(work.pixels[y * width + x]) + 3 < ii.mean(x, y, wide));
+        if !found.is_empty() {
+            return found;
+        }
         // 3. Light-on-dark print: the same threshold, inverted.
         let light = |x: usize, y: usize| u32::from(work.pixels[y * width + x]) > ii.mean(x, y, r) + 3;
         let found = detect(&work, 1, light);
         if !found.is_empty() {
             return found;
         }
-        // 4. Tiny codes: upsample 2x (bilinear) so modules are wide enough to sample.
+        // 4. Small codes: upsample 2x (bilinear) so modules are wide enough to sample.
         if width.min(height) < UPSCALE_BELOW {
             let up = |x: usize, y: usize| {
                 let v = bilinear(work.pixels, width, height, x, y);
                 v + 6 < 2 * ii.mean(x / 2, y / 2, r)
             };
-            return detect(&work, 2, up);
+            let found = detect(&work, 2, up);
+            if !found.is_empty() {
+                return found;
+            }
+            // 5. rqrr's own running-average threshold, upsampled: it reads
+            // some blurred photos that the local mean splits badly.
+            return detect_grey(&work, |x, y| (bilinear(work.pixels, width, height, x, y) / 2) as u8);
         }
         Vec::new()
     }
@@ -116,39 +152,29 @@ fn downscale(frame: &LumaFrame<'_>, scale: usize, width: usize, height: usize, o
 /// Runs rqrr on a binarised view of `work` at `up` times its size.
 fn detect(work: &Work<'_>, up: usize, dark: impl Fn(usize, usize) -> bool) -> Vec<ScannedCode> {
     let attempt = catch_unwind(AssertUnwindSafe(|| {
-        let mut img = rqrr::PreparedImage::prepare_from_bitmap(work.width * up, work.height * up, &dark);
-        let mut found = Vec::new();
-        for grid in img.detect_grids() {
-            let mut bytes = Vec::new();
-            if grid.decode_to(&mut bytes).is_ok() {
-                let corners = grid.bounds.map(|p| Point {
-                    x: (p.x as i64 * work.scale as i64 / up as i64) as i32,
-                    y: (p.y as i64 * work.scale as i64 / up as i64) as i32,
-                });
-                found.push(ScannedCode { text: decode_text(&bytes), bytes, corners });
-            }
-        }
-        found
+        let img = rqrr::PreparedImage::prepare_from_bitmap(work.width * up, work.height * up, &dark);
+        decode_grids!(img, |p: rqrr::Point| work.to_frame(p, up))
     }));
     // A panic inside rqrr means "nothing readable here", never a crash.
+    attempt.unwrap_or_default()
+}
+
+/// Runs rqrr with its own threshold on a 2x upsampled grey view of `work`.
+fn detect_grey(work: &Work<'_>, grey: impl Fn(usize, usize) -> u8) -> Vec<ScannedCode> {
+    let attempt = catch_unwind(AssertUnwindSafe(|| {
+        let img = rqrr::PreparedImage::prepare_from_greyscale(work.width * 2, work.height * 2, &grey);
+        decode_grids!(img, |p: rqrr::Point| work.to_frame(p, 2))
+    }));
     attempt.unwrap_or_default()
 }
 
 /// rqrr alone, with its own threshold: the baseline the pipeline is measured against.
 pub fn raw_rqrr(frame: &LumaFrame<'_>) -> Vec<ScannedCode> {
     let attempt = catch_unwind(AssertUnwindSafe(|| {
-        let mut img = rqrr::PreparedImage::prepare_from_greyscale(frame.width(), frame.height(), |x, y| {
+        let img = rqrr::PreparedImage::prepare_from_greyscale(frame.width(), frame.height(), |x, y| {
             frame.get(x, y)
         });
-        let mut found = Vec::new();
-        for grid in img.detect_grids() {
-            let mut bytes = Vec::new();
-            if grid.decode_to(&mut bytes).is_ok() {
-                let corners = grid.bounds.map(|p| Point { x: p.x, y: p.y });
-                found.push(ScannedCode { text: decode_text(&bytes), bytes, corners });
-            }
-        }
-        found
+        decode_grids!(img, |p: rqrr::Point| Point { x: p.x, y: p.y })
     }));
     attempt.unwrap_or_default()
 }
