@@ -38,6 +38,14 @@ fn secrets(seeds: &[genuine_core::authority::Seed]) -> Vec<SecretKey> {
     seeds.iter().map(|s| SecretKey::from_seed(&s.0)).collect()
 }
 
+/// The demo world before and after a root rotation to `keys` fresh keys (threshold 2).
+fn rotated(keys: usize) -> (Authority, Authority) {
+    let old = demo::authority();
+    let mut new = old.clone();
+    new.rotate_root(keys, 2, demo::VERIFY_UNTIL, NOW, &mut demo::seeded("rotation")).unwrap();
+    (old, new)
+}
+
 fn genuine_code(a: &Authority) -> String {
     demo::fixtures(a).into_iter().next().unwrap().text
 }
@@ -81,9 +89,7 @@ fn a_root_not_signed_by_the_pinned_keys_is_refused() {
 
 #[test]
 fn a_rotated_root_is_trusted_from_old_and_new_stores() {
-    let old = demo::authority();
-    let mut new = old.clone();
-    new.rotate_root(2, 2, demo::VERIFY_UNTIL, NOW, &mut demo::seeded("rotation")).unwrap();
+    let (old, new) = rotated(2);
     let code = genuine_code(&old);
 
     // A store that already trusts v1 follows the rotation.
@@ -113,9 +119,7 @@ fn a_rotated_root_is_trusted_from_old_and_new_stores() {
 
 #[test]
 fn a_rotation_needs_both_the_old_and_the_new_keys() {
-    let old = demo::authority();
-    let mut new = old.clone();
-    new.rotate_root(2, 2, demo::VERIFY_UNTIL, NOW, &mut demo::seeded("rotation")).unwrap();
+    let (old, new) = rotated(2);
     let v2 = Envelope::decode(&new.root_envelopes[1], usize::MAX).unwrap();
     let old_ids: Vec<_> = old.root.keys.iter().map(|k| k.key_id()).collect();
 
@@ -145,9 +149,7 @@ fn a_root_version_gap_is_refused() {
 
 #[test]
 fn a_rotation_that_drops_a_brand_drops_its_keys() {
-    let old = demo::authority();
-    let mut new = old.clone();
-    new.rotate_root(3, 2, demo::VERIFY_UNTIL, NOW, &mut demo::seeded("rotation")).unwrap();
+    let (old, new) = rotated(3);
     let (_dir, mut store) = genuine_tests::demo_store();
     // Only the new root: the stored brand records were signed by v1's keys.
     let v2 = Envelope::decode(&new.root_envelopes[1], usize::MAX).unwrap();
