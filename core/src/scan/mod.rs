@@ -148,6 +148,14 @@ mod tests {
     }
 
     #[test]
+    fn a_long_thin_frame_stays_within_the_work_limits() {
+        // 20 Mpx with a short side under 720: only the pixel cap downscales it.
+        let buf = vec![255u8; 20_000 * 1_000]; // sums past u32::MAX without the cap
+        let frame = LumaFrame::new(&buf, 20_000, 1_000, 20_000).unwrap();
+        assert!(scan(&frame).is_empty());
+    }
+
+    #[test]
     fn a_blank_frame_has_no_codes() {
         let buf = vec![255u8; 64 * 48];
         let frame = LumaFrame::new(&buf, 64, 48, 64).unwrap();

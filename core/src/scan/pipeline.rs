@@ -28,6 +28,8 @@ macro_rules! decode_grids {
 /// factor first: rqrr costs ~10 ns a pixel, and a code that fills a useful
 /// part of a camera frame keeps enough pixels per module.
 const WORK_SHORT_SIDE: usize = 720;
+/// Most pixels in the work image.
+const MAX_WORK_PIXELS: usize = 1 << 24;
 /// Images whose short side is below this also get a 2x upscaled try: rqrr
 /// samples modules badly when they are only 2-4 pixels wide.
 const UPSCALE_BELOW: usize = 640;
@@ -64,7 +66,12 @@ impl Scanner {
 
     /// Finds and decodes every QR code in a frame.
     pub fn scan(&mut self, frame: &LumaFrame<'_>) -> Vec<ScannedCode> {
-        let scale = (frame.width().min(frame.height()) / WORK_SHORT_SIDE).max(1);
+        let mut scale = (frame.width().min(frame.height()) / WORK_SHORT_SIDE).max(1);
+        // Long, thin frames: keep the work image under 16 Mpx so the u32
+        // summed-area table cannot overflow (255 * 2^24 < 2^32).
+        while (frame.width() / scale) * (frame.height() / scale) > MAX_WORK_PIXELS {
+            scale += 1;
+        }
         let (width, height) = (frame.width() / scale, frame.height() / scale);
         self.work.clear();
         self.work.reserve(width * height);
