@@ -5,7 +5,7 @@ use crate::bundle::{BundleError, TrustBundle};
 use crate::envelope::Envelope;
 use crate::store::{Store, StoreError};
 use crate::trust::{BrandRecord, Keyset, RootDocument, TrustError};
-use rusqlite::{Transaction, TransactionBehavior, params};
+use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Why an import was refused. Nothing was written.
@@ -126,40 +126,38 @@ fn corrupt(what: &str) -> impl Fn(crate::envelope::EnvelopeError) -> ImportError
     move |e| ImportError::Store(StoreError::Corrupt(format!("{what}: {e}")))
 }
 
+/// A stored document, decoded. Stored documents were checked on import, so
+/// only decoding can fail here, and that means the file was changed behind our back.
+fn stored_doc<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<Doc<T>, ImportError> {
+    let envelope = Envelope::decode(bytes, usize::MAX).map_err(corrupt(what))?;
+    let doc = envelope.decode_payload().map_err(corrupt(what))?;
+    Ok(Doc { envelope, doc })
+}
+
+/// Every stored (id, document) of one table.
+fn stored_docs<T: serde::de::DeserializeOwned>(
+    tx: &Transaction<'_>,
+    table: &str,
+) -> Result<BTreeMap<String, Doc<T>>, ImportError> {
+    let mut stmt = tx.prepare(&format!("SELECT brand_id, envelope FROM {table}"))?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+    let mut docs = BTreeMap::new();
+    for row in rows {
+        let (id, bytes) = row?;
+        docs.insert(id, stored_doc(&bytes, table)?);
+    }
+    Ok(docs)
+}
+
 fn load(tx: &Transaction<'_>) -> Result<State, ImportError> {
-    let root = tx
-        .query_row("SELECT envelope FROM roots ORDER BY version DESC LIMIT 1", [], |r| r.get::<_, Vec<u8>>(0))
-        .map(Some)
-        .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })?;
-    let root = match root {
-        Some(bytes) => {
-            let envelope = Envelope::decode(&bytes, usize::MAX).map_err(corrupt("root"))?;
-            let doc = envelope.decode_payload().map_err(corrupt("root"))?;
-            Some(Doc { envelope, doc })
-        }
-        None => None,
-    };
-    let mut brands = BTreeMap::new();
-    let mut stmt = tx.prepare("SELECT brand_id, envelope FROM brands")?;
-    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)))? {
-        let (id, bytes) = row?;
-        let envelope = Envelope::decode(&bytes, usize::MAX).map_err(corrupt("brand"))?;
-        let doc = envelope.decode_payload().map_err(corrupt("brand"))?;
-        brands.insert(id, Doc { envelope, doc });
-    }
-    let mut keysets = BTreeMap::new();
-    let mut stmt = tx.prepare("SELECT brand_id, envelope FROM keysets")?;
-    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)))? {
-        let (id, bytes) = row?;
-        let envelope = Envelope::decode(&bytes, usize::MAX).map_err(corrupt("keyset"))?;
-        let doc = envelope.decode_payload().map_err(corrupt("keyset"))?;
-        keysets.insert(id, Doc { envelope, doc });
-    }
+    let root: Option<Vec<u8>> = tx
+        .query_row("SELECT envelope FROM roots ORDER BY version DESC LIMIT 1", [], |r| r.get(0))
+        .optional()?;
     Ok(State {
-        root,
+        root: root.map(|bytes| stored_doc(&bytes, "roots")).transpose()?,
         new_roots: Vec::new(),
-        brands,
-        keysets,
+        brands: stored_docs(tx, "brands")?,
+        keysets: stored_docs(tx, "keysets")?,
         dirty: BTreeSet::new(),
         dropped: BTreeSet::new(),
     })
@@ -245,18 +243,10 @@ fn apply_brand(
 ) -> Result<(), ImportError> {
     let brand = BrandRecord::open(env, root).map_err(untrusted("brand record"))?;
     let id = brand.brand_id.clone();
-    if let Some(stored) = state.brands.get(&id) {
-        if brand.version < stored.doc.version {
-            report.unchanged += 1; // never roll back to an older record
-            return Ok(());
-        }
-        if brand.version == stored.doc.version {
-            if env.payload != stored.envelope.payload {
-                return Err(ImportError::Conflict(format!("brand '{id}' v{}", brand.version)));
-            }
-            report.unchanged += 1;
-            return Ok(());
-        }
+    let stored = state.brands.get(&id).map(|d| (d.doc.version, &d.envelope));
+    if !is_newer(brand.version, env, stored, || format!("brand '{id}'"))? {
+        report.unchanged += 1;
+        return Ok(());
     }
     // Company prefixes are what keeps brands apart: refuse overlaps even if
     // the root signed them, as the root's mistake must not become a forgery.
@@ -285,6 +275,25 @@ fn apply_brand(
     Ok(())
 }
 
+/// Should a document of `version` replace the stored one? An older version
+/// is skipped (never a rollback); the same version must be the same bytes,
+/// or two signed histories exist and the import is refused as a conflict.
+fn is_newer(
+    version: u32,
+    env: &Envelope,
+    stored: Option<(u32, &Envelope)>,
+    what: impl Fn() -> String,
+) -> Result<bool, ImportError> {
+    match stored {
+        None => Ok(true),
+        Some((v, _)) if version > v => Ok(true),
+        Some((v, stored)) if version == v && env.payload != stored.payload => {
+            Err(ImportError::Conflict(format!("{} v{version}", what())))
+        }
+        Some(_) => Ok(false),
+    }
+}
+
 fn apply_keyset(state: &mut State, env: &Envelope, report: &mut ImportReport) -> Result<(), ImportError> {
     // The brand id is needed to pick the master keys; it is re-checked
     // against the signed payload by `Keyset::open`.
@@ -298,18 +307,10 @@ fn apply_keyset(state: &mut State, env: &Envelope, report: &mut ImportReport) ->
     let keyset =
         Keyset::open(env, &brand.doc).map_err(untrusted(format!("keyset of '{}'", claimed.brand_id)))?;
     let id = keyset.brand_id.clone();
-    if let Some(stored) = state.keysets.get(&id) {
-        if keyset.version < stored.doc.version {
-            report.unchanged += 1;
-            return Ok(());
-        }
-        if keyset.version == stored.doc.version {
-            if env.payload != stored.envelope.payload {
-                return Err(ImportError::Conflict(format!("keyset '{id}' v{}", keyset.version)));
-            }
-            report.unchanged += 1;
-            return Ok(());
-        }
+    let stored = state.keysets.get(&id).map(|d| (d.doc.version, &d.envelope));
+    if !is_newer(keyset.version, env, stored, || format!("keyset '{id}'"))? {
+        report.unchanged += 1;
+        return Ok(());
     }
     report.keysets_updated.push((id.clone(), keyset.version));
     state.dirty.insert(id.clone());
