@@ -8,19 +8,28 @@ use super::binarize::{Integral, local_radius, otsu};
 use super::{LumaFrame, Point, ScannedCode, decode_text};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-/// Detects and decodes every grid of a prepared rqrr image, mapping corners
-/// back to the frame. A macro because rqrr's image buffer type is not exported.
-macro_rules! decode_grids {
-    ($img:expr, $map:expr) => {{
-        let mut img = $img;
-        let mut found = Vec::new();
-        for grid in img.detect_grids() {
-            let mut bytes = Vec::new();
-            if grid.decode_to(&mut bytes).is_ok() {
-                found.push(ScannedCode { text: decode_text(&bytes), bytes, corners: grid.bounds.map($map) });
+/// Prepares an rqrr image, detects and decodes every grid in it and maps
+/// corners back to the frame, all behind `catch_unwind`: a panic inside rqrr
+/// means "nothing readable here", never a crash. A macro because rqrr's image
+/// buffer type is not exported, so no function can take a prepared image.
+macro_rules! contained_decode {
+    ($prepare:expr, $map:expr) => {{
+        let attempt = catch_unwind(AssertUnwindSafe(|| {
+            let mut img = $prepare;
+            let mut found = Vec::new();
+            for grid in img.detect_grids() {
+                let mut bytes = Vec::new();
+                if grid.decode_to(&mut bytes).is_ok() {
+                    found.push(ScannedCode {
+                        text: decode_text(&bytes),
+                        bytes,
+                        corners: grid.bounds.map($map),
+                    });
+                }
             }
-        }
-        found
+            found
+        }));
+        attempt.unwrap_or_default()
     }};
 }
 
@@ -39,6 +48,7 @@ const UPSCALE_BELOW: usize = 640;
 #[derive(Debug, Default)]
 pub struct Scanner {
     work: Vec<u8>,
+    row_sums: Vec<u32>,
     integral: Integral,
 }
 
@@ -80,7 +90,7 @@ impl Scanner {
                 self.work.extend_from_slice(frame.row(y));
             }
         } else {
-            downscale(frame, scale, width, height, &mut self.work);
+            downscale(frame, scale, width, height, &mut self.row_sums, &mut self.work);
         }
         let work = Work { pixels: &self.work, width, height, scale };
 
@@ -141,9 +151,16 @@ fn bilinear(px: &[u8], width: usize, height: usize, x: usize, y: usize) -> u32 {
 }
 
 /// Box-average downscale by an integer factor into `out`.
-fn downscale(frame: &LumaFrame<'_>, scale: usize, width: usize, height: usize, out: &mut Vec<u8>) {
+fn downscale(
+    frame: &LumaFrame<'_>,
+    scale: usize,
+    width: usize,
+    height: usize,
+    sums: &mut Vec<u32>,
+    out: &mut Vec<u8>,
+) {
     let area = (scale * scale) as u32;
-    let mut sums = vec![0u32; width];
+    sums.resize(width, 0);
     for y in 0..height {
         sums.fill(0);
         for row in y * scale..(y + 1) * scale {
@@ -158,30 +175,24 @@ fn downscale(frame: &LumaFrame<'_>, scale: usize, width: usize, height: usize, o
 
 /// Runs rqrr on a binarised view of `work` at `up` times its size.
 fn detect(work: &Work<'_>, up: usize, dark: impl Fn(usize, usize) -> bool) -> Vec<ScannedCode> {
-    let attempt = catch_unwind(AssertUnwindSafe(|| {
-        let img = rqrr::PreparedImage::prepare_from_bitmap(work.width * up, work.height * up, &dark);
-        decode_grids!(img, |p: rqrr::Point| work.to_frame(p, up))
-    }));
-    // A panic inside rqrr means "nothing readable here", never a crash.
-    attempt.unwrap_or_default()
+    contained_decode!(
+        rqrr::PreparedImage::prepare_from_bitmap(work.width * up, work.height * up, &dark),
+        |p: rqrr::Point| work.to_frame(p, up)
+    )
 }
 
 /// Runs rqrr with its own threshold on a 2x upsampled grey view of `work`.
 fn detect_grey(work: &Work<'_>, grey: impl Fn(usize, usize) -> u8) -> Vec<ScannedCode> {
-    let attempt = catch_unwind(AssertUnwindSafe(|| {
-        let img = rqrr::PreparedImage::prepare_from_greyscale(work.width * 2, work.height * 2, &grey);
-        decode_grids!(img, |p: rqrr::Point| work.to_frame(p, 2))
-    }));
-    attempt.unwrap_or_default()
+    contained_decode!(
+        rqrr::PreparedImage::prepare_from_greyscale(work.width * 2, work.height * 2, &grey),
+        |p: rqrr::Point| work.to_frame(p, 2)
+    )
 }
 
 /// rqrr alone, with its own threshold: the baseline the pipeline is measured against.
 pub fn raw_rqrr(frame: &LumaFrame<'_>) -> Vec<ScannedCode> {
-    let attempt = catch_unwind(AssertUnwindSafe(|| {
-        let img = rqrr::PreparedImage::prepare_from_greyscale(frame.width(), frame.height(), |x, y| {
-            frame.get(x, y)
-        });
-        decode_grids!(img, |p: rqrr::Point| Point { x: p.x, y: p.y })
-    }));
-    attempt.unwrap_or_default()
+    contained_decode!(
+        rqrr::PreparedImage::prepare_from_greyscale(frame.width(), frame.height(), |x, y| frame.get(x, y)),
+        |p: rqrr::Point| Point { x: p.x, y: p.y }
+    )
 }
