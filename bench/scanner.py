@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Scanner benchmark: zxing-cpp, raw rqrr and Genuine's pipeline on the same
-images in one run. Prints, per folder: images, decode rate of each, median
-decode time of each, and the ratio of Genuine's median to zxing-cpp's.
+"""Scanner benchmark: zxing-cpp and each configuration of Genuine's scanner
+(rqrr alone, the rqrr pipeline, rxing alone, the full scanner) on the same
+images in one run. Prints, per folder and per group (photos, generated
+frames): images, decode rate of each, median decode time of each, and the
+ratio of the full scanner's median to zxing-cpp's.
 
     pip install zxing-cpp pillow numpy
     cargo build --release -p genuine-cli
@@ -46,8 +48,8 @@ def zxing(img_path, expected, repeat):
     return ok, best
 
 
-def genuine(paths, raw, repeat):
-    args = [GENUINE, "decode", "--json"] + (["--raw"] if raw else [])
+def genuine(paths, engine, repeat):
+    args = [GENUINE, "decode", "--json", "--engine", engine]
     best = {}
     for _ in range(repeat):
         proc = subprocess.run(args + paths, capture_output=True, text=True)
@@ -63,37 +65,46 @@ def main():
     folders = sys.argv[1:] or sorted(glob.glob(os.path.join(ROOT, "..", "shared", "qr-photos", "zxing", "qrcode-*"))) + sorted(
         glob.glob(os.path.join(ROOT, "bench", "frames", "*")))
     repeat = int(os.environ.get("REPEAT", "3"))
-    head = f"{'folder':<12} {'images':>6} | {'zxing-cpp':>9} {'rqrr':>6} {'genuine':>7} | {'zxing ms':>8} {'rqrr ms':>8} {'genuine ms':>10} | {'genuine/zxing':>13}"
+    # Configurations of our scanner, measured beside zxing-cpp: rqrr alone
+    # (the baseline), the rqrr pipeline, rxing alone, and the full scanner.
+    engines = ["rqrr", "rqrr-pipeline", "rxing", "full"]
+    names = ["rqrr", "pipeline", "rxing", "genuine"]
+    head = (f"{'folder':<24} {'n':>4} | {'zxing':>6} " + " ".join(f"{n:>8}" for n in names)
+            + f" | {'zxing ms':>8} " + " ".join(f"{n + ' ms':>11}" for n in names) + f" | {'genuine/zxing':>13}")
     print(head)
     print("-" * len(head))
-    totals = {"n": 0, "z": 0, "r": 0, "g": 0}
+    groups = {}
     for folder in folders:
         cs = cases(folder)
         if not cs:
             continue
         paths = [p for p, _ in cs]
         z = [zxing(p, e, repeat) for p, e in cs]
-        raw = genuine(paths, True, repeat)
-        ours = genuine(paths, False, repeat)
+        runs = [genuine(paths, eng, repeat) for eng in engines]
         hit = lambda res, p, e: any(c["text"] == e for c in res.get(p, {}).get("codes", []))
-        zr = sum(ok for ok, _ in z)
-        rr = sum(hit(raw, p, e) for p, e in cs)
-        gr = sum(hit(ours, p, e) for p, e in cs)
-        zt = statistics.median(t for _, t in z) / 1000
-        rt = statistics.median(raw[p]["decode_us"] for p in paths) / 1000
-        gt = statistics.median(ours[p]["decode_us"] for p in paths) / 1000
+        rates = [sum(ok for ok, _ in z)] + [sum(hit(r, p, e) for p, e in cs) for r in runs]
+        times = [statistics.median(t for _, t in z) / 1000] + [
+            statistics.median(r[p]["decode_us"] for p in paths) / 1000 for r in runs]
         n = len(cs)
-        for k, v in (("n", n), ("z", zr), ("r", rr), ("g", gr)):
-            totals[k] += v
-        print(f"{os.path.basename(folder):<12} {n:>6} | {zr / n:>8.0%} {rr / n:>6.0%} {gr / n:>7.0%} | {zt:>8.2f} {rt:>8.2f} {gt:>10.2f} | {gt / zt:>12.1f}x")
+        group = groups.setdefault("frames" if "x" in os.path.basename(folder) else "photos", {"n": 0, "hits": [0] * 5, "times": [[] for _ in range(5)]})
+        group["n"] += n
+        for i in range(5):
+            group["hits"][i] += rates[i]
+        group["times"][0] += [t for _, t in z]
+        for i, r in enumerate(runs):
+            group["times"][i + 1] += [r[p]["decode_us"] for p in paths]
+        print(f"{os.path.basename(folder):<24} {n:>4} | " + " ".join(f"{h / n:>6.0%}" if i == 0 else f"{h / n:>8.0%}" for i, h in enumerate(rates))
+              + f" | {times[0]:>8.2f} " + " ".join(f"{t:>11.2f}" for t in times[1:]) + f" | {times[4] / times[0]:>12.1f}x")
         if os.environ.get("MISSES"):
             for p, e in cs:
-                if not hit(ours, p, e):
+                if not hit(runs[-1], p, e):
                     print("   miss:", os.path.relpath(p))
-    n = totals["n"]
-    if n:
-        print("-" * len(head))
-        print(f"{'all':<12} {n:>6} | {totals['z'] / n:>8.0%} {totals['r'] / n:>6.0%} {totals['g'] / n:>7.0%} |")
+    print("-" * len(head))
+    for name, g in groups.items():
+        n = g["n"]
+        med = [statistics.median(t) / 1000 for t in g["times"]]
+        print(f"{'all ' + name:<24} {n:>4} | " + " ".join(f"{h / n:>6.1%}" if i == 0 else f"{h / n:>8.1%}" for i, h in enumerate(g["hits"]))
+              + f" | {med[0]:>8.2f} " + " ".join(f"{t:>11.2f}" for t in med[1:]) + f" | {med[4] / med[0]:>12.1f}x")
 
 
 if __name__ == "__main__":

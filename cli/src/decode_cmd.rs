@@ -1,7 +1,7 @@
 //! `genuine decode`: the scanner alone, for benchmarks and debugging.
 
 use crate::CliError;
-use genuine_core::scan::{DecodedImage, Scanner, raw_rqrr};
+use genuine_core::scan::{DecodedImage, Engine, Scanner, raw_rqrr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -20,8 +20,25 @@ struct Code<'a> {
     corners: [[i32; 2]; 4],
 }
 
-pub fn decode(files: &[PathBuf], json: bool, raw: bool) -> Result<ExitCode, CliError> {
-    let mut scanner = Scanner::new();
+/// Which decoder `genuine decode` measures.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DecodeEngine {
+    /// The scanner as apps use it: rxing, then the rqrr pipeline
+    Full,
+    /// The rqrr pipeline alone
+    RqrrPipeline,
+    /// rxing alone
+    Rxing,
+    /// rqrr alone, with its own threshold: the baseline
+    Rqrr,
+}
+
+pub fn decode(files: &[PathBuf], json: bool, engine: DecodeEngine) -> Result<ExitCode, CliError> {
+    let mut scanner = Scanner::with_engine(match engine {
+        DecodeEngine::RqrrPipeline => Engine::RqrrPipeline,
+        DecodeEngine::Rxing => Engine::Rxing,
+        DecodeEngine::Full | DecodeEngine::Rqrr => Engine::Full,
+    });
     let mut all_found = true;
     for file in files {
         let bytes = std::fs::read(file).map_err(|e| CliError::msg(format!("{}: {e}", file.display())))?;
@@ -30,7 +47,7 @@ pub fn decode(files: &[PathBuf], json: bool, raw: bool) -> Result<ExitCode, CliE
         let frame = image.frame().map_err(|e| CliError::msg(format!("{}: {e}", file.display())))?;
         // Only the scan call is timed: image loading is not the scanner's cost.
         let start = Instant::now();
-        let codes = if raw { raw_rqrr(&frame) } else { scanner.scan(&frame) };
+        let codes = if engine == DecodeEngine::Rqrr { raw_rqrr(&frame) } else { scanner.scan(&frame) };
         let decode_us = start.elapsed().as_micros() as u64;
         all_found &= !codes.is_empty();
         if json {

@@ -69,9 +69,9 @@ enum Command {
         /// One JSON object per line per file (the benchmark's format)
         #[arg(long)]
         json: bool,
-        /// Use rqrr alone, without Genuine's pipeline (the baseline)
-        #[arg(long)]
-        raw: bool,
+        /// Decoder to use (the others are for measuring)
+        #[arg(long, value_enum, default_value = "full")]
+        engine: decode_cmd::DecodeEngine,
     },
     /// Import a trust bundle into the store
     Import {
@@ -151,7 +151,7 @@ fn main() -> ExitCode {
             Some(path) if image.is_file() => verify_cmd::verify(path, json, &trust),
             _ => Err(CliError::msg(format!("{}: not a readable image file", image.display()))),
         },
-        Command::Decode { files, json, raw } => decode_cmd::decode(&files, json, raw),
+        Command::Decode { files, json, engine } => decode_cmd::decode(&files, json, engine),
         Command::Import { file, trust } => verify_cmd::import(&file, &trust),
         Command::Status { json, trust } => verify_cmd::status(json, &trust),
         Command::Root { action, state } => authority_cmd::root(action, &state.state),

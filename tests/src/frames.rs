@@ -4,6 +4,7 @@
 //! a given seed, so tests and benchmarks can share frames.
 
 use genuine_core::render::render_luma;
+use genuine_core::scan::geometry::Homography;
 
 /// One way a frame can be hard to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,40 +104,12 @@ pub struct Frame {
     pub codes: Vec<Placed>,
 }
 
-/// Homography mapping the unit square to a quad (Heckbert's closed form).
-fn square_to_quad(q: &[(f64, f64); 4]) -> [f64; 9] {
-    let [(x0, y0), (x1, y1), (x2, y2), (x3, y3)] = *q;
-    let (dx1, dx2, dx3) = (x1 - x2, x3 - x2, x0 - x1 + x2 - x3);
-    let (dy1, dy2, dy3) = (y1 - y2, y3 - y2, y0 - y1 + y2 - y3);
-    let den = dx1 * dy2 - dx2 * dy1;
-    let g = (dx3 * dy2 - dx2 * dy3) / den;
-    let h = (dx1 * dy3 - dx3 * dy1) / den;
-    [x1 - x0 + g * x1, x3 - x0 + h * x3, x0, y1 - y0 + g * y1, y3 - y0 + h * y3, y0, g, h, 1.0]
-}
-
-fn invert(m: &[f64; 9]) -> [f64; 9] {
-    let [a, b, c, d, e, f, g, h, i] = *m;
-    let (ai, bi, ci) = (e * i - f * h, c * h - b * i, b * f - c * e);
-    let det = a * ai + b * (f * g - d * i) + c * (d * h - e * g);
-    [
-        ai / det,
-        bi / det,
-        ci / det,
-        (f * g - d * i) / det,
-        (a * i - c * g) / det,
-        (c * d - a * f) / det,
-        (d * h - e * g) / det,
-        (b * g - a * h) / det,
-        (a * e - b * d) / det,
-    ]
-}
-
 /// Draws `text` as a QR symbol into `frame` over the quad `corners`
 /// (symbol corners, quiet zone outside), 2x2 supersampled.
 pub fn draw_code(frame: &mut Frame, text: &str, corners: [(f64, f64); 4], ink: u8, paper: u8) {
     let sym = render_luma(text, 1).expect("code renders");
     let n = sym.size - 8; // modules, without the 4-module quiet zone on each side
-    let inv = invert(&square_to_quad(&corners));
+    let inv = Homography::square_to_quad(corners).inverse();
     // Paper covers the quiet zone too: widen the drawn area by 4 modules.
     let q = 4.0 / n as f64;
     let (min_x, max_x) = corners.iter().fold((f64::MAX, f64::MIN), |a, c| (a.0.min(c.0), a.1.max(c.0)));
@@ -152,9 +125,7 @@ pub fn draw_code(frame: &mut Frame, text: &str, corners: [(f64, f64); 4], ink: u
             let mut inside = 0;
             for (sx, sy) in [(0.25, 0.25), (0.75, 0.25), (0.25, 0.75), (0.75, 0.75)] {
                 let (px, py) = (x as f64 + sx, y as f64 + sy);
-                let w = inv[6] * px + inv[7] * py + inv[8];
-                let (u, v) =
-                    ((inv[0] * px + inv[1] * py + inv[2]) / w, (inv[3] * px + inv[4] * py + inv[5]) / w);
+                let (u, v) = inv.map((px, py));
                 if u < -q || v < -q || u >= 1.0 + q || v >= 1.0 + q {
                     continue;
                 }

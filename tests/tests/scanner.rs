@@ -1,7 +1,7 @@
 //! The scanner on committed, generated camera frames and on the input class
 //! that makes rqrr panic. No rates or timings here: those are the benchmark's.
 
-use genuine_core::scan::{DecodedImage, LumaFrame, ScanError, Scanner, raw_rqrr, scan};
+use genuine_core::scan::{DecodedImage, Engine, LumaFrame, ScanError, Scanner, raw_rqrr, scan};
 use genuine_tests::repo_root;
 use serde_json::Value;
 
@@ -43,14 +43,20 @@ fn assert_finds(name: &str, codes: &[genuine_core::scan::ScannedCode], meta: &Va
     }
 }
 
+/// The full scanner (rxing first) and the rqrr pipeline alone must each read
+/// every class: the pipeline is the fallback for what rxing misses.
+const ENGINES: [Engine; 2] = [Engine::Full, Engine::RqrrPipeline];
+
 #[test]
 fn every_distortion_class_decodes_with_its_corners() {
-    let mut scanner = Scanner::new();
-    for name in
-        ["clean", "perspective", "blur", "shading", "glare", "noise", "low-contrast", "jpeg", "inverted"]
-    {
-        let (image, meta) = load(name);
-        assert_finds(name, &scanner.scan(&image.frame().unwrap()), &meta);
+    let classes =
+        ["clean", "perspective", "blur", "shading", "glare", "noise", "low-contrast", "jpeg", "inverted"];
+    for engine in ENGINES {
+        let mut scanner = Scanner::with_engine(engine);
+        for name in classes {
+            let (image, meta) = load(name);
+            assert_finds(&format!("{name} ({engine:?})"), &scanner.scan(&image.frame().unwrap()), &meta);
+        }
     }
 }
 
@@ -65,7 +71,10 @@ fn light_on_dark_needs_the_pipeline() {
 #[test]
 fn every_code_in_a_frame_is_found() {
     let (image, meta) = load("three-codes");
-    assert_finds("three-codes", &scan(&image.frame().unwrap()), &meta);
+    for engine in ENGINES {
+        let codes = Scanner::with_engine(engine).scan(&image.frame().unwrap());
+        assert_finds(&format!("three-codes ({engine:?})"), &codes, &meta);
+    }
 }
 
 #[test]
@@ -81,7 +90,10 @@ fn a_strided_buffer_with_padding_decodes_the_same() {
         // The last row need not carry its padding (CameraX plane 0 often does not).
         buf.truncate(stride * (h - 1) + w);
         let frame = LumaFrame::new(&buf, w, h, stride).unwrap();
-        assert_finds("perspective (strided)", &Scanner::new().scan(&frame), &meta);
+        for engine in ENGINES {
+            let codes = Scanner::with_engine(engine).scan(&frame);
+            assert_finds(&format!("perspective, stride {stride} ({engine:?})"), &codes, &meta);
+        }
     }
 }
 

@@ -6,10 +6,13 @@
 //! because it panics on some inputs (WanzenBug/rqrr#54).
 
 mod binarize;
+pub mod geometry;
 mod pipeline;
+#[cfg(feature = "rxing")]
+pub mod second;
 mod text;
 
-pub use pipeline::{Scanner, raw_rqrr};
+pub use pipeline::{Engine, Scanner, raw_rqrr};
 pub use text::decode_text;
 
 /// Frames above this many pixels are refused (64 megapixels).

@@ -47,9 +47,24 @@ const UPSCALE_BELOW: usize = 640;
 /// allocate its own per frame (rqrr still allocates its image inside).
 #[derive(Debug, Default)]
 pub struct Scanner {
+    engine: Engine,
     work: Vec<u8>,
     row_sums: Vec<u32>,
+    #[cfg(feature = "rxing")]
+    inverted: Vec<u8>,
     integral: Integral,
+}
+
+/// Which decoders a [`Scanner`] runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Engine {
+    /// rxing first (when built with the `rxing` feature), then the rqrr pipeline.
+    #[default]
+    Full,
+    /// Only the rqrr pipeline.
+    RqrrPipeline,
+    /// Only rxing (nothing without the `rxing` feature).
+    Rxing,
 }
 
 /// A contiguous grey image, with the scale back to frame coordinates.
@@ -61,6 +76,14 @@ struct Work<'a> {
 }
 
 impl Work<'_> {
+    /// A code found in the work image, in frame pixels.
+    #[cfg_attr(not(feature = "rxing"), allow(dead_code))]
+    fn code_to_frame(&self, mut code: ScannedCode) -> ScannedCode {
+        let s = self.scale as i32;
+        code.corners = code.corners.map(|p| Point { x: p.x * s, y: p.y * s });
+        code
+    }
+
     /// A point of an image `up` times the work image's size, in frame pixels.
     fn to_frame(&self, p: rqrr::Point, up: usize) -> Point {
         let f = |v: i32| (i64::from(v) * self.scale as i64 / up as i64) as i32;
@@ -69,9 +92,14 @@ impl Work<'_> {
 }
 
 impl Scanner {
-    /// A scanner with empty buffers.
+    /// A scanner with empty buffers, running every decoder.
     pub fn new() -> Scanner {
         Scanner::default()
+    }
+
+    /// A scanner running only the decoders of `engine` (for measuring them).
+    pub fn with_engine(engine: Engine) -> Scanner {
+        Scanner { engine, ..Scanner::default() }
     }
 
     /// Finds and decodes every QR code in a frame.
@@ -93,6 +121,17 @@ impl Scanner {
             downscale(frame, scale, width, height, &mut self.row_sums, &mut self.work);
         }
         let work = Work { pixels: &self.work, width, height, scale };
+
+        #[cfg(feature = "rxing")]
+        if self.engine != Engine::RqrrPipeline {
+            let found = super::second::read(work.pixels, width, height, &mut self.inverted);
+            if !found.is_empty() || self.engine == Engine::Rxing {
+                return found.into_iter().map(|c| work.code_to_frame(c)).collect();
+            }
+        }
+        if self.engine == Engine::Rxing {
+            return Vec::new();
+        }
 
         // 1. Global Otsu: evenly lit codes, any contrast.
         let t = otsu(work.pixels);

@@ -1,0 +1,148 @@
+//! rxing's QR reader (a Rust port of ZXing) as the first decoder, with the
+//! rqrr pipeline behind it. Measured in docs/BENCHMARKS.md: on the shared
+//! photos it reads what zxing-cpp reads at about twice zxing-cpp's time,
+//! where rqrr costs 30-50x; rqrr still reads light-on-dark and low-contrast
+//! frames that rxing misses. Every call is behind `catch_unwind`.
+
+use super::geometry::Homography;
+use super::{Point, ScannedCode};
+use rxing::common::HybridBinarizer;
+use rxing::multi::MultipleBarcodeReader;
+use rxing::multi::qrcode::QRCodeMultiReader;
+use rxing::qrcode::common::{ErrorCorrectionLevel, Version};
+use rxing::{
+    BarcodeFormat, BinaryBitmap, DecodeHints, Luma8Source, RXingResult, RXingResultMetadataType,
+    RXingResultMetadataValue,
+};
+use std::collections::HashSet;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// Reads every QR code rxing finds in a contiguous luma image: the multi
+/// reader first (all codes), then the single reader trying harder, then the
+/// single reader on the inverted image (light-on-dark print).
+pub fn read(pixels: &[u8], width: usize, height: usize, inverted: &mut Vec<u8>) -> Vec<ScannedCode> {
+    let found = contained(|| multi(pixels, width, height));
+    if !found.is_empty() {
+        return found;
+    }
+    let found = contained(|| single(pixels, width, height));
+    if !found.is_empty() {
+        return found;
+    }
+    inverted.clear();
+    inverted.extend(pixels.iter().map(|p| 255 - p));
+    contained(|| single(inverted, width, height))
+}
+
+fn contained(read: impl FnOnce() -> Vec<ScannedCode>) -> Vec<ScannedCode> {
+    catch_unwind(AssertUnwindSafe(read)).unwrap_or_default()
+}
+
+fn hints() -> DecodeHints {
+    DecodeHints {
+        PossibleFormats: Some(HashSet::from([BarcodeFormat::QR_CODE])),
+        TryHarder: Some(true),
+        ..Default::default()
+    }
+}
+
+fn multi(pixels: &[u8], width: usize, height: usize) -> Vec<ScannedCode> {
+    let Ok(source) = Luma8Source::new_with_slice(pixels, width as u32, height as u32) else {
+        return Vec::new();
+    };
+    let mut bitmap = BinaryBitmap::new(HybridBinarizer::new(source));
+    let results = QRCodeMultiReader::default().decode_multiple_with_hints(&mut bitmap, &hints());
+    results.map(|rs| rs.iter().map(to_code).collect()).unwrap_or_default()
+}
+
+fn single(pixels: &[u8], width: usize, height: usize) -> Vec<ScannedCode> {
+    let result = rxing::helpers::detect_in_luma_slice_with_hints(
+        pixels,
+        width as u32,
+        height as u32,
+        None,
+        &mut hints(),
+    );
+    result.map(|r| vec![to_code(&r)]).unwrap_or_default()
+}
+
+fn to_code(r: &RXingResult) -> ScannedCode {
+    let meta = r.getRXingResultMetadata();
+    let ec = match meta.get(&RXingResultMetadataType::ERROR_CORRECTION_LEVEL) {
+        Some(RXingResultMetadataValue::ErrorCorrectionLevel(s)) => s.parse::<ErrorCorrectionLevel>().ok(),
+        _ => None,
+    };
+    let points: Vec<(f64, f64)> = r.getPoints().iter().map(|p| (f64::from(p.x), f64::from(p.y))).collect();
+    let dimension = ec.and_then(|ec| dimension(r.getRawBytes().len(), ec));
+    // rxing decodes the payload itself (honouring ECI, guessing Shift_JIS like
+    // our `decode_text`) and exposes only byte-mode segments raw, so `bytes`
+    // is the text's UTF-8 here.
+    let text = r.getText().to_string();
+    ScannedCode { bytes: text.as_bytes().to_vec(), text, corners: corners(&points, dimension) }
+}
+
+/// The symbol's size in modules, from its data codeword count and EC level:
+/// rxing reports finder centres, not corners, and the size turns one into the other.
+fn dimension(data_codewords: usize, ec: ErrorCorrectionLevel) -> Option<f64> {
+    (1..=40).find_map(|v| {
+        let version = Version::getVersionForNumber(v).ok()?;
+        let data = version.getTotalCodewords() - version.getECBlocksForLevel(ec).getTotalECCodewords();
+        (data as usize == data_codewords).then(|| f64::from(version.getDimensionForVersion()))
+    })
+}
+
+/// Corners from rxing's points. Its QR detector reports finder centres
+/// (bottom-left, top-left, top-right, then the alignment pattern when there is
+/// one), which sit 3.5 modules in from the corners; when it tries the image
+/// inverted it reports the four corners instead, and then the symbol size is
+/// unknown. The top-left finder is found by geometry (the right angle), not by
+/// position in the list, so a mirrored read cannot swap the corners.
+fn corners(points: &[(f64, f64)], dimension: Option<f64>) -> [Point; 4] {
+    let quad = match (dimension, points) {
+        (Some(d), [a, b, c, rest @ ..]) => from_finders([*a, *b, *c], rest.first().copied(), d),
+        (None, [a, b, c, d]) => clockwise([*a, *b, *c, *d]),
+        _ => return [Point { x: 0, y: 0 }; 4],
+    };
+    quad.map(|(x, y)| Point { x: x.round() as i32, y: y.round() as i32 })
+}
+
+fn from_finders(finders: [(f64, f64); 3], alignment: Option<(f64, f64)>, d: f64) -> [(f64, f64); 4] {
+    let dist = |p: (f64, f64), q: (f64, f64)| (p.0 - q.0).hypot(p.1 - q.1);
+    // The top-left finder is opposite the longest side (the diagonal).
+    let tl_at = (0..3)
+        .max_by(|&i, &j| {
+            let opp = |k: usize| dist(finders[(k + 1) % 3], finders[(k + 2) % 3]);
+            opp(i).total_cmp(&opp(j))
+        })
+        .unwrap_or(0);
+    let tl = finders[tl_at];
+    let (mut tr, mut bl) = (finders[(tl_at + 1) % 3], finders[(tl_at + 2) % 3]);
+    // Image y points down: TL -> TR -> BL turns clockwise.
+    if (tr.0 - tl.0) * (bl.1 - tl.1) - (tr.1 - tl.1) * (bl.0 - tl.0) < 0.0 {
+        std::mem::swap(&mut tr, &mut bl);
+    }
+    let (near, far) = (3.5, d - 3.5);
+    let br = match alignment {
+        // With the alignment centre at (d-6.5, d-6.5) a homography handles
+        // perspective; it gives the would-be bottom-right finder centre.
+        Some(al) if d > 21.0 => Homography::quad_to_quad(
+            [(near, near), (far, near), (d - 6.5, d - 6.5), (near, far)],
+            [tl, tr, al, bl],
+        )
+        .map((far, far)),
+        _ => (tr.0 + bl.0 - tl.0, tr.1 + bl.1 - tl.1),
+    };
+    let h = Homography::quad_to_quad([(near, near), (far, near), (far, far), (near, far)], [tl, tr, br, bl]);
+    [(0.0, 0.0), (d, 0.0), (d, d), (0.0, d)].map(|c| h.map(c))
+}
+
+/// The four points in clockwise order around their centre (image
+/// coordinates), starting from the one nearest the image's top-left.
+fn clockwise(quad: [(f64, f64); 4]) -> [(f64, f64); 4] {
+    let (cx, cy) = (quad.iter().map(|p| p.0).sum::<f64>() / 4.0, quad.iter().map(|p| p.1).sum::<f64>() / 4.0);
+    let mut q = quad;
+    q.sort_by(|a, b| (a.1 - cy).atan2(a.0 - cx).total_cmp(&(b.1 - cy).atan2(b.0 - cx)));
+    let first = (0..4).min_by(|&i, &j| (q[i].0 + q[i].1).total_cmp(&(q[j].0 + q[j].1))).unwrap_or(0);
+    q.rotate_left(first);
+    q
+}
