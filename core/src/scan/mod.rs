@@ -2,14 +2,14 @@
 //! exactly as CameraX `YUV_420_888` plane 0 and AVFoundation
 //! `420YpCbCr8BiPlanar` plane 0 hand it over.
 //!
-//! rqrr does the decoding; every call into it is behind `catch_unwind`
-//! because it panics on some inputs (WanzenBug/rqrr#54).
+//! rxing and rqrr do the decoding; every call into them is behind `catch_unwind`
+//! because rqrr panics on some inputs (WanzenBug/rqrr#54).
 
 mod binarize;
 pub mod geometry;
 mod pipeline;
 #[cfg(feature = "rxing")]
-pub mod second;
+mod rxing_reader;
 mod text;
 
 pub use pipeline::{Engine, Scanner, raw_rqrr};
@@ -125,6 +125,13 @@ impl<'a> LumaFrame<'a> {
     pub fn row(&self, y: usize) -> &'a [u8] {
         &self.data[y * self.stride..y * self.stride + self.width]
     }
+}
+
+/// Runs a decoder with its panics contained: a panic inside rqrr or rxing
+/// means "nothing readable here", never a crash (rqrr 0.11 panics inside
+/// `detect_grids` on some images, WanzenBug/rqrr#54).
+fn contained(read: impl FnOnce() -> Vec<ScannedCode>) -> Vec<ScannedCode> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_default()
 }
 
 /// Finds and decodes every QR code in a frame, with a one-off [`Scanner`].

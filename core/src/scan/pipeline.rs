@@ -5,16 +5,15 @@
 //! (WanzenBug/rqrr#54).
 
 use super::binarize::{Integral, local_radius, otsu};
-use super::{LumaFrame, Point, ScannedCode, decode_text};
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use super::{LumaFrame, Point, ScannedCode, contained, decode_text};
 
 /// Prepares an rqrr image, detects and decodes every grid in it and maps
-/// corners back to the frame, all behind `catch_unwind`: a panic inside rqrr
-/// means "nothing readable here", never a crash. A macro because rqrr's image
-/// buffer type is not exported, so no function can take a prepared image.
+/// corners back to the frame, all with panics contained. A macro because
+/// rqrr's image buffer type is not exported, so no function can take a
+/// prepared image.
 macro_rules! contained_decode {
     ($prepare:expr, $map:expr) => {{
-        let attempt = catch_unwind(AssertUnwindSafe(|| {
+        contained(|| {
             let mut img = $prepare;
             let mut found = Vec::new();
             for grid in img.detect_grids() {
@@ -28,8 +27,7 @@ macro_rules! contained_decode {
                 }
             }
             found
-        }));
-        attempt.unwrap_or_default()
+        })
     }};
 }
 
@@ -124,7 +122,7 @@ impl Scanner {
 
         #[cfg(feature = "rxing")]
         if self.engine != Engine::RqrrPipeline {
-            let found = super::second::read(work.pixels, width, height, &mut self.inverted);
+            let found = super::rxing_reader::read(work.pixels, width, height, &mut self.inverted);
             if !found.is_empty() || self.engine == Engine::Rxing {
                 return found.into_iter().map(|c| work.code_to_frame(c)).collect();
             }

@@ -5,7 +5,7 @@
 //! frames that rxing misses. Every call is behind `catch_unwind`.
 
 use super::geometry::Homography;
-use super::{Point, ScannedCode};
+use super::{Point, ScannedCode, contained};
 use rxing::common::HybridBinarizer;
 use rxing::multi::MultipleBarcodeReader;
 use rxing::multi::qrcode::QRCodeMultiReader;
@@ -15,7 +15,6 @@ use rxing::{
     RXingResultMetadataValue,
 };
 use std::collections::HashSet;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// Reads every QR code rxing finds in a contiguous luma image: the multi
 /// reader first (all codes), then the single reader trying harder, then the
@@ -32,10 +31,6 @@ pub fn read(pixels: &[u8], width: usize, height: usize, inverted: &mut Vec<u8>) 
     inverted.clear();
     inverted.extend(pixels.iter().map(|p| 255 - p));
     contained(|| single(inverted, width, height))
-}
-
-fn contained(read: impl FnOnce() -> Vec<ScannedCode>) -> Vec<ScannedCode> {
-    catch_unwind(AssertUnwindSafe(read)).unwrap_or_default()
 }
 
 fn hints() -> DecodeHints {
