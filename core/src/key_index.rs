@@ -38,6 +38,12 @@ pub struct KeyIndex {
     hosts: HashMap<String, Vec<String>>,
     /// Newest `issued_at` of any trusted document.
     newest_signed: u64,
+    /// Revocation list index and signed time, by brand.
+    rev_brands: HashMap<String, (i64, u64)>,
+    /// Claim keys revoked through a brand's `keys` list: (brand, kid) -> since.
+    rev_keys: HashMap<(String, u16), u64>,
+    /// Signed time of the last good timestamp, if any sync succeeded.
+    last_timestamp: Option<u64>,
 }
 
 impl KeyIndex {
@@ -61,6 +67,21 @@ impl KeyIndex {
         self.newest_signed
     }
 
+    /// The list index of a brand and when its lists were signed.
+    pub fn rev_brand(&self, brand_id: &str) -> Option<(i64, u64)> {
+        self.rev_brands.get(brand_id).copied()
+    }
+
+    /// When a key was revoked through its brand's `keys` list.
+    pub fn key_revoked_since(&self, brand_id: &str, kid: u16) -> Option<u64> {
+        self.rev_keys.get(&(brand_id.to_string(), kid)).copied()
+    }
+
+    /// Signed time of the last good timestamp.
+    pub fn last_timestamp(&self) -> Option<u64> {
+        self.last_timestamp
+    }
+
     /// Reads the index from the store's tables.
     pub(crate) fn load(store: &Store) -> Result<KeyIndex, StoreError> {
         let conn = &store.conn;
@@ -81,6 +102,17 @@ impl KeyIndex {
             let indexed = IndexedKey { prefixes, key: PreparedKey::new(key.public_key), record: key };
             index.by_kid.entry(indexed.record.kid).or_default().push(indexed);
         }
+        let mut stmt = conn.prepare("SELECT brand_id, idx, issued_at FROM rev_brands")?;
+        for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, u64>(2)?)))? {
+            let (brand, idx, at) = row?;
+            index.rev_brands.insert(brand, (idx, at));
+        }
+        let mut stmt = conn.prepare("SELECT brand_id, kid, since FROM rev_keys")?;
+        for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u16>(1)?, r.get::<_, u64>(2)?)))? {
+            let (brand, kid, since) = row?;
+            index.rev_keys.insert((brand, kid), since);
+        }
+        index.last_timestamp = store.meta_u64("ts_issued_at")?;
         let mut stmt = conn.prepare("SELECT brand_id, host FROM brand_hosts")?;
         for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
             let (brand, host) = row?;

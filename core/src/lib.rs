@@ -17,6 +17,7 @@ pub mod authority;
 pub mod bundle;
 pub mod code;
 pub mod envelope;
+pub mod feed;
 pub mod gs1;
 pub mod import;
 pub mod key_index;
@@ -24,6 +25,8 @@ pub mod keys;
 pub mod link;
 #[cfg(feature = "issuer")]
 pub mod render;
+pub mod revocation;
+pub mod revocation_store;
 pub mod scan;
 pub mod store;
 pub mod trust;

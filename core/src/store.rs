@@ -57,6 +57,21 @@ CREATE TABLE key_scopes (
 ) WITHOUT ROWID;
 CREATE INDEX key_scopes_by_kid ON key_scopes (kid);
 CREATE INDEX key_scopes_by_key ON key_scopes (key_id);
+"#, r#"
+CREATE TABLE rev_brands (
+    idx INTEGER PRIMARY KEY,
+    brand_id TEXT NOT NULL UNIQUE,
+    seq INTEGER NOT NULL,
+    head BLOB NOT NULL,
+    issued_at INTEGER NOT NULL
+);
+CREATE TABLE rev_buckets (id INTEGER PRIMARY KEY, entries BLOB NOT NULL);
+CREATE TABLE rev_keys (
+    brand_id TEXT NOT NULL,
+    kid INTEGER NOT NULL,
+    since INTEGER NOT NULL,
+    PRIMARY KEY (brand_id, kid)
+) WITHOUT ROWID;
 "#];
 
 /// Why the store cannot do what was asked.
@@ -174,9 +189,28 @@ impl Store {
 
     /// Newest `issued_at` of any trusted document: a floor for "now".
     pub fn newest_signed_time(&self) -> Result<u64, StoreError> {
-        let mut stmt = self.conn.prepare_cached("SELECT value FROM meta WHERE key = 'newest_signed'")?;
-        let v: Option<i64> = stmt.query_row([], |r| r.get(0)).optional()?;
-        Ok(v.map_or(0, |v| u64::try_from(v).unwrap_or(0)))
+        Ok(self.meta_u64("newest_signed")?.unwrap_or(0))
+    }
+
+    /// A numeric value from the `meta` table.
+    pub fn meta_u64(&self, key: &str) -> Result<Option<u64>, StoreError> {
+        let mut stmt = self.conn.prepare_cached("SELECT value FROM meta WHERE key = ?1")?;
+        let v: Option<i64> = stmt.query_row([key], |r| r.get(0)).optional()?;
+        Ok(v.map(|v| u64::try_from(v).unwrap_or(0)))
+    }
+
+    /// Is `entry` in a brand's list of `kind`? (`idx` from [`KeyIndex::rev_brand`].)
+    pub fn listed(&self, idx: i64, kind: crate::revocation::ListKind, entry: u64) -> Result<bool, StoreError> {
+        let id = crate::revocation_store::bucket_id(idx, kind, entry);
+        let mut stmt = self.conn.prepare_cached("SELECT entries FROM rev_buckets WHERE id = ?1")?;
+        let mut rows = stmt.query([id])?;
+        Ok(match rows.next()? {
+            Some(row) => {
+                let blob = row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
+                crate::revocation_store::bucket_contains(blob, entry)
+            }
+            None => false,
+        })
     }
 
     /// What the store holds.

@@ -7,6 +7,7 @@
 use crate::code::CodeSignature;
 use crate::gs1::AI_EXPIRY;
 use crate::key_index::KeyIndex;
+use crate::revocation::{ListKind, entry};
 use crate::link::{DigitalLink, LinkError};
 use crate::store::{KeyRecord, Store, StoreError};
 use crate::verdict::{
@@ -72,8 +73,7 @@ pub fn verify(store: &Store, text: &str, device_now: u64) -> Result<Verdict, Sto
         return Ok(Verdict::Forged { claimed, reason });
     }
     let issuer = issuer(key);
-    if let Some(since) = key.revoked_at {
-        let reason = RevocationReason::KeyRevoked;
+    if let Some((reason, since)) = revocation(store, &index, key, &link.data)? {
         return Ok(Verdict::Revoked { product: claimed, issuer, reason, since });
     }
 
@@ -86,6 +86,49 @@ pub fn verify(store: &Store, text: &str, device_now: u64) -> Result<Verdict, Sto
         warnings.push(Warning::ProductExpired { expiry });
     }
     Ok(Verdict::Authentic(Authentic { product: claimed, issuer, revocation: Freshness::Unknown, warnings }))
+}
+
+/// Is this validly signed code revoked, and since when? Keys first (revoked
+/// in the keyset itself, or through the brand's `keys` list), then the
+/// brand's synced lists: revoked and cloned codes, recalled batches. For list
+/// entries "since" is the signed time of the lists that carry them.
+fn revocation(
+    store: &Store,
+    index: &KeyIndex,
+    key: &KeyRecord,
+    data: &crate::gs1::Gs1Data,
+) -> Result<Option<(RevocationReason, u64)>, StoreError> {
+    if let Some(since) = key.revoked_at.or_else(|| index.key_revoked_since(&key.brand_id, key.kid)) {
+        return Ok(Some((RevocationReason::KeyRevoked, since)));
+    }
+    let Some((idx, lists_time)) = index.rev_brand(&key.brand_id) else {
+        return Ok(None);
+    };
+    let gtin = data.gtin().as_str();
+    let checks = [
+        (ListKind::Revoked, data.serial(), RevocationReason::CodeRevoked),
+        (ListKind::Cloned, data.serial(), RevocationReason::CodeCloned),
+        (ListKind::Recalled, data.batch(), RevocationReason::BatchRecalled),
+    ];
+    for (kind, value, reason) in checks {
+        if let Some(value) = value
+            && store.listed(idx, kind, entry(kind, gtin, value))?
+        {
+            return Ok(Some((reason, lists_time)));
+        }
+    }
+    Ok(None)
+}
+
+/// Revocation status is fresh under a day since the last good timestamp,
+/// stale up to 30 days, unknown beyond (or before any sync).
+pub fn freshness(last_timestamp: Option<u64>, now: u64) -> Freshness {
+    const DAY: u64 = 86_400;
+    match last_timestamp.map(|t| now.saturating_sub(t)) {
+        Some(age) if age < DAY => Freshness::Fresh,
+        Some(age) if age <= 30 * DAY => Freshness::Stale { days: (age / DAY) as u32 },
+        _ => Freshness::Unknown,
+    }
 }
 
 /// A real key of another scope that signed this exact data: the code is a
