@@ -64,7 +64,7 @@ impl<'de> Deserialize<'de> for Seed {
 }
 
 impl Seed {
-    fn key(&self) -> SecretKey {
+    pub(crate) fn key(&self) -> SecretKey {
         SecretKey::from_seed(&self.0)
     }
 }
@@ -95,11 +95,16 @@ pub struct Authority {
     pub root: RootDocument,
     /// Its seeds.
     pub root_seeds: Vec<Seed>,
+    /// The online timestamp key(s).
+    pub timestamp_seeds: Vec<Seed>,
     /// Brands by id.
     pub brands: BTreeMap<String, BrandState>,
+    /// What has been published to the feed.
+    #[serde(default)]
+    pub feed: crate::publish::FeedState,
 }
 
-fn keys_of(seeds: &[Seed]) -> Vec<crate::keys::PublicKey> {
+pub(crate) fn keys_of(seeds: &[Seed]) -> Vec<crate::keys::PublicKey> {
     seeds.iter().map(|s| s.key().public()).collect()
 }
 
@@ -125,6 +130,8 @@ impl Authority {
     ) -> Result<Authority, AuthorityError> {
         check_threshold(n, threshold)?;
         let root_seeds = fresh_seeds(n, rng);
+        // One online timestamp key: it can only vouch for freshness.
+        let timestamp_seeds = fresh_seeds(1, rng);
         let keys = keys_of(&root_seeds);
         let root = RootDocument {
             version: 1,
@@ -132,8 +139,8 @@ impl Authority {
             expires,
             keys: keys.clone(),
             threshold,
-            timestamp_keys: Vec::new(),
-            timestamp_threshold: 0,
+            timestamp_keys: keys_of(&timestamp_seeds),
+            timestamp_threshold: 1,
         };
         let signers: Vec<SecretKey> = root_seeds.iter().map(Seed::key).collect();
         let env = seal(ROOT_TYPE, &root, &signers.iter().collect::<Vec<_>>());
@@ -142,7 +149,9 @@ impl Authority {
             root_envelopes: vec![serde_bytes::ByteBuf::from(env.encode())],
             root,
             root_seeds,
+            timestamp_seeds,
             brands: BTreeMap::new(),
+            feed: crate::publish::FeedState::default(),
         })
     }
 

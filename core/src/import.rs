@@ -102,24 +102,44 @@ impl Store {
 
     /// Imports decoded documents in one transaction.
     pub fn import(&mut self, bundle: &TrustBundle, now: u64) -> Result<ImportReport, ImportError> {
+        let anchor = self.anchor.clone();
+        self.write_tx(|tx| import_in(tx, &anchor, bundle, now))
+    }
+
+    /// Runs `f` in one IMMEDIATE transaction, committed only if it succeeds.
+    pub(crate) fn write_tx<T, E: From<rusqlite::Error>>(
+        &mut self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut state = load(&tx)?;
-        let mut report = ImportReport::default();
-        apply_roots(&mut state, &self.anchor, &bundle.roots, now, &mut report)?;
-        let root = state.root.as_ref().map(|r| r.doc.clone()).ok_or(ImportError::NoTrustedRoot)?;
-        for env in &bundle.brands {
-            apply_brand(&mut state, &root, env, &mut report)?;
-        }
-        for env in &bundle.keysets {
-            apply_keyset(&mut state, env, &mut report)?;
-        }
-        write(&tx, &state)?;
+        let out = f(&tx)?;
         tx.commit()?;
         // Our own commits do not change `data_version` for this connection.
         self.index.borrow_mut().take();
-        report.brands_dropped = state.dropped.into_iter().collect();
-        Ok(report)
+        Ok(out)
     }
+}
+
+/// Checks and writes trusted documents inside a caller's transaction.
+pub(crate) fn import_in(
+    tx: &Transaction<'_>,
+    anchor: &crate::trust::TrustAnchor,
+    bundle: &TrustBundle,
+    now: u64,
+) -> Result<ImportReport, ImportError> {
+    let mut state = load(tx)?;
+    let mut report = ImportReport::default();
+    apply_roots(&mut state, anchor, &bundle.roots, now, &mut report)?;
+    let root = state.root.as_ref().map(|r| r.doc.clone()).ok_or(ImportError::NoTrustedRoot)?;
+    for env in &bundle.brands {
+        apply_brand(&mut state, &root, env, &mut report)?;
+    }
+    for env in &bundle.keysets {
+        apply_keyset(&mut state, env, &mut report)?;
+    }
+    write(tx, &state)?;
+    report.brands_dropped = state.dropped.into_iter().collect();
+    Ok(report)
 }
 
 fn corrupt(what: &str) -> impl Fn(crate::envelope::EnvelopeError) -> ImportError + '_ {

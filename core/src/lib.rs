@@ -24,11 +24,14 @@ pub mod key_index;
 pub mod keys;
 pub mod link;
 #[cfg(feature = "issuer")]
+pub mod publish;
+#[cfg(feature = "issuer")]
 pub mod render;
 pub mod revocation;
 pub mod revocation_store;
 pub mod scan;
 pub mod store;
+pub mod sync;
 pub mod trust;
 pub mod verdict;
 pub mod verify;

@@ -1,0 +1,534 @@
+//! Sync: fetch the feed, check everything, then apply it in one transaction.
+//!
+//! The order follows TUF: roots first (each checked against the one before),
+//! then the timestamp (freshness, signed by the root's timestamp keys), the
+//! snapshot it names (by hash and length), the documents the snapshot names
+//! (by hash and length), and the revocation chains (by revoker signature,
+//! chain continuity and the snapshot's head). Nothing touches the store until
+//! every check has passed; the apply is synchronous and atomic, so a cancel
+//! at any `await` — or a crash — leaves the previous state intact.
+//!
+//! Each refusal names the attack it stops: rollback, mix-and-match, freeze,
+//! endless data, slow retrieval, fork.
+
+#[cfg(feature = "net")]
+pub mod http;
+
+use crate::bundle::TrustBundle;
+use crate::envelope::{Envelope, EnvelopeError};
+use crate::feed::{
+    BASE_TYPE, DELTA_TYPE, FileMeta, RevocationBase, RevocationDelta, RevocationMeta, SNAPSHOT_TYPE, Snapshot,
+    TIMESTAMP_TYPE, Timestamp, caps, paths,
+};
+use crate::import::{ImportError, ImportReport, import_in};
+use crate::revocation::{Head, RevocationLists, genesis, next_head};
+use crate::revocation_store;
+use crate::store::{Store, StoreError};
+use crate::trust::{BrandRecord, RootDocument, TrustError};
+use rusqlite::{OptionalExtension, params};
+use std::collections::BTreeMap;
+
+/// Most root versions one sync will walk.
+pub const MAX_ROOT_STEPS: u64 = 32;
+/// A gap of more deltas than this is bridged with a base, when one exists.
+pub const MAX_DELTA_RUN: u64 = 8;
+
+/// A fetched file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fetched {
+    /// The body, and its ETag if the server sent one.
+    Body(Vec<u8>, Option<String>),
+    /// 304: unchanged since the ETag we sent.
+    NotModified,
+    /// 404.
+    NotFound,
+}
+
+/// Why a fetch failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FetchError {
+    /// The body is over the cap for its kind ("endless data").
+    #[error("{path}: over the {cap}-byte cap")]
+    TooLarge {
+        /// The file.
+        path: String,
+        /// Its cap.
+        cap: u64,
+    },
+    /// Too slow ("slow retrieval").
+    #[error("{0}: timed out")]
+    Timeout(String),
+    /// The connection failed or the body was cut short.
+    #[error("{0}: {1}")]
+    Transport(String, String),
+    /// An HTTP status other than 200, 304 and 404.
+    #[error("{path}: HTTP {status}")]
+    Status {
+        /// The file.
+        path: String,
+        /// The status.
+        status: u16,
+    },
+}
+
+impl FetchError {
+    /// Worth trying again later (network trouble, server errors)?
+    pub fn is_transient(&self) -> bool {
+        match self {
+            FetchError::Timeout(_) | FetchError::Transport(..) => true,
+            FetchError::Status { status, .. } => *status >= 500 || *status == 429,
+            FetchError::TooLarge { .. } => false,
+        }
+    }
+}
+
+/// Where feed files come from: HTTP in apps, anything in tests.
+pub trait Fetch {
+    /// Fetches `path` (relative to the feed root), refusing more than `cap`
+    /// bytes; `etag` makes the request conditional.
+    fn fetch(&self, path: &str, cap: u64, etag: Option<&str>) -> impl Future<Output = Result<Fetched, FetchError>>;
+}
+
+/// Why a sync was refused. The store is unchanged.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The network or the server.
+    #[error("fetch: {0}")]
+    Fetch(#[from] FetchError),
+    /// A document older than the one trusted ("rollback").
+    #[error("rollback refused: {0}")]
+    Rollback(String),
+    /// A document the snapshot or timestamp does not vouch for ("mix-and-match").
+    #[error("mix-and-match refused: {0}")]
+    MixAndMatch(String),
+    /// The timestamp has expired ("freeze"): data cannot be shown as fresh.
+    #[error("freeze refused: the feed's timestamp expired at {expired_at}")]
+    Freeze {
+        /// Its expiry (unix seconds).
+        expired_at: u64,
+    },
+    /// A revocation delta that does not continue the chain we hold ("fork").
+    #[error("fork refused: {0}")]
+    Fork(String),
+    /// A bad signature or an invalid document.
+    #[error("{what}: {source}")]
+    Untrusted {
+        /// Which document.
+        what: String,
+        /// Why.
+        source: TrustError,
+    },
+    /// A file the feed should have is missing.
+    #[error("{0}: not found on the feed")]
+    Missing(String),
+    /// The trusted documents could not be imported.
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    /// The store.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Another sync changed the store while this one fetched.
+    #[error("another sync updated the store first; sync again")]
+    Concurrent,
+}
+
+impl From<rusqlite::Error> for SyncError {
+    fn from(e: rusqlite::Error) -> Self {
+        SyncError::Store(StoreError::Sqlite(e))
+    }
+}
+
+impl SyncError {
+    /// Worth retrying later without changing anything?
+    pub fn is_transient(&self) -> bool {
+        match self {
+            SyncError::Fetch(e) => e.is_transient(),
+            SyncError::Concurrent => true,
+            _ => false,
+        }
+    }
+}
+
+/// What a sync changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SyncReport {
+    /// The timestamp version now trusted.
+    pub timestamp_version: u64,
+    /// True when the server said the timestamp had not changed.
+    pub not_modified: bool,
+    /// Trusted documents added or updated.
+    pub trust: ImportReport,
+    /// Revocation changes by brand.
+    pub revocations: Vec<RevocationChange>,
+    /// Bytes of feed files fetched.
+    pub bytes_fetched: u64,
+    /// Files fetched.
+    pub files_fetched: u32,
+}
+
+/// How one brand's lists moved.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RevocationChange {
+    /// The brand.
+    pub brand_id: String,
+    /// Sequence number before.
+    pub from_seq: u64,
+    /// Sequence number after.
+    pub to_seq: u64,
+    /// A base was used (first sync or a long gap).
+    pub used_base: bool,
+    /// Entries added or removed.
+    pub entries: usize,
+}
+
+/// What the store held when the sync started.
+struct Known {
+    root: RootDocument,
+    ts_version: Option<u64>,
+    ts_bytes: Option<Vec<u8>>,
+    ts_etag: Option<String>,
+    snapshot_bytes: Option<Vec<u8>>,
+    brands: BTreeMap<String, (u64, Vec<u8>)>,
+    keysets: BTreeMap<String, (u64, Vec<u8>)>,
+    chains: BTreeMap<String, (u64, Head)>,
+    newest_signed: u64,
+}
+
+/// One brand's checked revocation work.
+struct ChainPlan {
+    brand_id: String,
+    base: Option<RevocationLists>,
+    deltas: Vec<(RevocationLists, RevocationLists)>,
+    meta: RevocationMeta,
+    change: RevocationChange,
+}
+
+/// Everything checked, ready to apply.
+struct Plan {
+    timestamp: Timestamp,
+    ts_bytes: Vec<u8>,
+    ts_etag: Option<String>,
+    snapshot_bytes: Vec<u8>,
+    bundle: TrustBundle,
+    chains: Vec<ChainPlan>,
+    known_ts: Option<u64>,
+    not_modified: bool,
+}
+
+fn meta_bytes(store: &Store, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+    Ok(store.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+}
+
+fn known(store: &Store) -> Result<Known, SyncError> {
+    let conn = &store.conn;
+    let root_bytes: Vec<u8> = conn
+        .query_row("SELECT envelope FROM roots ORDER BY version DESC LIMIT 1", [], |r| r.get(0))
+        .optional()?
+        .ok_or(SyncError::Import(ImportError::NoTrustedRoot))?;
+    let corrupt = |e: EnvelopeError| SyncError::Store(StoreError::Corrupt(format!("root: {e}")));
+    let root = Envelope::decode(&root_bytes, usize::MAX).and_then(|e| e.decode_payload()).map_err(corrupt)?;
+    let versions = |table: &str| -> Result<BTreeMap<String, (u64, Vec<u8>)>, SyncError> {
+        let mut stmt = conn.prepare(&format!("SELECT brand_id, version, envelope FROM {table}"))?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, (r.get::<_, u64>(1)?, r.get(2)?))))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    };
+    let mut chains = BTreeMap::new();
+    let mut stmt = conn.prepare("SELECT brand_id, seq, head FROM rev_brands")?;
+    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?, r.get::<_, Vec<u8>>(2)?)))? {
+        let (id, seq, head) = row?;
+        let head: Head = head.try_into().map_err(|_| StoreError::Corrupt("revocation head".into()))?;
+        chains.insert(id, (seq, head));
+    }
+    Ok(Known {
+        root,
+        ts_version: store.meta_u64("ts_version")?,
+        ts_bytes: meta_bytes(store, "ts_bytes")?,
+        ts_etag: meta_bytes(store, "ts_etag")?.and_then(|b| String::from_utf8(b).ok()),
+        snapshot_bytes: meta_bytes(store, "snapshot_bytes")?,
+        brands: versions("brands")?,
+        keysets: versions("keysets")?,
+        chains,
+        newest_signed: store.newest_signed_time()?,
+    })
+}
+
+/// Counts what is fetched, for the report.
+struct Counted<'a, F> {
+    inner: &'a F,
+    bytes: std::cell::Cell<u64>,
+    files: std::cell::Cell<u32>,
+}
+
+impl<F: Fetch> Counted<'_, F> {
+    async fn get(&self, path: &str, cap: u64, etag: Option<&str>) -> Result<Fetched, SyncError> {
+        let got = self.inner.fetch(path, cap, etag).await?;
+        if let Fetched::Body(b, _) = &got {
+            self.bytes.set(self.bytes.get() + b.len() as u64);
+            self.files.set(self.files.get() + 1);
+        }
+        Ok(got)
+    }
+
+    /// A file that must exist, checked against what vouches for it.
+    async fn vouched(&self, path: &str, meta: &FileMeta, cap: u64) -> Result<Envelope, SyncError> {
+        // Declared lengths bound the download before a byte arrives.
+        if meta.length > cap {
+            return Err(FetchError::TooLarge { path: path.into(), cap }.into());
+        }
+        let bytes = match self.get(path, meta.length, None).await? {
+            Fetched::Body(b, _) => b,
+            _ => return Err(SyncError::Missing(path.into())),
+        };
+        if !meta.matches(&bytes) {
+            return Err(SyncError::MixAndMatch(format!("{path} does not match the hash its snapshot vouches for")));
+        }
+        envelope(path, &bytes)
+    }
+
+    async fn required(&self, path: &str, cap: u64) -> Result<Vec<u8>, SyncError> {
+        match self.get(path, cap, None).await? {
+            Fetched::Body(b, _) => Ok(b),
+            _ => Err(SyncError::Missing(path.into())),
+        }
+    }
+}
+
+fn envelope(path: &str, bytes: &[u8]) -> Result<Envelope, SyncError> {
+    Envelope::decode(bytes, usize::MAX)
+        .map_err(|e| SyncError::Untrusted { what: path.into(), source: TrustError::Envelope(e) })
+}
+
+fn untrusted(what: &str) -> impl FnOnce(EnvelopeError) -> SyncError + '_ {
+    move |e| SyncError::Untrusted { what: what.into(), source: TrustError::Envelope(e) }
+}
+
+/// Syncs the store with a feed. `device_now` is the device clock (unix seconds).
+pub async fn sync(store: &mut Store, feed: &impl Fetch, device_now: u64) -> Result<SyncReport, SyncError> {
+    let known = known(store)?;
+    let counted = Counted { inner: feed, bytes: Default::default(), files: Default::default() };
+    let plan = fetch_plan(&known, &counted, device_now).await?;
+    let mut report = apply(store, plan)?;
+    report.bytes_fetched = counted.bytes.get();
+    report.files_fetched = counted.files.get();
+    Ok(report)
+}
+
+async fn fetch_plan<F: Fetch>(known: &Known, feed: &Counted<'_, F>, device_now: u64) -> Result<Plan, SyncError> {
+    let now = device_now.max(known.newest_signed);
+
+    // 1. Roots: walk v+1, v+2, ... until the feed has no next one.
+    let mut root = known.root.clone();
+    let mut roots = Vec::new();
+    for _ in 0..MAX_ROOT_STEPS {
+        let path = paths::root(u64::from(root.version) + 1);
+        let bytes = match feed.get(&path, caps::ROOT, None).await? {
+            Fetched::Body(b, _) => b,
+            _ => break,
+        };
+        let env = envelope(&path, &bytes)?;
+        root = RootDocument::open_next(&env, &root).map_err(|source| SyncError::Untrusted { what: path, source })?;
+        roots.push(env);
+    }
+
+    // 2. Timestamp: freshness, signed by the root's timestamp keys.
+    let ts_keys = (&root.timestamp_keys, usize::from(root.timestamp_threshold));
+    let (ts_bytes, ts_etag, not_modified) = match feed.get(&paths::timestamp(), caps::TIMESTAMP, known.ts_etag.as_deref()).await? {
+        Fetched::Body(b, etag) => (b, etag, false),
+        Fetched::NotModified => match &known.ts_bytes {
+            Some(b) => (b.clone(), known.ts_etag.clone(), true),
+            None => return Err(SyncError::Missing(paths::timestamp())),
+        },
+        Fetched::NotFound => return Err(SyncError::Missing(paths::timestamp())),
+    };
+    let timestamp: Timestamp =
+        envelope("timestamp", &ts_bytes)?.open(TIMESTAMP_TYPE, ts_keys.0, ts_keys.1).map_err(untrusted("timestamp"))?;
+    if let Some(v) = known.ts_version
+        && (timestamp.version < v || (timestamp.version == v && known.ts_bytes.as_deref() != Some(&ts_bytes[..])))
+    {
+        return Err(SyncError::Rollback(format!("timestamp v{} after v{v}", timestamp.version)));
+    }
+    if timestamp.expires <= now {
+        return Err(SyncError::Freeze { expired_at: timestamp.expires });
+    }
+
+    // 3. Snapshot, by the hash and length the timestamp gives.
+    let snap_path = paths::snapshot(timestamp.snapshot.version);
+    let snapshot_bytes = match &known.snapshot_bytes {
+        Some(b) if timestamp.snapshot.matches(b) => b.clone(),
+        _ => feed.vouched(&snap_path, &timestamp.snapshot, caps::SNAPSHOT).await?.encode(),
+    };
+    let snapshot: Snapshot = envelope(&snap_path, &snapshot_bytes)?
+        .open(SNAPSHOT_TYPE, ts_keys.0, ts_keys.1)
+        .map_err(untrusted("snapshot"))?;
+    if snapshot.version != timestamp.snapshot.version {
+        return Err(SyncError::MixAndMatch(format!("snapshot v{} named as v{}", snapshot.version, timestamp.snapshot.version)));
+    }
+    if snapshot.root.version != u64::from(root.version) {
+        return Err(SyncError::MixAndMatch(format!(
+            "snapshot names root v{}, the feed's root chain ends at v{}",
+            snapshot.root.version, root.version
+        )));
+    }
+
+    // 4. Brand records and keysets the snapshot names, newer than ours.
+    let mut bundle = TrustBundle { roots, ..TrustBundle::default() };
+    let mut records: BTreeMap<String, BrandRecord> = BTreeMap::new();
+    for (kind, listed, ours, cap) in [
+        ("brand record", &snapshot.brands, &known.brands, caps::BRAND),
+        ("keyset", &snapshot.keysets, &known.keysets, caps::KEYSET),
+    ] {
+        for (id, meta) in listed {
+            match ours.get(id) {
+                Some((v, _)) if meta.version < *v => {
+                    return Err(SyncError::Rollback(format!("{kind} '{id}' v{} after v{v}", meta.version)));
+                }
+                Some((v, bytes)) if meta.version == *v => {
+                    if !meta.matches(bytes) {
+                        return Err(SyncError::MixAndMatch(format!("{kind} '{id}' v{v} differs from ours")));
+                    }
+                }
+                _ => {
+                    let path = if kind == "keyset" { paths::keyset(id, meta.version) } else { paths::brand(id, meta.version) };
+                    let env = feed.vouched(&path, meta, cap).await?;
+                    if kind == "keyset" {
+                        bundle.keysets.push(env);
+                    } else {
+                        let record = BrandRecord::open(&env, &root).map_err(|source| SyncError::Untrusted { what: path, source })?;
+                        records.insert(id.clone(), record);
+                        bundle.brands.push(env);
+                    }
+                }
+            }
+        }
+    }
+
+    // 5. Revocation chains.
+    let mut chains = Vec::new();
+    for (id, meta) in &snapshot.revocations {
+        let record = match records.get(id) {
+            Some(r) => r.clone(),
+            None => match known.brands.get(id) {
+                Some((_, bytes)) => {
+                    let env = envelope("stored brand record", bytes)?;
+                    env.decode_payload().map_err(|e| SyncError::Store(StoreError::Corrupt(e.to_string())))?
+                }
+                None => return Err(SyncError::MixAndMatch(format!("revocations for unknown brand '{id}'"))),
+            },
+        };
+        if let Some(plan) = fetch_chain(feed, known, &record, meta).await? {
+            chains.push(plan);
+        }
+    }
+    Ok(Plan { timestamp, ts_bytes, ts_etag, snapshot_bytes, bundle, chains, known_ts: known.ts_version, not_modified })
+}
+
+async fn fetch_chain<F: Fetch>(
+    feed: &Counted<'_, F>,
+    known: &Known,
+    brand: &BrandRecord,
+    meta: &RevocationMeta,
+) -> Result<Option<ChainPlan>, SyncError> {
+    let id = &brand.brand_id;
+    let (ours, mut head) = known.chains.get(id).copied().unwrap_or((0, genesis(id)));
+    if meta.seq < ours {
+        return Err(SyncError::Rollback(format!("revocations of '{id}' at seq {} after {ours}", meta.seq)));
+    }
+    if meta.seq == ours {
+        return if meta.head == head { Ok(None) } else { Err(SyncError::Fork(format!("'{id}' seq {ours} has another head"))) };
+    }
+    // The revoker may only revoke, and only for its own brand.
+    let revokers = (&brand.revoker_keys, 1);
+    let mut plan = ChainPlan {
+        brand_id: id.clone(),
+        base: None,
+        deltas: Vec::new(),
+        meta: meta.clone(),
+        change: RevocationChange { brand_id: id.clone(), from_seq: ours, to_seq: meta.seq, used_base: false, entries: 0 },
+    };
+    let mut seq = ours;
+    if meta.base_seq > ours && meta.seq - ours > MAX_DELTA_RUN {
+        let path = paths::base(id, meta.base_seq);
+        let env = envelope(&path, &feed.required(&path, caps::BASE).await?)?;
+        let base: RevocationBase = env.open(BASE_TYPE, revokers.0, revokers.1).map_err(untrusted(&path))?;
+        if base.brand_id != *id || base.seq != meta.base_seq {
+            return Err(SyncError::MixAndMatch(format!("{path} is for '{}' seq {}", base.brand_id, base.seq)));
+        }
+        plan.change.entries += base.lists.len();
+        plan.change.used_base = true;
+        plan.base = Some(base.lists);
+        head = base.head;
+        seq = base.seq;
+    }
+    while seq < meta.seq {
+        let path = paths::delta(id, seq + 1);
+        let env = envelope(&path, &feed.required(&path, caps::DELTA).await?)?;
+        let delta: RevocationDelta = env.open(DELTA_TYPE, revokers.0, revokers.1).map_err(untrusted(&path))?;
+        if delta.brand_id != *id || delta.seq != seq + 1 {
+            return Err(SyncError::MixAndMatch(format!("{path} is for '{}' seq {}", delta.brand_id, delta.seq)));
+        }
+        if delta.prev_head != head {
+            return Err(SyncError::Fork(format!("{path} does not continue the chain we hold")));
+        }
+        head = next_head(&head, &env.payload);
+        plan.change.entries += delta.add.len() + delta.remove.len();
+        plan.deltas.push((delta.add, delta.remove));
+        seq += 1;
+    }
+    if head != meta.head {
+        return Err(SyncError::MixAndMatch(format!("revocations of '{id}' end at another head than the snapshot's")));
+    }
+    Ok(Some(plan))
+}
+
+fn apply(store: &mut Store, plan: Plan) -> Result<SyncReport, SyncError> {
+    let anchor = store.anchor().clone();
+    store.write_tx(|tx| {
+        // Another sync may have applied while this one fetched.
+        let ts_now: Option<u64> =
+            tx.query_row("SELECT value FROM meta WHERE key = 'ts_version'", [], |r| r.get(0)).optional()?;
+        if ts_now != plan.known_ts {
+            return Err(SyncError::Concurrent);
+        }
+        let trust = import_in(tx, &anchor, &plan.bundle, plan.timestamp.issued_at)?;
+        let mut revocations = Vec::new();
+        for chain in plan.chains {
+            let id = &chain.brand_id;
+            let idx = revocation_store::brand_index(tx, id)?;
+            let since = chain.meta.issued_at;
+            if let Some(lists) = &chain.base {
+                revocation_store::replace(tx, id, idx, lists, since)?;
+            }
+            for (add, remove) in &chain.deltas {
+                revocation_store::apply_delta(tx, id, idx, add, remove, since)?;
+            }
+            tx.execute(
+                "UPDATE rev_brands SET seq = ?1, head = ?2, issued_at = ?3 WHERE idx = ?4",
+                params![chain.meta.seq, chain.meta.head.as_slice(), since, idx],
+            )?;
+            revocations.push(chain.change);
+        }
+        let ts = &plan.timestamp;
+        let mut set = tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?;
+        set.execute(params!["ts_version", ts.version])?;
+        set.execute(params!["ts_issued_at", ts.issued_at])?;
+        set.execute(params!["ts_expires", ts.expires])?;
+        set.execute(params!["ts_bytes", plan.ts_bytes])?;
+        set.execute(params!["snapshot_bytes", plan.snapshot_bytes])?;
+        if let Some(etag) = &plan.ts_etag {
+            set.execute(params!["ts_etag", etag.as_bytes()])?;
+        }
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('newest_signed', ?1) \
+             ON CONFLICT (key) DO UPDATE SET value = MAX(value, excluded.value)",
+            [ts.issued_at],
+        )?;
+        Ok(SyncReport {
+            timestamp_version: ts.version,
+            not_modified: plan.not_modified,
+            trust,
+            revocations,
+            bytes_fetched: 0,
+            files_fetched: 0,
+        })
+    })
+}
