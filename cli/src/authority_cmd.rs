@@ -132,13 +132,13 @@ fn rng() -> [u8; 32] {
     seed
 }
 
-fn load(path: &Path) -> Result<Authority, CliError> {
+pub fn load(path: &Path) -> Result<Authority, CliError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| CliError::msg(format!("{}: {e} (run `genuine root init` first)", path.display())))?;
     serde_json::from_str(&text).map_err(|e| CliError::msg(format!("{}: {e}", path.display())))
 }
 
-fn save(path: &Path, a: &Authority) -> Result<(), CliError> {
+pub fn save(path: &Path, a: &Authority) -> Result<(), CliError> {
     let json = serde_json::to_string_pretty(a).map_err(CliError::msg)?;
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, json)

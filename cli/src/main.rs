@@ -3,6 +3,7 @@
 
 mod authority_cmd;
 mod decode_cmd;
+mod feed_cmd;
 mod report;
 mod verify_cmd;
 
@@ -116,6 +117,31 @@ enum Command {
         #[command(flatten)]
         state: StateArgs,
     },
+    /// Queue a revocation for the next feed publish (brand)
+    Revoke {
+        #[command(subcommand)]
+        action: feed_cmd::RevokeAction,
+        #[command(flatten)]
+        state: StateArgs,
+    },
+    /// Publish or serve the signed feed (operator)
+    Feed {
+        #[command(subcommand)]
+        action: feed_cmd::FeedAction,
+        #[command(flatten)]
+        state: StateArgs,
+    },
+    /// Fetch keys and revocations from a feed into the store
+    Sync {
+        /// The feed's base URL
+        #[arg(long)]
+        feed: String,
+        /// Print the report as JSON
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        trust: TrustArgs,
+    },
     /// Build the trust bundle and anchor file an app ships (operator)
     Bundle {
         /// Where to write the bundle
@@ -158,6 +184,9 @@ fn main() -> ExitCode {
         Command::Brand { action, state } => authority_cmd::brand(action, &state.state),
         Command::Key { action, state } => authority_cmd::key(action, &state.state),
         Command::Issue { args, state } => authority_cmd::issue(args, &state.state),
+        Command::Revoke { action, state } => feed_cmd::revoke(action, &state.state),
+        Command::Feed { action, state } => feed_cmd::feed(action, &state.state),
+        Command::Sync { feed, json, trust } => feed_cmd::sync(&feed, json, &trust),
         Command::Bundle { out, anchor_out, state } => authority_cmd::bundle(&out, &anchor_out, &state.state),
     };
     match result {

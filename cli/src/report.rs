@@ -24,7 +24,7 @@ fn product_line(p: &Product) -> String {
     s
 }
 
-fn freshness(f: &Freshness) -> String {
+pub fn freshness(f: &Freshness) -> String {
     match f {
         Freshness::Fresh => "revocation lists fresh".into(),
         Freshness::Stale { days } => format!("revocation lists {days} day(s) old"),

@@ -21,7 +21,7 @@ fn default_db() -> Result<PathBuf, CliError> {
 }
 
 /// Opens the store for these arguments and imports the bundle they name.
-fn open_store(trust: &TrustArgs) -> Result<Store, CliError> {
+pub fn open_store(trust: &TrustArgs) -> Result<Store, CliError> {
     let (anchor_text, bundle) = match (&trust.anchor, &trust.bundle) {
         (Some(anchor), bundle) => (read_text(anchor)?, bundle.as_deref().map(read).transpose()?),
         (None, None) => (DEMO_ANCHOR.to_string(), Some(DEMO_BUNDLE.to_vec())),
@@ -100,7 +100,7 @@ pub fn import(file: &Path, trust: &TrustArgs) -> Result<ExitCode, CliError> {
 
 pub fn status(json: bool, trust: &TrustArgs) -> Result<ExitCode, CliError> {
     let store = open_store(trust)?;
-    let summary = store.summary().map_err(CliError::msg)?;
+    let summary = store.summary(unix_now()).map_err(CliError::msg)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&summary).map_err(CliError::msg)?);
         return Ok(ExitCode::SUCCESS);
@@ -110,10 +110,20 @@ pub fn status(json: bool, trust: &TrustArgs) -> Result<ExitCode, CliError> {
         None => println!("root        none: import a bundle"),
     }
     println!("signed time {}", report::date(summary.newest_signed_time));
+    match (summary.timestamp_version, summary.last_timestamp, summary.timestamp_expires) {
+        (Some(v), Some(at), Some(exp)) => println!(
+            "last sync   timestamp v{v} signed {}, expires {}; {}",
+            report::date(at),
+            report::date(exp),
+            report::freshness(&summary.freshness)
+        ),
+        _ => println!("last sync   never: {}", report::freshness(&summary.freshness)),
+    }
     for b in &summary.brands {
         let keyset = b.keyset_version.map_or("none".to_string(), |v| format!("v{v}"));
+        let lists = b.revocation_seq.map_or("not synced".to_string(), |s| format!("seq {s}"));
         println!(
-            "brand       {} ({}): record v{}, keyset {keyset}, {} key(s)",
+            "brand       {} ({}): record v{}, keyset {keyset}, {} key(s), revocation lists {lists}",
             b.name, b.brand_id, b.record_version, b.claim_keys
         );
     }

@@ -103,12 +103,16 @@ impl KeyIndex {
             index.by_kid.entry(indexed.record.kid).or_default().push(indexed);
         }
         let mut stmt = conn.prepare("SELECT brand_id, idx, issued_at FROM rev_brands")?;
-        for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, u64>(2)?)))? {
+        for row in
+            stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, u64>(2)?)))?
+        {
             let (brand, idx, at) = row?;
             index.rev_brands.insert(brand, (idx, at));
         }
         let mut stmt = conn.prepare("SELECT brand_id, kid, since FROM rev_keys")?;
-        for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u16>(1)?, r.get::<_, u64>(2)?)))? {
+        for row in
+            stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u16>(1)?, r.get::<_, u64>(2)?)))?
+        {
             let (brand, kid, since) = row?;
             index.rev_keys.insert((brand, kid), since);
         }

@@ -5,8 +5,8 @@
 use crate::authority::{Authority, AuthorityError};
 use crate::envelope::seal;
 use crate::feed::{
-    BASE_TYPE, DELTA_TYPE, FileMeta, RevocationBase, RevocationDelta, RevocationMeta, SNAPSHOT_TYPE, Snapshot,
-    TIMESTAMP_TYPE, Timestamp, paths,
+    BASE_TYPE, DELTA_TYPE, FileMeta, RevocationBase, RevocationDelta, RevocationMeta, SNAPSHOT_TYPE,
+    Snapshot, TIMESTAMP_TYPE, Timestamp, paths,
 };
 use crate::gs1::Gtin;
 use crate::keys::signing::SecretKey;
@@ -106,20 +106,37 @@ impl Authority {
 
     /// Queues a list entry for the next publish: a revoked or cloned code
     /// (`value` = serial) or a recalled batch (`value` = batch).
-    pub fn revoke(&mut self, brand_id: &str, kind: ListKind, gtin: &Gtin, value: &str) -> Result<(), AuthorityError> {
+    pub fn revoke(
+        &mut self,
+        brand_id: &str,
+        kind: ListKind,
+        gtin: &Gtin,
+        value: &str,
+    ) -> Result<(), AuthorityError> {
         let feed = self.brand_feed(brand_id)?;
         feed.pending_add.of_mut(kind).push(entry(kind, gtin.as_str(), value));
         Ok(())
     }
 
     /// Queues raw entries (benchmarks and bulk imports).
-    pub fn revoke_entries(&mut self, brand_id: &str, kind: ListKind, entries: &[u64]) -> Result<(), AuthorityError> {
+    pub fn revoke_entries(
+        &mut self,
+        brand_id: &str,
+        kind: ListKind,
+        entries: &[u64],
+    ) -> Result<(), AuthorityError> {
         self.brand_feed(brand_id)?.pending_add.of_mut(kind).extend_from_slice(entries);
         Ok(())
     }
 
     /// Queues the removal of an entry made in error.
-    pub fn reinstate(&mut self, brand_id: &str, kind: ListKind, gtin: &Gtin, value: &str) -> Result<(), AuthorityError> {
+    pub fn reinstate(
+        &mut self,
+        brand_id: &str,
+        kind: ListKind,
+        gtin: &Gtin,
+        value: &str,
+    ) -> Result<(), AuthorityError> {
         let feed = self.brand_feed(brand_id)?;
         feed.pending_remove.of_mut(kind).push(entry(kind, gtin.as_str(), value));
         Ok(())
@@ -134,7 +151,13 @@ impl Authority {
 
     /// Signs pending changes as deltas (and bases when due), then writes the
     /// whole feed under `dir` with a timestamp valid for `ttl` seconds.
-    pub fn publish(&mut self, dir: &Path, now: u64, ttl: u64, force_base: bool) -> std::io::Result<PublishReport> {
+    pub fn publish(
+        &mut self,
+        dir: &Path,
+        now: u64,
+        ttl: u64,
+        force_base: bool,
+    ) -> std::io::Result<PublishReport> {
         let mut report = PublishReport::default();
         let revokers: BTreeMap<String, SecretKey> = self
             .brands
@@ -199,7 +222,10 @@ impl Authority {
                 env.decode_payload().map_err(|e| std::io::Error::other(e.to_string()))?;
             write(paths::root(u64::from(root.version)), &env.encode())?;
         }
-        let root_meta = FileMeta::of(u64::from(self.root.version), &bundle.roots.last().map(|e| e.encode()).unwrap_or_default());
+        let root_meta = FileMeta::of(
+            u64::from(self.root.version),
+            &bundle.roots.last().map(|e| e.encode()).unwrap_or_default(),
+        );
         let mut snapshot = Snapshot {
             version: self.feed.version,
             issued_at: now,
@@ -208,7 +234,9 @@ impl Authority {
             keysets: BTreeMap::new(),
             revocations: BTreeMap::new(),
         };
-        for ((id, brand), (record, keyset)) in self.brands.iter().zip(bundle.brands.iter().zip(&bundle.keysets)) {
+        for ((id, brand), (record, keyset)) in
+            self.brands.iter().zip(bundle.brands.iter().zip(&bundle.keysets))
+        {
             let (record, keyset) = (record.encode(), keyset.encode());
             write(paths::brand(id, u64::from(brand.record.version)), &record)?;
             write(paths::keyset(id, u64::from(brand.keyset.version)), &keyset)?;

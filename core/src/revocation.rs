@@ -84,7 +84,9 @@ impl<'de> Deserialize<'de> for Entries {
         if bytes.len() % 8 != 0 {
             return Err(serde::de::Error::custom("entries must be 8 bytes each"));
         }
-        Ok(Entries(bytes.chunks_exact(8).map(|c| u64::from_be_bytes(c.try_into().unwrap_or([0; 8]))).collect()))
+        Ok(Entries(
+            bytes.chunks_exact(8).map(|c| u64::from_be_bytes(c.try_into().unwrap_or([0; 8]))).collect(),
+        ))
     }
 }
 
@@ -146,7 +148,8 @@ mod tests {
 
     #[test]
     fn entries_round_trip_through_cbor() {
-        let lists = RevocationLists { revoked: Entries(vec![1, u64::MAX]), keys: vec![3], ..Default::default() };
+        let lists =
+            RevocationLists { revoked: Entries(vec![1, u64::MAX]), keys: vec![3], ..Default::default() };
         let mut bytes = Vec::new();
         ciborium::into_writer(&lists, &mut bytes).unwrap();
         let back: RevocationLists = ciborium::from_reader(bytes.as_slice()).unwrap();

@@ -55,7 +55,13 @@ pub fn brand_index(tx: &Transaction<'_>, brand_id: &str) -> rusqlite::Result<i64
 }
 
 /// Replaces a brand's lists with `lists` (a base).
-pub fn replace(tx: &Transaction<'_>, brand_id: &str, idx: i64, lists: &RevocationLists, since: u64) -> rusqlite::Result<()> {
+pub fn replace(
+    tx: &Transaction<'_>,
+    brand_id: &str,
+    idx: i64,
+    lists: &RevocationLists,
+    since: u64,
+) -> rusqlite::Result<()> {
     tx.execute("DELETE FROM rev_buckets WHERE id >= ?1 AND id < ?2", [idx << 24, (idx + 1) << 24])?;
     tx.execute("DELETE FROM rev_keys WHERE brand_id = ?1", [brand_id])?;
     let mut insert = tx.prepare_cached("INSERT INTO rev_buckets (id, entries) VALUES (?1, ?2)")?;
@@ -68,7 +74,10 @@ pub fn replace(tx: &Transaction<'_>, brand_id: &str, idx: i64, lists: &Revocatio
         }
     }
     for kid in &lists.keys {
-        tx.execute("INSERT OR IGNORE INTO rev_keys (brand_id, kid, since) VALUES (?1, ?2, ?3)", params![brand_id, kid, since])?;
+        tx.execute(
+            "INSERT OR IGNORE INTO rev_keys (brand_id, kid, since) VALUES (?1, ?2, ?3)",
+            params![brand_id, kid, since],
+        )?;
     }
     Ok(())
 }
@@ -109,7 +118,10 @@ pub fn apply_delta(
         }
     }
     for kid in &add.keys {
-        tx.execute("INSERT OR IGNORE INTO rev_keys (brand_id, kid, since) VALUES (?1, ?2, ?3)", params![brand_id, kid, since])?;
+        tx.execute(
+            "INSERT OR IGNORE INTO rev_keys (brand_id, kid, since) VALUES (?1, ?2, ?3)",
+            params![brand_id, kid, since],
+        )?;
     }
     for kid in &remove.keys {
         tx.execute("DELETE FROM rev_keys WHERE brand_id = ?1 AND kid = ?2", params![brand_id, kid])?;

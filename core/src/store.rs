@@ -15,7 +15,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts those done.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE roots (version INTEGER PRIMARY KEY, envelope BLOB NOT NULL);
 CREATE TABLE brands (
@@ -57,7 +58,8 @@ CREATE TABLE key_scopes (
 ) WITHOUT ROWID;
 CREATE INDEX key_scopes_by_kid ON key_scopes (kid);
 CREATE INDEX key_scopes_by_key ON key_scopes (key_id);
-"#, r#"
+"#,
+    r#"
 CREATE TABLE rev_brands (
     idx INTEGER PRIMARY KEY,
     brand_id TEXT NOT NULL UNIQUE,
@@ -72,7 +74,8 @@ CREATE TABLE rev_keys (
     since INTEGER NOT NULL,
     PRIMARY KEY (brand_id, kid)
 ) WITHOUT ROWID;
-"#];
+"#,
+];
 
 /// Why the store cannot do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -121,6 +124,14 @@ pub struct StoreSummary {
     pub brands: Vec<BrandSummary>,
     /// Newest `issued_at` of any trusted document (unix seconds).
     pub newest_signed_time: u64,
+    /// Version of the last good timestamp, if any sync succeeded.
+    pub timestamp_version: Option<u64>,
+    /// Its signed time.
+    pub last_timestamp: Option<u64>,
+    /// When it expires: after this a sync is needed for fresh data.
+    pub timestamp_expires: Option<u64>,
+    /// How current the revocation data is now.
+    pub freshness: crate::verdict::Freshness,
 }
 
 /// One brand in a [`StoreSummary`].
@@ -136,6 +147,8 @@ pub struct BrandSummary {
     pub keyset_version: Option<u32>,
     /// Number of claim keys.
     pub claim_keys: u32,
+    /// Sequence number of its revocation lists, if synced.
+    pub revocation_seq: Option<u64>,
 }
 
 /// The store. `Send` but not `Sync`: share it behind a mutex.
@@ -200,7 +213,12 @@ impl Store {
     }
 
     /// Is `entry` in a brand's list of `kind`? (`idx` from [`KeyIndex::rev_brand`].)
-    pub fn listed(&self, idx: i64, kind: crate::revocation::ListKind, entry: u64) -> Result<bool, StoreError> {
+    pub fn listed(
+        &self,
+        idx: i64,
+        kind: crate::revocation::ListKind,
+        entry: u64,
+    ) -> Result<bool, StoreError> {
         let id = crate::revocation_store::bucket_id(idx, kind, entry);
         let mut stmt = self.conn.prepare_cached("SELECT entries FROM rev_buckets WHERE id = ?1")?;
         let mut rows = stmt.query([id])?;
@@ -213,14 +231,15 @@ impl Store {
         })
     }
 
-    /// What the store holds.
-    pub fn summary(&self) -> Result<StoreSummary, StoreError> {
+    /// What the store holds, and how fresh it is at `device_now`.
+    pub fn summary(&self, device_now: u64) -> Result<StoreSummary, StoreError> {
         let root_version: Option<u32> =
             self.conn.query_row("SELECT MAX(version) FROM roots", [], |r| r.get(0))?;
         let mut stmt = self.conn.prepare(
             "SELECT b.brand_id, b.name, b.version, ks.version, \
-             (SELECT COUNT(*) FROM claim_keys k WHERE k.brand_id = b.brand_id) \
-             FROM brands b LEFT JOIN keysets ks ON ks.brand_id = b.brand_id ORDER BY b.brand_id",
+             (SELECT COUNT(*) FROM claim_keys k WHERE k.brand_id = b.brand_id), rb.seq \
+             FROM brands b LEFT JOIN keysets ks ON ks.brand_id = b.brand_id \
+             LEFT JOIN rev_brands rb ON rb.brand_id = b.brand_id ORDER BY b.brand_id",
         )?;
         let brands = stmt
             .query_map([], |r| {
@@ -230,10 +249,21 @@ impl Store {
                     record_version: r.get(2)?,
                     keyset_version: r.get(3)?,
                     claim_keys: r.get(4)?,
+                    revocation_seq: r.get(5)?,
                 })
             })?
             .collect::<Result<_, _>>()?;
-        Ok(StoreSummary { root_version, brands, newest_signed_time: self.newest_signed_time()? })
+        let newest_signed_time = self.newest_signed_time()?;
+        let last_timestamp = self.meta_u64("ts_issued_at")?;
+        Ok(StoreSummary {
+            root_version,
+            brands,
+            newest_signed_time,
+            timestamp_version: self.meta_u64("ts_version")?,
+            last_timestamp,
+            timestamp_expires: self.meta_u64("ts_expires")?,
+            freshness: crate::verify::freshness(last_timestamp, device_now.max(newest_signed_time)),
+        })
     }
 }
 

@@ -7,8 +7,8 @@
 use crate::code::CodeSignature;
 use crate::gs1::AI_EXPIRY;
 use crate::key_index::KeyIndex;
-use crate::revocation::{ListKind, entry};
 use crate::link::{DigitalLink, LinkError};
+use crate::revocation::{ListKind, entry};
 use crate::store::{KeyRecord, Store, StoreError};
 use crate::verdict::{
     Authentic, ForgeryReason, Freshness, Issuer, NotSignedReason, Product, RevocationReason, Verdict, Warning,

@@ -62,7 +62,7 @@ fn the_demo_bundle_imports_and_a_second_import_changes_nothing() {
     let again = store.import_bundle(&a.bundle().encode(), T0).unwrap();
     assert_eq!(again.unchanged, 5);
     assert_eq!(before, dump(&db_path(&dir)));
-    let summary = store.summary().unwrap();
+    let summary = store.summary(T0).unwrap();
     assert_eq!(summary.root_version, Some(1));
     assert_eq!(summary.brands.iter().map(|b| b.claim_keys).sum::<u32>(), 3);
 }

@@ -17,8 +17,8 @@ pub mod http;
 use crate::bundle::TrustBundle;
 use crate::envelope::{Envelope, EnvelopeError};
 use crate::feed::{
-    BASE_TYPE, DELTA_TYPE, FileMeta, RevocationBase, RevocationDelta, RevocationMeta, SNAPSHOT_TYPE, Snapshot,
-    TIMESTAMP_TYPE, Timestamp, caps, paths,
+    BASE_TYPE, DELTA_TYPE, FileMeta, RevocationBase, RevocationDelta, RevocationMeta, SNAPSHOT_TYPE,
+    Snapshot, TIMESTAMP_TYPE, Timestamp, caps, paths,
 };
 use crate::import::{ImportError, ImportReport, import_in};
 use crate::revocation::{Head, RevocationLists, genesis, next_head};
@@ -86,7 +86,12 @@ impl FetchError {
 pub trait Fetch {
     /// Fetches `path` (relative to the feed root), refusing more than `cap`
     /// bytes; `etag` makes the request conditional.
-    fn fetch(&self, path: &str, cap: u64, etag: Option<&str>) -> impl Future<Output = Result<Fetched, FetchError>>;
+    fn fetch(
+        &self,
+        path: &str,
+        cap: u64,
+        etag: Option<&str>,
+    ) -> impl Future<Output = Result<Fetched, FetchError>>;
 }
 
 /// Why a sync was refused. The store is unchanged.
@@ -234,7 +239,9 @@ fn known(store: &Store) -> Result<Known, SyncError> {
     };
     let mut chains = BTreeMap::new();
     let mut stmt = conn.prepare("SELECT brand_id, seq, head FROM rev_brands")?;
-    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?, r.get::<_, Vec<u8>>(2)?)))? {
+    for row in
+        stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?, r.get::<_, Vec<u8>>(2)?)))?
+    {
         let (id, seq, head) = row?;
         let head: Head = head.try_into().map_err(|_| StoreError::Corrupt("revocation head".into()))?;
         chains.insert(id, (seq, head));
@@ -280,7 +287,9 @@ impl<F: Fetch> Counted<'_, F> {
             _ => return Err(SyncError::Missing(path.into())),
         };
         if !meta.matches(&bytes) {
-            return Err(SyncError::MixAndMatch(format!("{path} does not match the hash its snapshot vouches for")));
+            return Err(SyncError::MixAndMatch(format!(
+                "{path} does not match the hash its snapshot vouches for"
+            )));
         }
         envelope(path, &bytes)
     }
@@ -313,7 +322,11 @@ pub async fn sync(store: &mut Store, feed: &impl Fetch, device_now: u64) -> Resu
     Ok(report)
 }
 
-async fn fetch_plan<F: Fetch>(known: &Known, feed: &Counted<'_, F>, device_now: u64) -> Result<Plan, SyncError> {
+async fn fetch_plan<F: Fetch>(
+    known: &Known,
+    feed: &Counted<'_, F>,
+    device_now: u64,
+) -> Result<Plan, SyncError> {
     let now = device_now.max(known.newest_signed);
 
     // 1. Roots: walk v+1, v+2, ... until the feed has no next one.
@@ -326,24 +339,28 @@ async fn fetch_plan<F: Fetch>(known: &Known, feed: &Counted<'_, F>, device_now: 
             _ => break,
         };
         let env = envelope(&path, &bytes)?;
-        root = RootDocument::open_next(&env, &root).map_err(|source| SyncError::Untrusted { what: path, source })?;
+        root = RootDocument::open_next(&env, &root)
+            .map_err(|source| SyncError::Untrusted { what: path, source })?;
         roots.push(env);
     }
 
     // 2. Timestamp: freshness, signed by the root's timestamp keys.
     let ts_keys = (&root.timestamp_keys, usize::from(root.timestamp_threshold));
-    let (ts_bytes, ts_etag, not_modified) = match feed.get(&paths::timestamp(), caps::TIMESTAMP, known.ts_etag.as_deref()).await? {
-        Fetched::Body(b, etag) => (b, etag, false),
-        Fetched::NotModified => match &known.ts_bytes {
-            Some(b) => (b.clone(), known.ts_etag.clone(), true),
-            None => return Err(SyncError::Missing(paths::timestamp())),
-        },
-        Fetched::NotFound => return Err(SyncError::Missing(paths::timestamp())),
-    };
-    let timestamp: Timestamp =
-        envelope("timestamp", &ts_bytes)?.open(TIMESTAMP_TYPE, ts_keys.0, ts_keys.1).map_err(untrusted("timestamp"))?;
+    let (ts_bytes, ts_etag, not_modified) =
+        match feed.get(&paths::timestamp(), caps::TIMESTAMP, known.ts_etag.as_deref()).await? {
+            Fetched::Body(b, etag) => (b, etag, false),
+            Fetched::NotModified => match &known.ts_bytes {
+                Some(b) => (b.clone(), known.ts_etag.clone(), true),
+                None => return Err(SyncError::Missing(paths::timestamp())),
+            },
+            Fetched::NotFound => return Err(SyncError::Missing(paths::timestamp())),
+        };
+    let timestamp: Timestamp = envelope("timestamp", &ts_bytes)?
+        .open(TIMESTAMP_TYPE, ts_keys.0, ts_keys.1)
+        .map_err(untrusted("timestamp"))?;
     if let Some(v) = known.ts_version
-        && (timestamp.version < v || (timestamp.version == v && known.ts_bytes.as_deref() != Some(&ts_bytes[..])))
+        && (timestamp.version < v
+            || (timestamp.version == v && known.ts_bytes.as_deref() != Some(&ts_bytes[..])))
     {
         return Err(SyncError::Rollback(format!("timestamp v{} after v{v}", timestamp.version)));
     }
@@ -361,7 +378,10 @@ async fn fetch_plan<F: Fetch>(known: &Known, feed: &Counted<'_, F>, device_now: 
         .open(SNAPSHOT_TYPE, ts_keys.0, ts_keys.1)
         .map_err(untrusted("snapshot"))?;
     if snapshot.version != timestamp.snapshot.version {
-        return Err(SyncError::MixAndMatch(format!("snapshot v{} named as v{}", snapshot.version, timestamp.snapshot.version)));
+        return Err(SyncError::MixAndMatch(format!(
+            "snapshot v{} named as v{}",
+            snapshot.version, timestamp.snapshot.version
+        )));
     }
     if snapshot.root.version != u64::from(root.version) {
         return Err(SyncError::MixAndMatch(format!(
@@ -388,12 +408,17 @@ async fn fetch_plan<F: Fetch>(known: &Known, feed: &Counted<'_, F>, device_now: 
                     }
                 }
                 _ => {
-                    let path = if kind == "keyset" { paths::keyset(id, meta.version) } else { paths::brand(id, meta.version) };
+                    let path = if kind == "keyset" {
+                        paths::keyset(id, meta.version)
+                    } else {
+                        paths::brand(id, meta.version)
+                    };
                     let env = feed.vouched(&path, meta, cap).await?;
                     if kind == "keyset" {
                         bundle.keysets.push(env);
                     } else {
-                        let record = BrandRecord::open(&env, &root).map_err(|source| SyncError::Untrusted { what: path, source })?;
+                        let record = BrandRecord::open(&env, &root)
+                            .map_err(|source| SyncError::Untrusted { what: path, source })?;
                         records.insert(id.clone(), record);
                         bundle.brands.push(env);
                     }
@@ -419,7 +444,16 @@ async fn fetch_plan<F: Fetch>(known: &Known, feed: &Counted<'_, F>, device_now: 
             chains.push(plan);
         }
     }
-    Ok(Plan { timestamp, ts_bytes, ts_etag, snapshot_bytes, bundle, chains, known_ts: known.ts_version, not_modified })
+    Ok(Plan {
+        timestamp,
+        ts_bytes,
+        ts_etag,
+        snapshot_bytes,
+        bundle,
+        chains,
+        known_ts: known.ts_version,
+        not_modified,
+    })
 }
 
 async fn fetch_chain<F: Fetch>(
@@ -434,7 +468,11 @@ async fn fetch_chain<F: Fetch>(
         return Err(SyncError::Rollback(format!("revocations of '{id}' at seq {} after {ours}", meta.seq)));
     }
     if meta.seq == ours {
-        return if meta.head == head { Ok(None) } else { Err(SyncError::Fork(format!("'{id}' seq {ours} has another head"))) };
+        return if meta.head == head {
+            Ok(None)
+        } else {
+            Err(SyncError::Fork(format!("'{id}' seq {ours} has another head")))
+        };
     }
     // The revoker may only revoke, and only for its own brand.
     let revokers = (&brand.revoker_keys, 1);
@@ -443,7 +481,13 @@ async fn fetch_chain<F: Fetch>(
         base: None,
         deltas: Vec::new(),
         meta: meta.clone(),
-        change: RevocationChange { brand_id: id.clone(), from_seq: ours, to_seq: meta.seq, used_base: false, entries: 0 },
+        change: RevocationChange {
+            brand_id: id.clone(),
+            from_seq: ours,
+            to_seq: meta.seq,
+            used_base: false,
+            entries: 0,
+        },
     };
     let mut seq = ours;
     if meta.base_seq > ours && meta.seq - ours > MAX_DELTA_RUN {
@@ -451,7 +495,10 @@ async fn fetch_chain<F: Fetch>(
         let env = envelope(&path, &feed.required(&path, caps::BASE).await?)?;
         let base: RevocationBase = env.open(BASE_TYPE, revokers.0, revokers.1).map_err(untrusted(&path))?;
         if base.brand_id != *id || base.seq != meta.base_seq {
-            return Err(SyncError::MixAndMatch(format!("{path} is for '{}' seq {}", base.brand_id, base.seq)));
+            return Err(SyncError::MixAndMatch(format!(
+                "{path} is for '{}' seq {}",
+                base.brand_id, base.seq
+            )));
         }
         plan.change.entries += base.lists.len();
         plan.change.used_base = true;
@@ -462,9 +509,13 @@ async fn fetch_chain<F: Fetch>(
     while seq < meta.seq {
         let path = paths::delta(id, seq + 1);
         let env = envelope(&path, &feed.required(&path, caps::DELTA).await?)?;
-        let delta: RevocationDelta = env.open(DELTA_TYPE, revokers.0, revokers.1).map_err(untrusted(&path))?;
+        let delta: RevocationDelta =
+            env.open(DELTA_TYPE, revokers.0, revokers.1).map_err(untrusted(&path))?;
         if delta.brand_id != *id || delta.seq != seq + 1 {
-            return Err(SyncError::MixAndMatch(format!("{path} is for '{}' seq {}", delta.brand_id, delta.seq)));
+            return Err(SyncError::MixAndMatch(format!(
+                "{path} is for '{}' seq {}",
+                delta.brand_id, delta.seq
+            )));
         }
         if delta.prev_head != head {
             return Err(SyncError::Fork(format!("{path} does not continue the chain we hold")));
@@ -475,7 +526,9 @@ async fn fetch_chain<F: Fetch>(
         seq += 1;
     }
     if head != meta.head {
-        return Err(SyncError::MixAndMatch(format!("revocations of '{id}' end at another head than the snapshot's")));
+        return Err(SyncError::MixAndMatch(format!(
+            "revocations of '{id}' end at another head than the snapshot's"
+        )));
     }
     Ok(Some(plan))
 }

@@ -1,0 +1,164 @@
+//! The feed: queue revocations, publish static files, serve them for
+//! development, and sync a store from a feed URL.
+
+use crate::authority_cmd::{load, save};
+use crate::{CliError, TrustArgs};
+use genuine_core::revocation::ListKind;
+use genuine_core::sync::http::{HttpConfig, HttpFeed};
+use genuine_core::unix_now;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(clap::Subcommand)]
+pub enum RevokeAction {
+    /// Revoke one code (GTIN + serial)
+    Code {
+        #[arg(long)]
+        brand: String,
+        #[arg(long)]
+        gtin: String,
+        #[arg(long)]
+        serial: String,
+    },
+    /// Report a code seen copied onto other items
+    Cloned {
+        #[arg(long)]
+        brand: String,
+        #[arg(long)]
+        gtin: String,
+        #[arg(long)]
+        serial: String,
+    },
+    /// Recall a batch (GTIN + batch)
+    Batch {
+        #[arg(long)]
+        brand: String,
+        #[arg(long)]
+        gtin: String,
+        #[arg(long)]
+        batch: String,
+    },
+    /// Revoke a claim key online (through the revocation lists)
+    Key {
+        #[arg(long)]
+        brand: String,
+        #[arg(long)]
+        kid: u16,
+    },
+}
+
+#[derive(clap::Subcommand)]
+pub enum FeedAction {
+    /// Sign pending revocations and write the whole feed as static files
+    Publish {
+        /// Output directory (serve it from any CDN)
+        #[arg(long, default_value = "feed")]
+        out: PathBuf,
+        /// Hours until the timestamp expires
+        #[arg(long, default_value_t = 24)]
+        ttl_hours: u64,
+        /// Also write a full base of every brand's lists now
+        #[arg(long)]
+        base: bool,
+    },
+    /// Serve a feed directory over HTTP, for development
+    Serve {
+        /// The directory `feed publish` wrote
+        dir: PathBuf,
+        /// Address to listen on
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+    },
+}
+
+pub fn revoke(action: RevokeAction, state: &Path) -> Result<ExitCode, CliError> {
+    let mut a = load(state)?;
+    let gtin = |g: &str| genuine_core::authority::parse_gtin(g).map_err(CliError::msg);
+    let (brand, what) = match &action {
+        RevokeAction::Code { brand, gtin: g, serial } => {
+            a.revoke(brand, ListKind::Revoked, &gtin(g)?, serial).map_err(CliError::msg)?;
+            (brand, format!("code {g}/{serial} revoked"))
+        }
+        RevokeAction::Cloned { brand, gtin: g, serial } => {
+            a.revoke(brand, ListKind::Cloned, &gtin(g)?, serial).map_err(CliError::msg)?;
+            (brand, format!("code {g}/{serial} reported cloned"))
+        }
+        RevokeAction::Batch { brand, gtin: g, batch } => {
+            a.revoke(brand, ListKind::Recalled, &gtin(g)?, batch).map_err(CliError::msg)?;
+            (brand, format!("batch {g}/{batch} recalled"))
+        }
+        RevokeAction::Key { brand, kid } => {
+            a.revoke_key_online(brand, *kid).map_err(CliError::msg)?;
+            (brand, format!("key {kid} revoked"))
+        }
+    };
+    save(state, &a)?;
+    println!("brand '{brand}': {what}; run `genuine feed publish` to ship it");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn feed(action: FeedAction, state: &Path) -> Result<ExitCode, CliError> {
+    match action {
+        FeedAction::Publish { out, ttl_hours, base } => {
+            let mut a = load(state)?;
+            let report = a.publish(&out, unix_now(), ttl_hours * 3600, base).map_err(CliError::msg)?;
+            save(state, &a)?;
+            println!("{}", serde_json::to_string(&report).map_err(CliError::msg)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        FeedAction::Serve { dir, addr } => serve(&dir, &addr),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(CliError::msg)
+}
+
+fn serve(dir: &Path, addr: &str) -> Result<ExitCode, CliError> {
+    if !dir.join("v1/timestamp").is_file() {
+        return Err(CliError::msg(format!(
+            "{}: no v1/timestamp; run `genuine feed publish` first",
+            dir.display()
+        )));
+    }
+    runtime()?.block_on(async {
+        let listener =
+            tokio::net::TcpListener::bind(addr).await.map_err(|e| CliError::msg(format!("{addr}: {e}")))?;
+        let local = listener.local_addr().map_err(CliError::msg)?;
+        // Print the bound address first: tests and scripts read it (port 0 picks one).
+        println!("serving {} at http://{local}/", dir.display());
+        let app = axum::Router::new().fallback_service(tower_http::services::ServeDir::new(dir));
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .map_err(CliError::msg)
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn sync(feed_url: &str, json: bool, trust: &TrustArgs) -> Result<ExitCode, CliError> {
+    let mut store = crate::verify_cmd::open_store(trust)?;
+    let feed = HttpFeed::new(feed_url, HttpConfig::default()).map_err(CliError::msg)?;
+    let report = runtime()?
+        .block_on(genuine_core::sync::sync(&mut store, &feed, unix_now()))
+        .map_err(|e| CliError::msg(format!("sync refused, nothing changed: {e}")))?;
+    if json {
+        println!("{}", serde_json::to_string(&report).map_err(CliError::msg)?);
+    } else {
+        let changed: usize = report.revocations.iter().map(|r| r.entries).sum();
+        println!(
+            "synced timestamp v{}: {} root(s), {} brand record(s), {} keyset(s), {} revocation entr(ies); {} bytes in {} file(s){}",
+            report.timestamp_version,
+            report.trust.roots_added.len(),
+            report.trust.brands_updated.len(),
+            report.trust.keysets_updated.len(),
+            changed,
+            report.bytes_fetched,
+            report.files_fetched,
+            if report.not_modified { " (not modified)" } else { "" }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
