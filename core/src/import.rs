@@ -245,8 +245,9 @@ fn apply_roots(
         let ids: Vec<String> = state.brands.keys().cloned().collect();
         for id in ids {
             if BrandRecord::open(&state.brands[&id].envelope, &root).is_err() {
+                // Its keyset stays in memory: a re-signed record later in
+                // this import re-checks and keeps it; otherwise it is not written.
                 state.brands.remove(&id);
-                state.keysets.remove(&id);
                 state.dirty.insert(id.clone());
                 state.dropped.insert(id);
             }

@@ -85,7 +85,8 @@ pub fn verify(store: &Store, text: &str, device_now: u64) -> Result<Verdict, Sto
     {
         warnings.push(Warning::ProductExpired { expiry });
     }
-    Ok(Verdict::Authentic(Authentic { product: claimed, issuer, revocation: Freshness::Unknown, warnings }))
+    let revocation = freshness(index.last_timestamp(), now);
+    Ok(Verdict::Authentic(Authentic { product: claimed, issuer, revocation, warnings }))
 }
 
 /// Is this validly signed code revoked, and since when? Keys first (revoked

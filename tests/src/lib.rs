@@ -3,6 +3,7 @@
 //! made from, and helpers to build stores from it.
 
 pub mod demo;
+pub mod feed_server;
 pub mod files;
 pub mod frames;
 
