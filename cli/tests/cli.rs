@@ -137,3 +137,51 @@ fn a_brand_can_go_from_nothing_to_a_verified_printed_code() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("REVOKED"), "{}", stdout(&o));
 }
+
+#[test]
+fn a_brand_revokes_and_a_shopper_syncs_through_a_served_feed() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ok = |args: &[&str]| {
+        let o = genuine(d, args);
+        assert!(o.status.success(), "{args:?}: {}{}", stdout(&o), stderr(&o));
+        stdout(&o)
+    };
+    ok(&["root", "init"]);
+    ok(&["brand", "add", "--id", "tea", "--name", "Tea Co", "--prefix", "4012345", "--host", "t.example"]);
+    ok(&["key", "new", "--brand", "tea"]);
+    ok(&["issue", "--brand", "tea", "--gtin", "4012345000009", "--serial", "STOLEN234", "--out", "code.png"]);
+    ok(&["bundle", "--out", "trust.bundle", "--anchor-out", "anchor.txt"]);
+    ok(&["feed", "publish", "--out", "feed"]);
+
+    let mut server = Command::new(env!("CARGO_BIN_EXE_genuine"))
+        .args(["feed", "serve", "feed", "--addr", "127.0.0.1:0"])
+        .current_dir(d)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(server.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+
+    let trust = ["--db", "g.db", "--anchor", "anchor.txt", "--bundle", "trust.bundle"];
+    let sync = || genuine(d, &[&["sync", "--feed", &url][..], &trust[..]].concat());
+    let verify = || genuine(d, &[&["verify", "code.png"][..], &trust[..]].concat());
+    let first = sync();
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(stdout(&verify()).contains("revocation lists fresh"));
+
+    ok(&["revoke", "code", "--brand", "tea", "--gtin", "4012345000009", "--serial", "STOLEN234"]);
+    ok(&["feed", "publish", "--out", "feed"]);
+    let second = sync();
+    assert!(second.status.success(), "{}", stderr(&second));
+    let o = verify();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("REVOKED: the brand revoked this code"), "{}", stdout(&o));
+    let status = genuine(d, &[&["status"][..], &trust[..]].concat());
+    assert!(stdout(&status).contains("revocation lists seq 1"), "{}", stdout(&status));
+    let _ = server.kill();
+    let _ = server.wait();
+}

@@ -490,7 +490,8 @@ async fn fetch_chain<F: Fetch>(
         },
     };
     let mut seq = ours;
-    if meta.base_seq > ours && meta.seq - ours > MAX_DELTA_RUN {
+    // A first sync, or a long gap, starts from the newest base.
+    if meta.base_seq > ours && (ours == 0 || meta.seq - ours > MAX_DELTA_RUN) {
         let path = paths::base(id, meta.base_seq);
         let env = envelope(&path, &feed.required(&path, caps::BASE).await?)?;
         let base: RevocationBase = env.open(BASE_TYPE, revokers.0, revokers.1).map_err(untrusted(&path))?;
