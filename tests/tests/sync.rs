@@ -336,3 +336,23 @@ fn a_root_rotation_arrives_by_sync() {
     assert_eq!(w.store.summary(NOW + 30).unwrap().root_version, Some(2));
     assert!(matches!(w.verdict("genuine.png", NOW + 30), Verdict::Authentic(_)));
 }
+
+#[test]
+fn a_cancelled_sync_changes_nothing_and_the_next_one_works() {
+    let mut w = World::new();
+    let gtin = Gtin::parse(ACME_GTIN).unwrap();
+    w.a.revoke("acme", ListKind::Revoked, &gtin, "CANCEL234").unwrap();
+    w.publish(NOW + 10);
+    // The delta stalls; the caller gives up (a coroutine cancel drops the future).
+    w.server.set("v1/revocations/acme/1", Behavior::Stall);
+    let before = dump(&w.db);
+    let feed = w.http();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let sync_then_give_up =
+        async { tokio::time::timeout(Duration::from_millis(300), sync(&mut w.store, &feed, NOW + 20)).await };
+    let outcome = rt.block_on(sync_then_give_up);
+    assert!(outcome.is_err(), "the sync was cancelled while fetching");
+    assert_eq!(before, dump(&w.db));
+    w.server.clear();
+    w.sync_at(NOW + 30).unwrap();
+}
