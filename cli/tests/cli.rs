@@ -67,15 +67,18 @@ fn a_url_verifies_as_text_and_bad_files_are_clear_errors() {
     assert!(stderr(&o).contains("no QR code found"), "{}", stderr(&o));
 }
 
+/// Runs `genuine` in `dir`, asserting success; returns its stdout.
+fn ok_in(dir: &Path, args: &[&str]) -> String {
+    let o = genuine(dir, args);
+    assert!(o.status.success(), "{args:?}: {}{}", stdout(&o), stderr(&o));
+    stdout(&o)
+}
+
 #[test]
 fn a_brand_can_go_from_nothing_to_a_verified_printed_code() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let ok = |args: &[&str]| {
-        let o = genuine(d, args);
-        assert!(o.status.success(), "{args:?}: {}{}", stdout(&o), stderr(&o));
-        stdout(&o)
-    };
+    let ok = |args: &[&str]| ok_in(d, args);
     ok(&["root", "init"]);
     let again = genuine(d, &["root", "init"]);
     assert_eq!(again.status.code(), Some(2), "root init must not overwrite keys");
@@ -143,11 +146,7 @@ fn a_brand_revokes_and_a_shopper_syncs_through_a_served_feed() {
     use std::io::BufRead;
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let ok = |args: &[&str]| {
-        let o = genuine(d, args);
-        assert!(o.status.success(), "{args:?}: {}{}", stdout(&o), stderr(&o));
-        stdout(&o)
-    };
+    let ok = |args: &[&str]| ok_in(d, args);
     ok(&["root", "init"]);
     ok(&["brand", "add", "--id", "tea", "--name", "Tea Co", "--prefix", "4012345", "--host", "t.example"]);
     ok(&["key", "new", "--brand", "tea"]);

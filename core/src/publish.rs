@@ -113,9 +113,7 @@ impl Authority {
         gtin: &Gtin,
         value: &str,
     ) -> Result<(), AuthorityError> {
-        let feed = self.brand_feed(brand_id)?;
-        feed.pending_add.of_mut(kind).push(entry(kind, gtin.as_str(), value));
-        Ok(())
+        self.revoke_entries(brand_id, kind, &[entry(kind, gtin.as_str(), value)])
     }
 
     /// Queues raw entries (benchmarks and bulk imports).
