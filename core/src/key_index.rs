@@ -40,6 +40,9 @@ pub struct KeyIndex {
     newest_signed: u64,
     /// Revocation list index and signed time, by brand.
     rev_brands: HashMap<String, (i64, u64)>,
+    /// (brand index << 8 | list kind) of every list that has entries: a
+    /// verify skips the lookup of an empty list.
+    nonempty_lists: std::collections::HashSet<i64>,
     /// Claim keys revoked through a brand's `keys` list: (brand, kid) -> since.
     rev_keys: HashMap<(String, u16), u64>,
     /// Signed time of the last good timestamp, if any sync succeeded.
@@ -70,6 +73,11 @@ impl KeyIndex {
     /// The list index of a brand and when its lists were signed.
     pub fn rev_brand(&self, brand_id: &str) -> Option<(i64, u64)> {
         self.rev_brands.get(brand_id).copied()
+    }
+
+    /// Does the brand's list of `kind` have any entry?
+    pub fn has_entries(&self, idx: i64, kind: crate::revocation::ListKind) -> bool {
+        self.nonempty_lists.contains(&((idx << 8) | kind as i64))
     }
 
     /// When a key was revoked through its brand's `keys` list.
@@ -108,6 +116,11 @@ impl KeyIndex {
         {
             let (brand, idx, at) = row?;
             index.rev_brands.insert(brand, (idx, at));
+        }
+        // Bucket ids are idx << 24 | kind << 16 | bucket.
+        let mut stmt = conn.prepare("SELECT DISTINCT id >> 16 FROM rev_buckets")?;
+        for row in stmt.query_map([], |r| r.get::<_, i64>(0))? {
+            index.nonempty_lists.insert(row?);
         }
         let mut stmt = conn.prepare("SELECT brand_id, kid, since FROM rev_keys")?;
         for row in

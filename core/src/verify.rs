@@ -113,6 +113,7 @@ fn revocation(
     ];
     for (kind, value, reason) in checks {
         if let Some(value) = value
+            && index.has_entries(idx, kind)
             && store.listed(idx, kind, entry(kind, gtin, value))?
         {
             return Ok(Some((reason, lists_time)));
