@@ -27,6 +27,7 @@ use crate::store::{Store, StoreError};
 use crate::trust::{BrandRecord, RootDocument, TrustError};
 use rusqlite::{OptionalExtension, params};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 /// Most root versions one sync will walk.
 pub const MAX_ROOT_STEPS: u64 = 32;
@@ -262,16 +263,16 @@ fn known(store: &Store) -> Result<Known, SyncError> {
 /// Counts what is fetched, for the report.
 struct Counted<'a, F> {
     inner: &'a F,
-    bytes: std::cell::Cell<u64>,
-    files: std::cell::Cell<u32>,
+    bytes: AtomicU64,
+    files: AtomicU32,
 }
 
-impl<F: Fetch> Counted<'_, F> {
+impl<F: Fetch + Sync> Counted<'_, F> {
     async fn get(&self, path: &str, cap: u64, etag: Option<&str>) -> Result<Fetched, SyncError> {
         let got = self.inner.fetch(path, cap, etag).await?;
         if let Fetched::Body(b, _) = &got {
-            self.bytes.set(self.bytes.get() + b.len() as u64);
-            self.files.set(self.files.get() + 1);
+            self.bytes.fetch_add(b.len() as u64, Ordering::Relaxed);
+            self.files.fetch_add(1, Ordering::Relaxed);
         }
         Ok(got)
     }
@@ -312,17 +313,21 @@ fn untrusted(what: &str) -> impl FnOnce(EnvelopeError) -> SyncError + '_ {
 }
 
 /// Syncs the store with a feed. `device_now` is the device clock (unix seconds).
-pub async fn sync(store: &mut Store, feed: &impl Fetch, device_now: u64) -> Result<SyncReport, SyncError> {
+pub async fn sync(
+    store: &mut Store,
+    feed: &(impl Fetch + Sync),
+    device_now: u64,
+) -> Result<SyncReport, SyncError> {
     let known = known(store)?;
     let counted = Counted { inner: feed, bytes: Default::default(), files: Default::default() };
     let plan = fetch_plan(&known, &counted, device_now).await?;
     let mut report = apply(store, plan)?;
-    report.bytes_fetched = counted.bytes.get();
-    report.files_fetched = counted.files.get();
+    report.bytes_fetched = counted.bytes.load(Ordering::Relaxed);
+    report.files_fetched = counted.files.load(Ordering::Relaxed);
     Ok(report)
 }
 
-async fn fetch_plan<F: Fetch>(
+async fn fetch_plan<F: Fetch + Sync>(
     known: &Known,
     feed: &Counted<'_, F>,
     device_now: u64,
@@ -456,7 +461,7 @@ async fn fetch_plan<F: Fetch>(
     })
 }
 
-async fn fetch_chain<F: Fetch>(
+async fn fetch_chain<F: Fetch + Sync>(
     feed: &Counted<'_, F>,
     known: &Known,
     brand: &BrandRecord,

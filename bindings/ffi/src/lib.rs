@@ -1,0 +1,281 @@
+//! Genuine for Kotlin and Swift: one thread-safe `Verifier` object over
+//! genuine-core, generated with uniffi proc-macros. This crate only converts;
+//! every rule lives in the core.
+//!
+//! Kotlin's `close()` (AutoCloseable) and Swift's `deinit` free the object
+//! and close its store. Every export returns a `Result`, and every body runs behind
+//! `catch_unwind`, so a panic becomes `GenuineError.Internal` instead of
+//! crossing into the JVM or Swift.
+
+mod types;
+
+use genuine_core::Store;
+use genuine_core::scan::{LumaFrame, Scanner};
+use genuine_core::sync::http::{HttpConfig, HttpFeed};
+use genuine_core::trust::TrustAnchor;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
+use std::time::Duration;
+pub use types::*;
+
+uniffi::setup_scaffolding!();
+
+/// What a caller can act on.
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum GenuineError {
+    /// The input is wrong (a frame's size, a bundle, a config): fix the call.
+    #[error("bad input: {detail}")]
+    BadInput {
+        /// What is wrong.
+        detail: String,
+    },
+    /// The on-device store failed (disk full, file corrupt, closed).
+    #[error("storage: {detail}")]
+    Storage {
+        /// What failed.
+        detail: String,
+    },
+    /// The network failed. `retryable`: try again later as it is.
+    #[error("network: {detail}")]
+    Network {
+        /// What failed.
+        detail: String,
+        /// Worth retrying later.
+        retryable: bool,
+    },
+    /// The feed was refused: rollback, mix-and-match, freeze, fork or a bad
+    /// signature. Nothing changed; report it, do not retry in a loop.
+    #[error("feed refused: {detail}")]
+    FeedRefused {
+        /// Which protection refused it.
+        detail: String,
+    },
+    /// A bug: please report it.
+    #[error("internal: {detail}")]
+    Internal {
+        /// What happened.
+        detail: String,
+    },
+}
+
+type Result<T> = std::result::Result<T, GenuineError>;
+
+fn bad(e: impl std::fmt::Display) -> GenuineError {
+    GenuineError::BadInput { detail: e.to_string() }
+}
+
+fn storage(e: impl std::fmt::Display) -> GenuineError {
+    GenuineError::Storage { detail: e.to_string() }
+}
+
+/// Runs `f`, turning a panic into `GenuineError::Internal`.
+fn guard<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic".into());
+        Err(GenuineError::Internal { detail: message })
+    })
+}
+
+/// How to open a verifier.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct VerifierConfig {
+    /// Path of the SQLite store (created if missing), in the app's files dir.
+    pub db_path: String,
+    /// The pinned root keys, 64 hex digits each.
+    pub root_keys: Vec<String>,
+    /// How many of them must sign the first root.
+    pub root_threshold: u8,
+    /// The feed's base URL, for `sync()`.
+    pub feed_url: Option<String>,
+    /// Seconds a feed request may take, body included (0: 20 s).
+    pub request_timeout_seconds: u32,
+}
+
+/// The one object an app holds: verify, scan, sync. Thread-safe.
+#[derive(uniffi::Object)]
+pub struct Verifier {
+    db_path: PathBuf,
+    anchor: TrustAnchor,
+    feed_url: Option<String>,
+    timeout: Duration,
+    store: Mutex<Store>,
+    scanner: Mutex<Scanner>,
+    syncing: tokio::sync::Mutex<()>,
+}
+
+fn now() -> u64 {
+    genuine_core::unix_now()
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock was already turned into an error; the
+    // data behind it is consistent (the store is transactional).
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Verifier {
+    fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        f(&mut lock(&self.store))
+    }
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl Verifier {
+    /// Opens (or creates) the store and pins the root keys.
+    #[uniffi::constructor]
+    pub fn open(config: VerifierConfig) -> Result<Arc<Verifier>> {
+        guard(|| {
+            let keys = config
+                .root_keys
+                .iter()
+                .map(|k| {
+                    genuine_core::keys::PublicKey::from_hex(k).ok_or_else(|| bad(format!("root key {k}")))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let anchor = TrustAnchor { keys, threshold: config.root_threshold };
+            // The same checks as an anchor file.
+            let anchor = TrustAnchor::from_text(&anchor.to_text()).map_err(bad)?;
+            let db_path = PathBuf::from(&config.db_path);
+            let store = Store::open(&db_path, &anchor).map_err(storage)?;
+            let timeout = match config.request_timeout_seconds {
+                0 => HttpConfig::default().request_timeout,
+                s => Duration::from_secs(u64::from(s)),
+            };
+            Ok(Arc::new(Verifier {
+                db_path,
+                anchor,
+                feed_url: config.feed_url,
+                timeout,
+                store: Mutex::new(store),
+                scanner: Mutex::new(Scanner::new()),
+                syncing: tokio::sync::Mutex::new(()),
+            }))
+        })
+    }
+
+    /// Finds and decodes every QR code in a luma plane (CameraX plane 0 with
+    /// its `rowStride`; AVFoundation plane 0 with `bytesPerRow`). Zero-copy:
+    /// in Kotlin pass a direct `ByteBuffer` at position 0.
+    pub fn scan_luma(
+        &self,
+        buffer: &[u8],
+        width: u32,
+        height: u32,
+        row_stride: u32,
+    ) -> Result<Vec<ScanResult>> {
+        guard(|| {
+            let frame =
+                LumaFrame::new(buffer, width as usize, height as usize, row_stride as usize).map_err(bad)?;
+            let codes = lock(&self.scanner).scan(&frame);
+            Ok(codes
+                .into_iter()
+                .map(|c| ScanResult {
+                    text: c.text,
+                    bytes: c.bytes,
+                    corners: c.corners.iter().map(|p| Corner { x: p.x, y: p.y }).collect(),
+                })
+                .collect())
+        })
+    }
+
+    /// Verifies a scanned text offline. A verdict is a value: only a broken
+    /// store is an error.
+    pub fn verify(&self, text: String) -> Result<Verdict> {
+        guard(|| self.with_store(|s| s.verify(&text, now()).map(Into::into).map_err(storage)))
+    }
+
+    /// Imports a trust bundle (the one shipped with the app, on first launch).
+    pub fn import_bundle(&self, bundle: Vec<u8>) -> Result<ImportReport> {
+        guard(|| {
+            self.with_store(|s| {
+                let r = s.import_bundle(&bundle, now()).map_err(|e| match e {
+                    genuine_core::import::ImportError::Store(e) => storage(e),
+                    e => bad(e),
+                })?;
+                Ok(ImportReport {
+                    roots_added: r.roots_added,
+                    documents_updated: (r.brands_updated.len() + r.keysets_updated.len()) as u32,
+                    unchanged: r.unchanged as u32,
+                })
+            })
+        })
+    }
+
+    /// What the verifier trusts and how fresh its revocation data is.
+    pub fn status(&self) -> Result<TrustStatus> {
+        guard(|| {
+            self.with_store(|s| {
+                let sum = s.summary(now()).map_err(storage)?;
+                Ok(TrustStatus {
+                    root_version: sum.root_version,
+                    brands: sum.brands.into_iter().map(|b| b.brand_id).collect(),
+                    timestamp_version: sum.timestamp_version,
+                    last_sync: sum.last_timestamp,
+                    sync_expires: sum.timestamp_expires,
+                    freshness: sum.freshness.into(),
+                })
+            })
+        })
+    }
+
+    /// Fetches new keys and revocations from the feed. Cancel-safe: everything
+    /// is checked before one transaction, so cancelling (a Kotlin coroutine
+    /// cancel, or a Swift task that stops waiting) leaves the store as it was.
+    /// Verification goes on meanwhile, from the other connection.
+    pub async fn sync(&self) -> Result<SyncReport> {
+        Contained(Box::pin(self.sync_inner())).await
+    }
+}
+
+/// A future whose panics become `GenuineError::Internal`, like [`guard`].
+struct Contained<'a, T>(Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>);
+
+impl<T> Future for Contained<'_, T> {
+    type Output = Result<T>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T>> {
+        let inner = &mut self.0;
+        match catch_unwind(AssertUnwindSafe(|| inner.as_mut().poll(cx))) {
+            Ok(poll) => poll,
+            Err(_) => Poll::Ready(Err(GenuineError::Internal { detail: "panic during sync".into() })),
+        }
+    }
+}
+
+impl Verifier {
+    async fn sync_inner(&self) -> Result<SyncReport> {
+        let url = self.feed_url.clone().ok_or_else(|| bad("no feed_url in the config"))?;
+        let _one_at_a_time = self.syncing.lock().await;
+        let config = HttpConfig { request_timeout: self.timeout, ..HttpConfig::default() };
+        let feed = HttpFeed::new(&url, config).map_err(bad)?;
+        // Its own connection: verifies keep running during the fetch.
+        let mut store = Store::open(&self.db_path, &self.anchor).map_err(storage)?;
+        let result = genuine_core::sync::sync(&mut store, &feed, now()).await;
+        let report = result.map_err(|e| {
+            use genuine_core::sync::SyncError as E;
+            match e {
+                E::Fetch(f) => GenuineError::Network { retryable: f.is_transient(), detail: f.to_string() },
+                E::Concurrent => GenuineError::Network { retryable: true, detail: e.to_string() },
+                E::Store(s) => storage(s),
+                e => GenuineError::FeedRefused { detail: e.to_string() },
+            }
+        })?;
+        Ok(SyncReport {
+            timestamp_version: report.timestamp_version,
+            not_modified: report.not_modified,
+            roots_added: report.trust.roots_added,
+            documents_updated: (report.trust.brands_updated.len() + report.trust.keysets_updated.len())
+                as u32,
+            revocation_entries: report.revocations.iter().map(|r| r.entries as u64).sum(),
+            bytes_fetched: report.bytes_fetched,
+        })
+    }
+}

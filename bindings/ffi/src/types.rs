@@ -1,0 +1,317 @@
+//! The shapes Kotlin and Swift see, converted from genuine-core's. Only
+//! conversion lives here; every rule stays in the core.
+
+use genuine_core::verdict as core;
+
+/// What a scan found: a code's text and where it is in the frame.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct ScanResult {
+    /// The code's text.
+    pub text: String,
+    /// The code's bytes, as decoded.
+    pub bytes: Vec<u8>,
+    /// Corners in frame pixels: for a UI overlay.
+    pub corners: Vec<Corner>,
+}
+
+/// A point in frame pixels.
+#[derive(Debug, Clone, Copy, uniffi::Record)]
+pub struct Corner {
+    /// Column.
+    pub x: i32,
+    /// Row.
+    pub y: i32,
+}
+
+/// The product identity a code carries.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Product {
+    /// GTIN-14.
+    pub gtin: String,
+    /// Serial (AI 21).
+    pub serial: Option<String>,
+    /// Batch or lot (AI 10).
+    pub batch: Option<String>,
+    /// Variant (AI 22).
+    pub variant: Option<String>,
+    /// Expiry date as YYYY-MM-DD (AI 17).
+    pub expiry: Option<String>,
+    /// Host printed in the code (not signed).
+    pub host: String,
+}
+
+/// Who signed a code.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Issuer {
+    /// Brand id.
+    pub brand_id: String,
+    /// Brand name to show.
+    pub brand_name: String,
+    /// Claim key id.
+    pub kid: u16,
+}
+
+/// How current the revocation data is.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum Freshness {
+    /// Under a day old.
+    Fresh,
+    /// This many days old (up to 30).
+    Stale {
+        /// Age in days.
+        days: u32,
+    },
+    /// Never synced, or over 30 days old.
+    Unknown,
+}
+
+/// Something to tell a shopper about a genuine code.
+#[derive(Debug, Clone, uniffi::Enum)]
+pub enum Warning {
+    /// The link goes to a host the brand did not register.
+    UnregisteredHost {
+        /// The host.
+        host: String,
+    },
+    /// The product's expiry date has passed.
+    ProductExpired {
+        /// YYYY-MM-DD.
+        expiry: String,
+    },
+    /// The device clock is behind signed data; the later time was used.
+    ClockBehind {
+        /// Device clock (unix seconds).
+        device: u64,
+        /// Newest signed time (unix seconds).
+        signed_floor: u64,
+    },
+}
+
+/// Why a validly signed code is revoked.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum RevocationReason {
+    /// The key that signed it was revoked.
+    KeyRevoked,
+    /// The brand revoked this code.
+    CodeRevoked,
+    /// The batch was recalled.
+    BatchRecalled,
+    /// The code has been seen copied onto other items.
+    CodeCloned,
+}
+
+/// Which check a forged code failed.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum ForgeryReason {
+    /// The signature does not match the product data.
+    BadSignature,
+    /// Signed by a key that may not sign this product.
+    KeyOutOfScope {
+        /// The brand whose key signed.
+        signer_brand: String,
+    },
+    /// Its key's window had not started.
+    KeyNotYetValid {
+        /// Start of the window (unix seconds).
+        sign_from: u64,
+    },
+    /// Its key stopped vouching.
+    KeyExpired {
+        /// End of the window (unix seconds).
+        verify_until: u64,
+    },
+}
+
+/// The result of verifying one scanned text.
+#[derive(Debug, Clone, uniffi::Enum)]
+pub enum Verdict {
+    /// The brand minted this code.
+    Authentic {
+        /// The product, as signed.
+        product: Product,
+        /// Who signed.
+        issuer: Issuer,
+        /// How current the revocation data is.
+        revocation: Freshness,
+        /// What else to tell the shopper.
+        warnings: Vec<Warning>,
+    },
+    /// Validly signed, since revoked.
+    Revoked {
+        /// The product.
+        product: Product,
+        /// Who signed.
+        issuer: Issuer,
+        /// Why.
+        reason: RevocationReason,
+        /// Since when (unix seconds).
+        since: u64,
+    },
+    /// Not minted by the brand it claims.
+    Forged {
+        /// What the code claims.
+        claimed: Product,
+        /// Which check failed.
+        reason: ForgeryReason,
+    },
+    /// No known key for it: a sync may help.
+    UnknownIssuer {
+        /// What the code claims.
+        claimed: Product,
+        /// The key id in the code.
+        kid: u16,
+    },
+    /// Not a Genuine code.
+    NotSigned {
+        /// True for a product link without a signature; false for other text.
+        product_link: bool,
+    },
+    /// Looks like a Genuine code but cannot be read.
+    Malformed {
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// What the verifier trusts and how fresh it is.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct TrustStatus {
+    /// Trusted root version.
+    pub root_version: Option<u32>,
+    /// Brands known.
+    pub brands: Vec<String>,
+    /// Version of the last good timestamp.
+    pub timestamp_version: Option<u64>,
+    /// Its signed time (unix seconds).
+    pub last_sync: Option<u64>,
+    /// When it expires.
+    pub sync_expires: Option<u64>,
+    /// Revocation freshness now.
+    pub freshness: Freshness,
+}
+
+/// What a sync changed.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct SyncReport {
+    /// Timestamp version now trusted.
+    pub timestamp_version: u64,
+    /// The feed had not changed.
+    pub not_modified: bool,
+    /// Root versions added.
+    pub roots_added: Vec<u32>,
+    /// Brand records and keysets updated.
+    pub documents_updated: u32,
+    /// Revocation entries added or removed.
+    pub revocation_entries: u64,
+    /// Bytes fetched.
+    pub bytes_fetched: u64,
+}
+
+/// What an import changed.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct ImportReport {
+    /// Root versions added.
+    pub roots_added: Vec<u32>,
+    /// Brand records and keysets updated.
+    pub documents_updated: u32,
+    /// Documents already held.
+    pub unchanged: u32,
+}
+
+fn date(d: genuine_core::gs1::Gs1Date) -> String {
+    d.to_string()
+}
+
+impl From<core::Product> for Product {
+    fn from(p: core::Product) -> Self {
+        Product {
+            gtin: p.gtin,
+            serial: p.serial,
+            batch: p.batch,
+            variant: p.variant,
+            expiry: p.expiry.map(date),
+            host: p.host,
+        }
+    }
+}
+
+impl From<core::Issuer> for Issuer {
+    fn from(i: core::Issuer) -> Self {
+        Issuer { brand_id: i.brand_id, brand_name: i.brand_name, kid: i.kid }
+    }
+}
+
+impl From<core::Freshness> for Freshness {
+    fn from(f: core::Freshness) -> Self {
+        match f {
+            core::Freshness::Fresh => Freshness::Fresh,
+            core::Freshness::Stale { days } => Freshness::Stale { days },
+            core::Freshness::Unknown => Freshness::Unknown,
+        }
+    }
+}
+
+impl From<core::Warning> for Warning {
+    fn from(w: core::Warning) -> Self {
+        match w {
+            core::Warning::UnregisteredHost { host } => Warning::UnregisteredHost { host },
+            core::Warning::ProductExpired { expiry } => Warning::ProductExpired { expiry: date(expiry) },
+            core::Warning::ClockBehind { device, signed_floor } => {
+                Warning::ClockBehind { device, signed_floor }
+            }
+        }
+    }
+}
+
+impl From<core::RevocationReason> for RevocationReason {
+    fn from(r: core::RevocationReason) -> Self {
+        match r {
+            core::RevocationReason::KeyRevoked => RevocationReason::KeyRevoked,
+            core::RevocationReason::CodeRevoked => RevocationReason::CodeRevoked,
+            core::RevocationReason::BatchRecalled => RevocationReason::BatchRecalled,
+            core::RevocationReason::CodeCloned => RevocationReason::CodeCloned,
+        }
+    }
+}
+
+impl From<core::ForgeryReason> for ForgeryReason {
+    fn from(r: core::ForgeryReason) -> Self {
+        match r {
+            core::ForgeryReason::BadSignature => ForgeryReason::BadSignature,
+            core::ForgeryReason::KeyOutOfScope { signer_brand } => {
+                ForgeryReason::KeyOutOfScope { signer_brand }
+            }
+            core::ForgeryReason::KeyNotYetValid { sign_from } => ForgeryReason::KeyNotYetValid { sign_from },
+            core::ForgeryReason::KeyExpired { verify_until } => ForgeryReason::KeyExpired { verify_until },
+        }
+    }
+}
+
+impl From<core::Verdict> for Verdict {
+    fn from(v: core::Verdict) -> Self {
+        match v {
+            core::Verdict::Authentic(a) => Verdict::Authentic {
+                product: a.product.into(),
+                issuer: a.issuer.into(),
+                revocation: a.revocation.into(),
+                warnings: a.warnings.into_iter().map(Into::into).collect(),
+            },
+            core::Verdict::Revoked { product, issuer, reason, since } => Verdict::Revoked {
+                product: product.into(),
+                issuer: issuer.into(),
+                reason: reason.into(),
+                since,
+            },
+            core::Verdict::Forged { claimed, reason } => {
+                Verdict::Forged { claimed: claimed.into(), reason: reason.into() }
+            }
+            core::Verdict::UnknownIssuer { claimed, kid } => {
+                Verdict::UnknownIssuer { claimed: claimed.into(), kid }
+            }
+            core::Verdict::NotSigned { reason } => {
+                Verdict::NotSigned { product_link: reason == core::NotSignedReason::UnsignedProductLink }
+            }
+            core::Verdict::Malformed { reason } => Verdict::Malformed { reason },
+        }
+    }
+}

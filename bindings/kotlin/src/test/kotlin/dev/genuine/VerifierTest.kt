@@ -1,0 +1,213 @@
+package dev.genuine
+
+import com.sun.net.httpserver.HttpServer
+import java.io.File
+import java.net.InetSocketAddress
+import java.nio.ByteBuffer
+import java.nio.file.Files
+import java.util.concurrent.Executors
+import java.util.concurrent.atomic.AtomicBoolean
+import javax.imageio.ImageIO
+import kotlinx.coroutines.async
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.runBlocking
+import org.junit.jupiter.api.AfterEach
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertNotNull
+import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.BeforeEach
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+
+/** The real generated bindings over the real library, on a real JVM. */
+class VerifierTest {
+    private val repo = File(System.getProperty("genuine.repo") ?: "../..")
+    private lateinit var dir: File
+    private lateinit var verifier: Verifier
+
+    private fun anchorKeys(): Pair<List<String>, UByte> {
+        val lines = File(repo, "cli/demo/anchor.txt").readLines().filter { !it.startsWith("#") && it.isNotBlank() }
+        val threshold = lines.first { it.startsWith("threshold ") }.removePrefix("threshold ").trim().toInt()
+        return lines.filter { it.startsWith("key ") }.map { it.removePrefix("key ").trim() } to threshold.toUByte()
+    }
+
+    private fun open(feedUrl: String? = null, timeoutSeconds: UInt = 0u): Verifier {
+        val (keys, threshold) = anchorKeys()
+        val config = VerifierConfig(File(dir, "genuine.db").path, keys, threshold, feedUrl, timeoutSeconds)
+        return Verifier.open(config)
+    }
+
+    @BeforeEach
+    fun setUp() {
+        dir = Files.createTempDirectory("genuine-test").toFile()
+        verifier = open()
+        val report = verifier.importBundle(File(repo, "cli/demo/trust.bundle").readBytes())
+        assertEquals(listOf(1u), report.rootsAdded)
+    }
+
+    @AfterEach
+    fun tearDown() {
+        verifier.close()
+        dir.deleteRecursively()
+    }
+
+    /** A fixture photo as a camera hands it over: luma in a direct buffer, rows padded. */
+    private fun lumaFrame(name: String, padding: Int = 16): Triple<ByteBuffer, Int, Int> {
+        val image = ImageIO.read(File(repo, "tests/fixtures/$name"))
+        val stride = image.width + padding
+        val buffer = ByteBuffer.allocateDirect(stride * image.height)
+        for (y in 0 until image.height) {
+            for (x in 0 until stride) {
+                val luma = if (x < image.width) {
+                    val rgb = image.getRGB(x, y)
+                    (((rgb shr 16) and 0xff) * 299 + ((rgb shr 8) and 0xff) * 587 + (rgb and 0xff) * 114) / 1000
+                } else {
+                    0x5a // padding a camera might leave there
+                }
+                buffer.put(y * stride + x, luma.toByte())
+            }
+        }
+        return Triple(buffer, image.width, stride)
+    }
+
+    private fun scanFixture(name: String): String {
+        val (buffer, width, stride) = lumaFrame(name)
+        val height = buffer.capacity() / stride
+        val found = verifier.scanLuma(buffer, width.toUInt(), height.toUInt(), stride.toUInt())
+        assertEquals(1, found.size, name)
+        assertEquals(4, found[0].corners.size)
+        return found[0].text
+    }
+
+    @Test
+    fun everyVerdictFromTheFixturePhotos() {
+        val genuine = verifier.verify(scanFixture("genuine.png"))
+        assertTrue(genuine is Verdict.Authentic, "$genuine")
+        genuine as Verdict.Authentic
+        assertEquals("Acme Foods", genuine.issuer.brandName)
+        assertEquals("09506000134352", genuine.product.gtin)
+        assertEquals(Freshness.Unknown, genuine.revocation)
+
+        val lookalike = verifier.verify(scanFixture("lookalike-host.png")) as Verdict.Authentic
+        assertTrue(lookalike.warnings.single() is Warning.UnregisteredHost)
+
+        val tampered = verifier.verify(scanFixture("tampered.png")) as Verdict.Forged
+        assertEquals(ForgeryReason.BadSignature, tampered.reason)
+        val other = verifier.verify(scanFixture("other-brand.png")) as Verdict.Forged
+        assertEquals(ForgeryReason.KeyOutOfScope("acme"), other.reason)
+        val revoked = verifier.verify(scanFixture("revoked-key.png")) as Verdict.Revoked
+        assertEquals(RevocationReason.KEY_REVOKED, revoked.reason)
+        assertTrue(verifier.verify(scanFixture("unknown-issuer.png")) is Verdict.UnknownIssuer)
+        val plain = verifier.verify(scanFixture("plain-url.png")) as Verdict.NotSigned
+        assertEquals(false, plain.productLink)
+        assertTrue(verifier.verify("https://id.acme.example/01/09506000134352?sig=short") is Verdict.Malformed)
+    }
+
+    @Test
+    fun badFramesAndBadBundlesRaiseBadInput() {
+        val small = ByteBuffer.allocateDirect(10)
+        assertThrows<GenuineException.BadInput> { verifier.scanLuma(small, 100u, 100u, 100u) }
+        assertThrows<GenuineException.BadInput> { verifier.scanLuma(small, 0u, 0u, 0u) }
+        assertThrows<GenuineException.BadInput> { verifier.scanLuma(small, 10u, 1u, 9u) }
+        assertThrows<GenuineException.BadInput> { verifier.importBundle(byteArrayOf(1, 2, 3)) }
+        val (keys, _) = anchorKeys()
+        assertThrows<GenuineException.BadInput> {
+            Verifier.open(VerifierConfig(File(dir, "x.db").path, keys + "zz", 2u, null, 0u))
+        }
+        // Text is never an exception: it is a verdict.
+        assertTrue(verifier.verify("\u0000".repeat(10_000)) is Verdict.NotSigned)
+    }
+
+    /** Serves a feed directory on 127.0.0.1; `stall` makes snapshots hang. */
+    private fun serveFeed(feed: File, stall: AtomicBoolean = AtomicBoolean(false)): HttpServer {
+        val server = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0)
+        server.executor = Executors.newCachedThreadPool()
+        server.createContext("/") { exchange ->
+            val path = exchange.requestURI.path.trimStart('/')
+            val file = File(feed, path)
+            if (stall.get() && path.startsWith("v1/snapshot/")) Thread.sleep(10_000)
+            if (file.isFile) {
+                val body = file.readBytes()
+                exchange.sendResponseHeaders(200, body.size.toLong())
+                exchange.responseBody.use { it.write(body) }
+            } else {
+                exchange.sendResponseHeaders(404, -1)
+                exchange.close()
+            }
+        }
+        server.start()
+        return server
+    }
+
+    private fun publishDemoFeed(): File {
+        val feed = File(dir, "feed")
+        val tool = System.getProperty("genuine.feedTool")
+        val process = ProcessBuilder(tool, feed.path).inheritIO().start()
+        assertEquals(0, process.waitFor())
+        return feed
+    }
+
+    @Test
+    fun syncFromACoroutineAgainstALoopbackFeed() {
+        val server = serveFeed(publishDemoFeed())
+        try {
+            val url = "http://127.0.0.1:${server.address.port}/"
+            open(url).use { v ->
+                val before = v.verify(scanFixture("genuine-full.png"))
+                assertTrue(before is Verdict.Authentic, "$before")
+                val report = runBlocking { v.sync() }
+                assertEquals(1uL, report.timestampVersion)
+                assertTrue(report.bytesFetched > 0u)
+                val after = v.verify(scanFixture("genuine-full.png")) as Verdict.Revoked
+                assertEquals(RevocationReason.BATCH_RECALLED, after.reason)
+                assertEquals(Freshness.Fresh, v.status().freshness)
+            }
+        } finally {
+            server.stop(0)
+        }
+    }
+
+    @Test
+    fun aCancelledSyncLeavesTheStoreAsItWas() {
+        val stall = AtomicBoolean(true)
+        val server = serveFeed(publishDemoFeed(), stall)
+        try {
+            val url = "http://127.0.0.1:${server.address.port}/"
+            open(url).use { v ->
+                runBlocking {
+                    val pending = async { v.sync() }
+                    delay(500)
+                    pending.cancel()
+                }
+                val status = v.status()
+                assertNull(status.timestampVersion)
+                assertEquals(Freshness.Unknown, status.freshness)
+                assertTrue(v.verify(scanFixture("genuine-full.png")) is Verdict.Authentic)
+                stall.set(false)
+                runBlocking { v.sync() }
+                assertNotNull(v.status().timestampVersion)
+            }
+        } finally {
+            server.stop(0)
+        }
+    }
+
+    @Test
+    fun eightThreadsVerifyAtOnce() {
+        val code = scanFixture("genuine.png")
+        val pool = Executors.newFixedThreadPool(8)
+        val results = (0 until 8).map {
+            pool.submit<Int> { (0 until 200).count { verifier.verify(code) is Verdict.Authentic } }
+        }
+        assertEquals(8 * 200, results.sumOf { it.get() })
+        pool.shutdown()
+    }
+
+    @Test
+    fun closeFreesTheVerifier() {
+        val v = open()
+        v.close()
+        assertThrows<IllegalStateException> { v.verify("x") }
+    }
+}
