@@ -7,6 +7,9 @@
 //! `catch_unwind`, so a panic becomes `GenuineError.Internal` instead of
 //! crossing into the JVM or Swift.
 
+#[cfg(target_os = "android")]
+#[allow(non_snake_case)]
+mod android;
 mod types;
 
 use genuine_core::Store;

@@ -1,0 +1,37 @@
+// A small facade over the generated bindings (Generated/GenuineFFI.swift):
+// the camera hand-off from AVFoundation, with no copy of the luma plane.
+import CoreVideo
+import Foundation
+
+public extension Verifier {
+    /// Scans plane 0 (luma) of a `420YpCbCr8BiPlanar{Full,Video}Range` pixel buffer,
+    /// as `AVCaptureVideoDataOutput` delivers it, using `bytesPerRow` as the stride.
+    /// Call it on the capture queue; the buffer is read in place.
+    func scanLuma(pixelBuffer: CVPixelBuffer) throws -> [ScanResult] {
+        CVPixelBufferLockBaseAddress(pixelBuffer, .readOnly)
+        defer { CVPixelBufferUnlockBaseAddress(pixelBuffer, .readOnly) }
+        guard CVPixelBufferGetPlaneCount(pixelBuffer) >= 1,
+              let base = CVPixelBufferGetBaseAddressOfPlane(pixelBuffer, 0)
+        else { return [] }
+        let width = CVPixelBufferGetWidthOfPlane(pixelBuffer, 0)
+        let height = CVPixelBufferGetHeightOfPlane(pixelBuffer, 0)
+        let stride = CVPixelBufferGetBytesPerRowOfPlane(pixelBuffer, 0)
+        // Wrap the locked plane without copying; it must not outlive the lock.
+        let plane = Data(bytesNoCopy: base, count: stride * height, deallocator: .none)
+        return try scanLuma(buffer: plane, width: UInt32(width), height: UInt32(height), rowStride: UInt32(stride))
+    }
+
+    /// Opens a verifier from an anchor file's text (`threshold N` / `key HEX` lines).
+    static func open(dbPath: String, anchorText: String, feedUrl: String?) throws -> Verifier {
+        var threshold: UInt8 = 0
+        var keys: [String] = []
+        for line in anchorText.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2, parts[0] == "threshold" { threshold = UInt8(parts[1]) ?? 0 }
+            if parts.count == 2, parts[0] == "key" { keys.append(String(parts[1])) }
+        }
+        let config = VerifierConfig(
+            dbPath: dbPath, rootKeys: keys, rootThreshold: threshold, feedUrl: feedUrl, requestTimeoutSeconds: 0)
+        return try Verifier.open(config: config)
+    }
+}
