@@ -1,0 +1,63 @@
+package dev.genuine
+
+import java.io.File
+import java.nio.ByteBuffer
+import java.nio.file.Files
+import org.junit.jupiter.api.Test
+
+/**
+ * Benchmark, not a test (excluded from `mvn test`; no timing is asserted):
+ * the cost of the FFI for scanLuma on a 1080p frame and for verify, against
+ * the same calls in Rust, measured in one run.
+ *
+ *   mvn -B -ntp -f bindings/kotlin/pom.xml test -Dtest=FfiCostBench -Dsurefire.failIfNoSpecifiedTests=false
+ */
+class FfiCostBench {
+    private fun medianUs(rounds: Int, f: () -> Unit): Double {
+        val times = DoubleArray(rounds) {
+            val t = System.nanoTime()
+            f()
+            (System.nanoTime() - t) / 1000.0
+        }
+        times.sort()
+        return times[rounds / 2]
+    }
+
+    private fun field(json: String, name: String): String =
+        Regex("\"$name\":(\"[^\"]*\"|[0-9.]+)").find(json)!!.groupValues[1].trim('"')
+
+    @Test
+    fun ffiCost() {
+        val repo = File(System.getProperty("genuine.repo") ?: "../..")
+        val dir = Files.createTempDirectory("genuine-bench").toFile()
+        val baseline = File(repo, "target/release/bench-ffi-baseline")
+        val proc = ProcessBuilder(baseline.path, dir.path).redirectError(ProcessBuilder.Redirect.INHERIT).start()
+        val json = proc.inputStream.bufferedReader().readText().trim()
+        check(proc.waitFor() == 0) { "baseline failed" }
+
+        val width = field(json, "width").toUInt()
+        val height = field(json, "height").toUInt()
+        val stride = field(json, "stride").toUInt()
+        val code = field(json, "code")
+        val rustScan = field(json, "scan_us").toDouble()
+        val rustVerify = field(json, "verify_us").toDouble()
+
+        val bytes = File(dir, "frame.luma").readBytes()
+        val frame = ByteBuffer.allocateDirect(bytes.size).put(bytes).rewind() as ByteBuffer
+        val anchor = File(repo, "cli/demo/anchor.txt").readLines()
+        val keys = anchor.filter { it.startsWith("key ") }.map { it.removePrefix("key ") }
+        Verifier.open(VerifierConfig(File(dir, "b.db").path, keys, 2u, null, 0u)).use { v ->
+            v.importBundle(File(repo, "cli/demo/trust.bundle").readBytes())
+            check(v.scanLuma(frame, width, height, stride).size == 1)
+            check(v.verify(code) is Verdict.Authentic)
+            repeat(200) { v.verify(code) } // warm up the JIT
+            val ktScan = medianUs(50) { v.scanLuma(frame, width, height, stride) }
+            val ktVerify = medianUs(2000) { v.verify(code) }
+            println("| call | Rust (in-process) | Kotlin (through the bindings) | ratio |")
+            println("|---|---|---|---|")
+            println("| scanLuma, 1920x1080 frame, row stride %d | %.0f µs | %.0f µs | %.3f× |".format(stride.toInt(), rustScan, ktScan, ktScan / rustScan))
+            println("| verify | %.1f µs | %.1f µs | %.2f× |".format(rustVerify, ktVerify, ktVerify / rustVerify))
+        }
+        dir.deleteRecursively()
+    }
+}
