@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test
  * the cost of the FFI for scanLuma on a 1080p frame and for verify, against
  * the same calls in Rust, measured in one run.
  *
- *   mvn -B -ntp -f bindings/kotlin/pom.xml test -Dtest=FfiCostBench -Dsurefire.failIfNoSpecifiedTests=false
+ *   mvn -B -ntp -f bindings/kotlin/pom.xml test -Dtest=FfiCostBench -Dsurefire.failIfNoSpecifiedTests=false \
+ *       -Dcargo.profile=release -Dcargo.dir=release
  */
 class FfiCostBench {
     private fun medianUs(rounds: Int, f: () -> Unit): Double {
@@ -30,7 +31,7 @@ class FfiCostBench {
     fun ffiCost() {
         val repo = File(System.getProperty("genuine.repo") ?: "../..")
         val dir = Files.createTempDirectory("genuine-bench").toFile()
-        val baseline = File(repo, "target/release/bench-ffi-baseline")
+        val baseline = File(System.getProperty("genuine.baseline"))
         val proc = ProcessBuilder(baseline.path, dir.path).redirectError(ProcessBuilder.Redirect.INHERIT).start()
         val json = proc.inputStream.bufferedReader().readText().trim()
         check(proc.waitFor() == 0) { "baseline failed" }
