@@ -60,3 +60,28 @@ pub fn dump(path: &std::path::Path) -> String {
     }
     out
 }
+
+/// A feed read straight from a directory: the sync logic without HTTP, for
+/// property tests that run many syncs.
+pub struct DirFeed(pub std::path::PathBuf);
+
+impl genuine_core::sync::Fetch for DirFeed {
+    async fn fetch(
+        &self,
+        path: &str,
+        cap: u64,
+        _etag: Option<&str>,
+    ) -> Result<genuine_core::sync::Fetched, genuine_core::sync::FetchError> {
+        use genuine_core::sync::{FetchError, Fetched};
+        match std::fs::read(self.0.join(path)) {
+            Ok(b) if b.len() as u64 > cap => Err(FetchError::TooLarge { path: path.into(), cap }),
+            Ok(b) => Ok(Fetched::Body(b, None)),
+            Err(_) => Ok(Fetched::NotFound),
+        }
+    }
+}
+
+/// Runs a future to completion on a small runtime.
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime").block_on(f)
+}
