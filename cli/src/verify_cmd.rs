@@ -34,13 +34,19 @@ pub fn open_store(trust: &TrustArgs) -> Result<Store, CliError> {
         Some(db) => db.clone(),
         None => default_db()?,
     };
-    let mut store = Store::open(&db, &anchor).map_err(|e| match e {
+    let (mut store, rebuilt) = Store::open_or_rebuild(&db, &anchor).map_err(|e| match e {
         genuine_core::store::StoreError::AnchorMismatch => CliError::msg(format!(
             "{} trusts a different root; pass --db for a store of this anchor",
             db.display()
         )),
         e => CliError::msg(format!("{}: {e}", db.display())),
     })?;
+    if rebuilt {
+        eprintln!(
+            "genuine: {} was damaged; moved aside and started afresh (sync to restore revocations)",
+            db.display()
+        );
+    }
     if let Some(bundle) = bundle {
         // Idempotent: documents the store already has (or has newer) are skipped.
         store.import_bundle(&bundle, unix_now()).map_err(|e| CliError::msg(format!("bundle: {e}")))?;

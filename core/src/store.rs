@@ -166,7 +166,28 @@ impl Store {
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)?;
-        Self::init(conn, anchor)
+        Self::init(conn, anchor).map_err(corruption)
+    }
+
+    /// Opens the store; if the file is corrupt (truncated, overwritten,
+    /// not a database), moves it aside as `<path>.corrupt` and starts an empty
+    /// store in its place. Returns whether that happened: the caller then
+    /// imports its shipped bundle, and the next sync brings the rest.
+    pub fn open_or_rebuild(path: &Path, anchor: &TrustAnchor) -> Result<(Store, bool), StoreError> {
+        match Store::open(path, anchor) {
+            Err(StoreError::Corrupt(_)) => {
+                let aside = path.with_extension("corrupt");
+                std::fs::rename(path, &aside)
+                    .map_err(|e| StoreError::Corrupt(format!("cannot move aside: {e}")))?;
+                for suffix in ["-wal", "-shm"] {
+                    let mut side = path.as_os_str().to_owned();
+                    side.push(suffix);
+                    let _ = std::fs::remove_file(std::path::PathBuf::from(side));
+                }
+                Ok((Store::open(path, anchor)?, true))
+            }
+            other => other.map(|s| (s, false)),
+        }
     }
 
     /// An in-memory store, for tests and one-shot tools.
@@ -185,6 +206,11 @@ impl Store {
             "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA mmap_size = 268435456;",
         )?;
         migrate(&mut conn)?;
+        // A damaged page would otherwise surface later as a failed verify.
+        let check: String = conn.query_row("PRAGMA quick_check(1)", [], |r| r.get(0))?;
+        if check != "ok" {
+            return Err(StoreError::Corrupt(check));
+        }
         let mut anchor_bytes = Vec::new();
         ciborium::into_writer(anchor, &mut anchor_bytes).expect("writing CBOR to a Vec cannot fail");
         let stored: Option<Vec<u8>> =
@@ -286,6 +312,18 @@ pub(crate) fn key_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyRecord> {
         verify_until: r.get(6)?,
         revoked_at: r.get(7)?,
     })
+}
+
+/// SQLite's "not a database" and "malformed" errors mean a damaged file.
+fn corruption(e: StoreError) -> StoreError {
+    match e {
+        StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, msg))
+            if matches!(f.code, rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) =>
+        {
+            StoreError::Corrupt(msg.unwrap_or_else(|| f.to_string()))
+        }
+        e => e,
+    }
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

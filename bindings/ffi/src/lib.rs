@@ -110,6 +110,7 @@ pub struct Verifier {
     feed_url: Option<String>,
     timeout: Duration,
     store: Mutex<Store>,
+    rebuilt: bool,
     scanner: Mutex<Scanner>,
     syncing: tokio::sync::Mutex<()>,
 }
@@ -147,7 +148,10 @@ impl Verifier {
             // The same checks as an anchor file.
             let anchor = TrustAnchor::from_text(&anchor.to_text()).map_err(bad)?;
             let db_path = PathBuf::from(&config.db_path);
-            let store = Store::open(&db_path, &anchor).map_err(storage)?;
+            // A damaged file is moved aside and the store starts empty: the app
+            // sees `rootVersion == null` and `rebuiltAfterCorruption`, imports its
+            // bundle, and the next sync brings the rest.
+            let (store, rebuilt) = Store::open_or_rebuild(&db_path, &anchor).map_err(storage)?;
             let timeout = match config.request_timeout_seconds {
                 0 => HttpConfig::default().request_timeout,
                 s => Duration::from_secs(u64::from(s)),
@@ -158,6 +162,7 @@ impl Verifier {
                 feed_url: config.feed_url,
                 timeout,
                 store: Mutex::new(store),
+                rebuilt,
                 scanner: Mutex::new(Scanner::new()),
                 syncing: tokio::sync::Mutex::new(()),
             }))
@@ -224,6 +229,7 @@ impl Verifier {
                     last_sync: sum.last_timestamp,
                     sync_expires: sum.timestamp_expires,
                     freshness: sum.freshness.into(),
+                    rebuilt_after_corruption: self.rebuilt,
                 })
             })
         })

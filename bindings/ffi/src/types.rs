@@ -188,6 +188,9 @@ pub struct TrustStatus {
     pub sync_expires: Option<u64>,
     /// Revocation freshness now.
     pub freshness: Freshness,
+    /// The store file was damaged and has been started afresh at open:
+    /// import the shipped bundle and sync.
+    pub rebuilt_after_corruption: bool,
 }
 
 /// What a sync changed.

@@ -205,6 +205,19 @@ class VerifierTest {
     }
 
     @Test
+    fun aDamagedStoreIsRebuiltNotACrash() {
+        verifier.close()
+        val db = File(dir, "genuine.db")
+        db.writeBytes(ByteArray(db.length().toInt()) { 0x42 })
+        verifier = open()
+        val status = verifier.status()
+        assertTrue(status.rebuiltAfterCorruption)
+        assertNull(status.rootVersion)
+        verifier.importBundle(File(repo, "cli/demo/trust.bundle").readBytes())
+        assertTrue(verifier.verify(scanFixture("genuine.png")) is Verdict.Authentic)
+    }
+
+    @Test
     fun closeFreesTheVerifier() {
         val v = open()
         v.close()
