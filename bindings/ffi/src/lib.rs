@@ -102,6 +102,29 @@ pub struct VerifierConfig {
     pub request_timeout_seconds: u32,
 }
 
+/// The pinned root keys, as [`VerifierConfig`] takes them.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct PinnedRoots {
+    /// The root keys, 64 hex digits each.
+    pub root_keys: Vec<String>,
+    /// How many of them must sign the first root.
+    pub root_threshold: u8,
+}
+
+/// Reads an anchor file (`threshold N` and `key HEX` lines, `#` comments),
+/// the form in which a brand ships its pinned roots with the app. The same
+/// parser and checks as the CLI's, so no app re-implements them.
+#[uniffi::export]
+pub fn parse_anchor(text: String) -> Result<PinnedRoots> {
+    guard(|| {
+        let anchor = TrustAnchor::from_text(&text).map_err(bad)?;
+        Ok(PinnedRoots {
+            root_keys: anchor.keys.iter().map(|k| k.to_hex()).collect(),
+            root_threshold: anchor.threshold,
+        })
+    })
+}
+
 /// The one object an app holds: verify, scan, sync. Thread-safe.
 #[derive(uniffi::Object)]
 pub struct Verifier {

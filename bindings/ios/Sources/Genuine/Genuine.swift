@@ -21,17 +21,13 @@ public extension Verifier {
         return try scanLuma(buffer: plane, width: UInt32(width), height: UInt32(height), rowStride: UInt32(stride))
     }
 
-    /// Opens a verifier from an anchor file's text (`threshold N` / `key HEX` lines).
+    /// Opens a verifier from an anchor file's text (`threshold N` / `key HEX` lines),
+    /// read by the library's own parser.
     static func open(dbPath: String, anchorText: String, feedUrl: String?) throws -> Verifier {
-        var threshold: UInt8 = 0
-        var keys: [String] = []
-        for line in anchorText.split(separator: "\n") {
-            let parts = line.split(separator: " ")
-            if parts.count == 2, parts[0] == "threshold" { threshold = UInt8(parts[1]) ?? 0 }
-            if parts.count == 2, parts[0] == "key" { keys.append(String(parts[1])) }
-        }
+        let roots = try parseAnchor(text: anchorText)
         let config = VerifierConfig(
-            dbPath: dbPath, rootKeys: keys, rootThreshold: threshold, feedUrl: feedUrl, requestTimeoutSeconds: 0)
+            dbPath: dbPath, rootKeys: roots.rootKeys, rootThreshold: roots.rootThreshold,
+            feedUrl: feedUrl, requestTimeoutSeconds: 0)
         return try Verifier.open(config: config)
     }
 }

@@ -45,9 +45,8 @@ class FfiCostBench {
 
         val bytes = File(dir, "frame.luma").readBytes()
         val frame = ByteBuffer.allocateDirect(bytes.size).put(bytes).rewind() as ByteBuffer
-        val anchor = File(repo, "cli/demo/anchor.txt").readLines()
-        val keys = anchor.filter { it.startsWith("key ") }.map { it.removePrefix("key ") }
-        Verifier.open(VerifierConfig(File(dir, "b.db").path, keys, 2u, null, 0u)).use { v ->
+        val roots = parseAnchor(File(repo, "cli/demo/anchor.txt").readText())
+        Verifier.open(VerifierConfig(File(dir, "b.db").path, roots.rootKeys, roots.rootThreshold, null, 0u)).use { v ->
             v.importBundle(File(repo, "cli/demo/trust.bundle").readBytes())
             check(v.scanLuma(frame, width, height, stride).size == 1)
             check(v.verify(code) is Verdict.Authentic)

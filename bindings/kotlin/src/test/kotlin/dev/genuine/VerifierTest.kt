@@ -26,15 +26,9 @@ class VerifierTest {
     private lateinit var dir: File
     private lateinit var verifier: Verifier
 
-    private fun anchorKeys(): Pair<List<String>, UByte> {
-        val lines = File(repo, "cli/demo/anchor.txt").readLines().filter { !it.startsWith("#") && it.isNotBlank() }
-        val threshold = lines.first { it.startsWith("threshold ") }.removePrefix("threshold ").trim().toInt()
-        return lines.filter { it.startsWith("key ") }.map { it.removePrefix("key ").trim() } to threshold.toUByte()
-    }
-
     private fun open(feedUrl: String? = null, timeoutSeconds: UInt = 0u): Verifier {
-        val (keys, threshold) = anchorKeys()
-        val config = VerifierConfig(File(dir, "genuine.db").path, keys, threshold, feedUrl, timeoutSeconds)
+        val roots = parseAnchor(File(repo, "cli/demo/anchor.txt").readText())
+        val config = VerifierConfig(File(dir, "genuine.db").path, roots.rootKeys, roots.rootThreshold, feedUrl, timeoutSeconds)
         return Verifier.open(config)
     }
 
@@ -111,10 +105,13 @@ class VerifierTest {
         assertThrows<GenuineException.BadInput> { verifier.scanLuma(small, 0u, 0u, 0u) }
         assertThrows<GenuineException.BadInput> { verifier.scanLuma(small, 10u, 1u, 9u) }
         assertThrows<GenuineException.BadInput> { verifier.importBundle(byteArrayOf(1, 2, 3)) }
-        val (keys, _) = anchorKeys()
+        val keys = parseAnchor(File(repo, "cli/demo/anchor.txt").readText()).rootKeys
+        assertEquals(3, keys.size)
         assertThrows<GenuineException.BadInput> {
             Verifier.open(VerifierConfig(File(dir, "x.db").path, keys + "zz", 2u, null, 0u))
         }
+        assertThrows<GenuineException.BadInput> { parseAnchor("threshold 2\nkey 00\n") }
+        assertThrows<GenuineException.BadInput> { parseAnchor("key ${keys[0]}\n") } // no threshold
         // Text is never an exception: it is a verdict.
         assertTrue(verifier.verify("\u0000".repeat(10_000)) is Verdict.NotSigned)
     }
