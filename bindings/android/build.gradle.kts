@@ -3,6 +3,11 @@ plugins {
     id("org.jetbrains.kotlin.android") version "2.2.21"
 }
 
+// Coordinates for apps that include this build from source (android-demo does,
+// with includeBuild): `implementation("dev.genuine:genuine-android:0.1.0")`.
+group = "dev.genuine"
+version = "0.1.0"
+
 // The rustls-platform-verifier Kotlin component must match the crate in Cargo.lock.
 val rustlsPlatformVerifierVersion: String = run {
     val lock = rootDir.resolve("../../Cargo.lock").readText()

@@ -1,0 +1,68 @@
+package dev.genuine.demo
+
+import android.graphics.Matrix
+import androidx.camera.core.ImageAnalysis
+import androidx.camera.core.ImageProxy
+import dev.genuine.GenuineException
+import dev.genuine.ScanResult
+import dev.genuine.Verdict
+import dev.genuine.Verifier
+
+/** A code found in a frame: its verdict and its outline in preview-view pixels. */
+data class FoundCode(val text: String, val verdict: Verdict, val outline: List<Pair<Float, Float>>) {
+    /** Shoelace area of the outline: the biggest code is the one the shopper aims at. */
+    val area: Float
+        get() = outline.indices.sumOf { i ->
+            val (x1, y1) = outline[i]
+            val (x2, y2) = outline[(i + 1) % outline.size]
+            (x1 * y2 - x2 * y1).toDouble()
+        }.let { kotlin.math.abs(it / 2).toFloat() }
+}
+
+/**
+ * Hands plane 0 (luma) of each YUV_420_888 frame to the SDK on CameraX's
+ * analyzer thread, with the plane's own row stride: no copy, no RGB. The
+ * controller drops frames while one is being scanned (keep-only-latest), so
+ * a slow frame never queues up latency.
+ */
+class ScanAnalyzer(
+    private val verifier: Verifier,
+    private val onFrame: (List<FoundCode>) -> Unit,
+    private val onError: (GenuineException) -> Unit,
+) : ImageAnalysis.Analyzer {
+    /** Image pixels to PreviewView pixels, supplied by the camera controller. */
+    @Volatile private var toView: Matrix? = null
+
+    override fun getTargetCoordinateSystem(): Int = ImageAnalysis.COORDINATE_SYSTEM_VIEW_REFERENCED
+
+    override fun updateTransform(matrix: Matrix?) {
+        toView = matrix
+    }
+
+    override fun analyze(image: ImageProxy) {
+        image.use { frame ->
+            val luma = frame.planes[0]
+            val buffer = luma.buffer.also { it.rewind() } // the SDK reads from position 0
+            val found = try {
+                verifier.scanLuma(buffer, frame.width.toUInt(), frame.height.toUInt(), luma.rowStride.toUInt())
+                    .map { FoundCode(it.text, verifier.verify(it.text), outline(it)) }
+            } catch (e: GenuineException) {
+                onError(e)
+                return
+            }
+            onFrame(found)
+        }
+    }
+
+    private fun outline(code: ScanResult): List<Pair<Float, Float>> {
+        val points = FloatArray(code.corners.size * 2)
+        code.corners.forEachIndexed { i, c ->
+            points[2 * i] = c.x.toFloat()
+            points[2 * i + 1] = c.y.toFloat()
+        }
+        // Until the controller has sent its first transform, the outline is in
+        // image pixels; it is corrected by the next frame.
+        toView?.mapPoints(points)
+        return points.toList().chunked(2) { (x, y) -> x to y }
+    }
+}

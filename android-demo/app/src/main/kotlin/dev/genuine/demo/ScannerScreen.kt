@@ -1,0 +1,221 @@
+package dev.genuine.demo
+
+import android.Manifest
+import android.content.pm.PackageManager
+import android.util.Size
+import androidx.activity.compose.rememberLauncherForActivityResult
+import androidx.activity.result.contract.ActivityResultContracts
+import androidx.camera.core.ImageAnalysis
+import androidx.camera.core.resolutionselector.ResolutionSelector
+import androidx.camera.core.resolutionselector.ResolutionStrategy
+import androidx.camera.view.CameraController
+import androidx.camera.view.LifecycleCameraController
+import androidx.camera.view.PreviewView
+import androidx.compose.foundation.Canvas
+import androidx.compose.foundation.clickable
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Box
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.Spacer
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.layout.safeDrawingPadding
+import androidx.compose.foundation.layout.size
+import androidx.compose.foundation.layout.width
+import androidx.compose.foundation.lazy.LazyColumn
+import androidx.compose.foundation.lazy.items
+import androidx.compose.foundation.shape.CircleShape
+import androidx.compose.material3.Button
+import androidx.compose.material3.Card
+import androidx.compose.material3.CardDefaults
+import androidx.compose.material3.ExperimentalMaterial3Api
+import androidx.compose.material3.FilledTonalButton
+import androidx.compose.material3.HorizontalDivider
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
+import androidx.compose.material3.pulltorefresh.PullToRefreshBox
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.DisposableEffect
+import androidx.compose.runtime.LaunchedEffect
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.saveable.rememberSaveable
+import androidx.compose.runtime.setValue
+import androidx.compose.ui.Alignment
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.draw.clip
+import androidx.compose.ui.geometry.Offset
+import androidx.compose.ui.graphics.Color
+import androidx.compose.ui.graphics.Path
+import androidx.compose.ui.graphics.drawscope.Stroke
+import androidx.compose.ui.platform.LocalContext
+import androidx.compose.ui.text.font.FontWeight
+import androidx.compose.ui.unit.dp
+import androidx.compose.ui.viewinterop.AndroidView
+import androidx.core.content.ContextCompat
+import androidx.lifecycle.compose.LocalLifecycleOwner
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import dev.genuine.Verifier
+import dev.genuine.demo.wording.VerdictText
+import dev.genuine.demo.wording.VerdictWording
+import java.text.DateFormat
+import java.util.Date
+import java.util.concurrent.Executors
+
+private fun VerdictText.colour() = Color(tone.argb)
+
+/** Camera on top with outlines and the verdict card; history below, pull to sync. */
+@OptIn(ExperimentalMaterial3Api::class)
+@Composable
+fun ScannerScreen(vm: ScannerViewModel) {
+    val context = LocalContext.current
+    var cameraAllowed by remember {
+        mutableStateOf(ContextCompat.checkSelfPermission(context, Manifest.permission.CAMERA) == PackageManager.PERMISSION_GRANTED)
+    }
+    val askCamera = rememberLauncherForActivityResult(ActivityResultContracts.RequestPermission()) { cameraAllowed = it }
+    LaunchedEffect(Unit) { if (!cameraAllowed) askCamera.launch(Manifest.permission.CAMERA) }
+
+    val setup by vm.setup.collectAsStateWithLifecycle()
+    val outlines by vm.outlines.collectAsStateWithLifecycle()
+    val card by vm.card.collectAsStateWithLifecycle()
+    val history by vm.history.collectAsStateWithLifecycle()
+    val syncing by vm.syncing.collectAsStateWithLifecycle()
+    val statusLine by vm.statusLine.collectAsStateWithLifecycle()
+    var torchOn by rememberSaveable { mutableStateOf(false) }
+
+    Column(Modifier.fillMaxSize().safeDrawingPadding()) {
+        Box(Modifier.fillMaxWidth().weight(1.3f)) {
+            when (val s = setup) {
+                is Setup.Opening -> Centered("Opening…")
+                is Setup.Failed -> Centered(s.message)
+                is Setup.Ready -> if (cameraAllowed) {
+                    CameraWithOutlines(s.verifier, vm, torchOn, outlines)
+                } else {
+                    Column(Modifier.align(Alignment.Center), horizontalAlignment = Alignment.CenterHorizontally) {
+                        Text("Genuine needs the camera to read the code on a product.", Modifier.padding(16.dp))
+                        Button(onClick = { askCamera.launch(Manifest.permission.CAMERA) }) { Text("Allow camera") }
+                    }
+                }
+            }
+            FilledTonalButton(
+                onClick = { torchOn = !torchOn },
+                modifier = Modifier.align(Alignment.TopEnd).padding(12.dp),
+            ) { Text(if (torchOn) "Torch off" else "Torch on") }
+            card?.let { scan ->
+                VerdictCard(scan.card, onDismiss = vm::dismissCard, Modifier.align(Alignment.BottomCenter).padding(12.dp))
+            }
+        }
+        Text(statusLine, Modifier.padding(horizontal = 16.dp, vertical = 8.dp), style = MaterialTheme.typography.bodySmall)
+        HorizontalDivider()
+        PullToRefreshBox(isRefreshing = syncing, onRefresh = vm::refresh, modifier = Modifier.fillMaxWidth().weight(1f)) {
+            LazyColumn(Modifier.fillMaxSize()) {
+                if (history.isEmpty()) {
+                    item { Text("Scanned codes appear here. Pull down to update keys and recall lists.", Modifier.padding(16.dp)) }
+                }
+                items(history, key = { it.text }) { scan -> HistoryRow(scan, onClick = { vm.show(scan) }) }
+            }
+        }
+    }
+}
+
+@Composable
+private fun Centered(message: String) {
+    Box(Modifier.fillMaxSize(), contentAlignment = Alignment.Center) { Text(message, Modifier.padding(24.dp)) }
+}
+
+/** CameraX through a lifecycle-bound controller: preview plus the luma analyzer. */
+@Composable
+private fun CameraWithOutlines(verifier: Verifier, vm: ScannerViewModel, torchOn: Boolean, outlines: List<FoundCode>) {
+    val context = LocalContext.current
+    val lifecycleOwner = LocalLifecycleOwner.current
+    val controller = remember {
+        LifecycleCameraController(context).apply {
+            setEnabledUseCases(CameraController.IMAGE_ANALYSIS) // preview is always on
+            imageAnalysisBackpressureStrategy = ImageAnalysis.STRATEGY_KEEP_ONLY_LATEST
+            imageAnalysisOutputImageFormat = ImageAnalysis.OUTPUT_IMAGE_FORMAT_YUV_420_888
+            // 1080p: small printed codes resolve at arm's length; larger frames only cost time.
+            imageAnalysisResolutionSelector = ResolutionSelector.Builder()
+                .setResolutionStrategy(
+                    ResolutionStrategy(Size(1920, 1080), ResolutionStrategy.FALLBACK_RULE_CLOSEST_HIGHER_THEN_LOWER),
+                )
+                .build()
+        }
+    }
+    DisposableEffect(verifier, lifecycleOwner) {
+        val analysisThread = Executors.newSingleThreadExecutor()
+        controller.setImageAnalysisAnalyzer(analysisThread, ScanAnalyzer(verifier, vm::onFrame, vm::onFrameError))
+        controller.bindToLifecycle(lifecycleOwner)
+        onDispose {
+            controller.clearImageAnalysisAnalyzer()
+            controller.unbind()
+            analysisThread.shutdown()
+        }
+    }
+    LaunchedEffect(torchOn) { controller.enableTorch(torchOn) }
+
+    Box(Modifier.fillMaxSize()) {
+        AndroidView(
+            factory = { PreviewView(it).apply { this.controller = controller; scaleType = PreviewView.ScaleType.FILL_CENTER } },
+            modifier = Modifier.fillMaxSize(),
+        )
+        // Outlines are in PreviewView pixels (the analyzer maps them), the same as this canvas's.
+        Canvas(Modifier.fillMaxSize()) {
+            for (code in outlines) {
+                if (code.outline.size < 3) continue
+                val path = Path().apply {
+                    moveTo(code.outline[0].first, code.outline[0].second)
+                    code.outline.drop(1).forEach { (x, y) -> lineTo(x, y) }
+                    close()
+                }
+                drawPath(path, VerdictWording.describe(code.verdict).colour(), style = Stroke(width = 6.dp.toPx()))
+            }
+        }
+    }
+}
+
+@Composable
+private fun VerdictCard(text: VerdictText, onDismiss: () -> Unit, modifier: Modifier = Modifier) {
+    Card(
+        modifier = modifier.fillMaxWidth(),
+        colors = CardDefaults.cardColors(containerColor = text.colour(), contentColor = Color.White),
+    ) {
+        Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(6.dp)) {
+            Row(verticalAlignment = Alignment.CenterVertically) {
+                Text(text.title, style = MaterialTheme.typography.headlineSmall, fontWeight = FontWeight.Bold)
+                Spacer(Modifier.weight(1f))
+                TextButton(onClick = onDismiss) { Text("Close", color = Color.White) }
+            }
+            Text(text.explanation, style = MaterialTheme.typography.bodyLarge)
+            Text(text.nextStep, style = MaterialTheme.typography.bodyMedium, fontWeight = FontWeight.SemiBold)
+            for (detail in text.details) {
+                Row {
+                    Text(detail.label, Modifier.width(120.dp), style = MaterialTheme.typography.bodySmall)
+                    Text(detail.value, style = MaterialTheme.typography.bodySmall)
+                }
+            }
+            for (note in text.notes) Text(note, style = MaterialTheme.typography.bodySmall)
+        }
+    }
+}
+
+@Composable
+private fun HistoryRow(scan: Scan, onClick: () -> Unit) {
+    val time = remember(scan.atMillis) { DateFormat.getTimeInstance(DateFormat.SHORT).format(Date(scan.atMillis)) }
+    Row(
+        Modifier.fillMaxWidth().clickable(onClick = onClick).padding(horizontal = 16.dp, vertical = 10.dp),
+        verticalAlignment = Alignment.CenterVertically,
+    ) {
+        Canvas(Modifier.size(12.dp).clip(CircleShape)) { drawCircle(scan.card.colour(), center = Offset(size.width / 2, size.height / 2)) }
+        Spacer(Modifier.width(12.dp))
+        Column(Modifier.weight(1f)) {
+            Text(scan.card.title, fontWeight = FontWeight.SemiBold)
+            val product = scan.card.details.joinToString(" · ") { it.value }.ifEmpty { scan.text }
+            Text(product, style = MaterialTheme.typography.bodySmall, maxLines = 1)
+        }
+        Text(time, style = MaterialTheme.typography.bodySmall)
+    }
+}

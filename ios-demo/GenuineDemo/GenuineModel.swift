@@ -1,0 +1,151 @@
+// The app's state: one Verifier (thread-safe: the capture queue scans and
+// verifies while a sync runs), the verdict on screen, history and sync.
+import BackgroundTasks
+import Foundation
+import Genuine
+
+/// One scan as the history lists it.
+struct Scan: Identifiable, Equatable {
+    var at: Date
+    let text: String
+    let card: VerdictText
+    var id: String { text }
+}
+
+@MainActor
+final class GenuineModel: ObservableObject {
+    enum Setup {
+        case opening
+        case ready(Verifier, CameraScanner)
+        case failed(String)
+    }
+
+    /// The BGTaskScheduler identifier (also in Info.plist's permitted identifiers).
+    nonisolated static let syncTask = "dev.genuine.demo.sync"
+    private static let sameScan: TimeInterval = 3
+    private static let historySize = 50
+
+    @Published private(set) var setup: Setup = .opening
+    @Published private(set) var codes: [FoundCode] = []
+    @Published var card: Scan?
+    @Published private(set) var history: [Scan] = []
+    @Published private(set) var syncing = false
+    @Published private(set) var status: TrustStatus?
+    @Published private(set) var problem: String?
+    @Published var torchOn = false {
+        didSet { if case let .ready(_, camera) = setup { camera.setTorch(torchOn) } }
+    }
+
+    private var verifier: Verifier? {
+        if case let .ready(verifier, _) = setup { return verifier }
+        return nil
+    }
+
+    /// The line under the camera: freshness, or what went wrong.
+    var statusLine: String {
+        [problem, status.map(VerdictWording.status)].compactMap { $0 }.joined(separator: " ")
+    }
+
+    /// Opens the verifier off the main thread, imports the bundle, starts the camera, syncs.
+    func start() async {
+        guard case .opening = setup else { return }
+        do {
+            let verifier = try await Task.detached(priority: .userInitiated) { try Self.openVerifier() }.value
+            status = try? verifier.status()
+            let camera = CameraScanner(verifier: verifier)
+            camera.onFrame = { [weak self] result in
+                Task { @MainActor in self?.onFrame(result) }
+            }
+            try await camera.configure()
+            setup = .ready(verifier, camera)
+            camera.start()
+        } catch {
+            setup = .failed((error as? LocalizedError)?.errorDescription ?? VerdictWording.syncProblem(error))
+        }
+        scheduleBackgroundSync()
+        await refresh()
+    }
+
+    private nonisolated static func openVerifier() throws -> Verifier {
+        func resource(_ name: String) throws -> Data {
+            guard let url = Bundle.main.url(forResource: name, withExtension: nil) else {
+                throw GenuineError.BadInput(detail: "\(name) is missing from the app bundle")
+            }
+            return try Data(contentsOf: url)
+        }
+        let support = try FileManager.default.url(
+            for: .applicationSupportDirectory, in: .userDomainMask, appropriateFor: nil, create: true)
+        let feedUrl = Bundle.main.object(forInfoDictionaryKey: "GenuineFeedURL") as? String
+        let verifier = try Verifier.open(
+            dbPath: support.appendingPathComponent("genuine.db").path,
+            anchorText: String(decoding: try resource("anchor.txt"), as: UTF8.self),
+            feedUrl: feedUrl?.isEmpty == false ? feedUrl : nil)
+        // The trust shipped with the app, so the very first scan works offline.
+        // Imported at every launch: cheap, a no-op once held, never a rollback,
+        // and it brings in a newer bundle after an app update.
+        _ = try verifier.importBundle(bundle: try resource("trust.bundle"))
+        return verifier
+    }
+
+    func resume() {
+        if case let .ready(_, camera) = setup { camera.start() }
+    }
+
+    func pause() {
+        if case let .ready(_, camera) = setup { camera.stop() }
+        torchOn = false
+    }
+
+    private func onFrame(_ result: Result<[FoundCode], Error>) {
+        switch result {
+        case let .failure(error):
+            problem = VerdictWording.syncProblem(error)
+        case let .success(found):
+            codes = found
+            guard let aimed = found.max(by: { $0.area < $1.area }) else { return }
+            let now = Date()
+            // The same code held in view stays one history entry.
+            if var shown = card, shown.text == aimed.text, now.timeIntervalSince(shown.at) < Self.sameScan {
+                shown.at = now
+                card = shown
+                return
+            }
+            let scan = Scan(at: now, text: aimed.text, card: VerdictWording.describe(aimed.verdict))
+            card = scan
+            history = Array(([scan] + history.filter { $0.text != scan.text }).prefix(Self.historySize))
+        }
+    }
+
+    /// Pull-to-refresh, start-up and the background task: one sync, its outcome in the status line.
+    func refresh() async {
+        guard let verifier, !syncing else { return }
+        syncing = true
+        defer { syncing = false }
+        do {
+            _ = try await verifier.sync()
+            problem = nil
+        } catch {
+            problem = VerdictWording.syncProblem(error)
+        }
+        status = try? verifier.status()
+    }
+
+    /// Asks iOS for a background refresh in about six hours (the feed's
+    /// timestamp lives a day, docs/SYNC.md); iOS picks the moment.
+    nonisolated func scheduleBackgroundSync() {
+        let request = BGAppRefreshTaskRequest(identifier: Self.syncTask)
+        request.earliestBeginDate = Date(timeIntervalSinceNow: 6 * 3600)
+        try? BGTaskScheduler.shared.submit(request)
+    }
+
+    /// The background refresh: opens the verifier if the app was launched for it.
+    func backgroundSync() async {
+        scheduleBackgroundSync()
+        if verifier == nil, case .opening = setup,
+           let verifier = try? await Task.detached(operation: { try Self.openVerifier() }).value {
+            _ = try? await verifier.sync()
+            return
+        }
+        await refresh()
+    }
+}
