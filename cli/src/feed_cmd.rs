@@ -141,8 +141,7 @@ fn serve(dir: &Path, addr: &str) -> Result<ExitCode, CliError> {
 pub fn sync(feed_url: &str, json: bool, trust: &TrustArgs) -> Result<ExitCode, CliError> {
     let mut store = crate::verify_cmd::open_store(trust)?;
     let feed = HttpFeed::new(feed_url, HttpConfig::default()).map_err(CliError::msg)?;
-    let report = runtime()?
-        .block_on(genuine_core::sync::sync(&mut store, &feed, unix_now()))
+    let report = genuine_core::sync::sync(&mut store, &feed, unix_now(), &Default::default())
         .map_err(|e| CliError::msg(format!("sync refused, nothing changed: {e}")))?;
     if json {
         println!("{}", serde_json::to_string(&report).map_err(CliError::msg)?);

@@ -12,7 +12,7 @@ use libfuzzer_sys::fuzz_target;
 struct Hostile(Vec<Vec<u8>>, std::sync::atomic::AtomicUsize);
 
 impl Fetch for Hostile {
-    async fn fetch(&self, _path: &str, cap: u64, _etag: Option<&str>) -> Result<Fetched, FetchError> {
+    fn fetch(&self, _path: &str, cap: u64, _etag: Option<&str>) -> Result<Fetched, FetchError> {
         let i = self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         match self.0.get(i) {
             Some(b) if b.is_empty() => Ok(Fetched::NotFound),
@@ -34,8 +34,7 @@ fuzz_target!(|data: &[u8]| {
     let mut store = common::demo_store();
     let before = store.summary(common::NOW).expect("summary");
     let feed = Hostile(chunks, Default::default());
-    let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
-    if rt.block_on(genuine_core::sync::sync(&mut store, &feed, common::NOW)).is_err() {
+    if genuine_core::sync::sync(&mut store, &feed, common::NOW, &Default::default()).is_err() {
         assert_eq!(before, store.summary(common::NOW).expect("summary"));
     }
 });

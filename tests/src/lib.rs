@@ -66,7 +66,7 @@ pub fn dump(path: &std::path::Path) -> String {
 pub struct DirFeed(pub std::path::PathBuf);
 
 impl genuine_core::sync::Fetch for DirFeed {
-    async fn fetch(
+    fn fetch(
         &self,
         path: &str,
         cap: u64,
@@ -79,9 +79,4 @@ impl genuine_core::sync::Fetch for DirFeed {
             Err(_) => Ok(Fetched::NotFound),
         }
     }
-}
-
-/// Runs a future to completion on a small runtime.
-pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime").block_on(f)
 }

@@ -38,7 +38,6 @@ fn eight_threads_verify_while_a_sync_runs() {
         })
         .collect();
 
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let http = HttpFeed::new(&server.url, HttpConfig::default()).unwrap();
     let mut x = 7u64;
     for round in 0..6u64 {
@@ -50,7 +49,8 @@ fn eight_threads_verify_while_a_sync_runs() {
             .collect();
         a.revoke_entries("acme", ListKind::Revoked, &entries).unwrap();
         a.publish(feed.path(), NOW + round * 60, 86_400, false).unwrap();
-        rt.block_on(genuine_core::sync::sync(&mut store, &http, NOW + round * 60 + 30)).expect("sync");
+        genuine_core::sync::sync(&mut store, &http, NOW + round * 60 + 30, &Default::default())
+            .expect("sync");
     }
     done.store(true, Ordering::Relaxed);
     for t in threads {

@@ -3,8 +3,8 @@
 
 use genuine_core::store::StoreError;
 use genuine_core::{Store, Verdict};
+use genuine_tests::DirFeed;
 use genuine_tests::demo::{self, NOW};
-use genuine_tests::{DirFeed, block_on};
 use std::io::{Seek, SeekFrom, Write};
 
 fn damaged(kind: &str) -> (tempfile::TempDir, std::path::PathBuf) {
@@ -43,7 +43,8 @@ fn a_damaged_store_is_detected_and_rebuilt() {
         let mut a2 = a.clone();
         let feed = tempfile::tempdir().unwrap();
         a2.publish(feed.path(), NOW, 86_400, false).unwrap();
-        block_on(genuine_core::sync::sync(&mut store, &DirFeed(feed.path().into()), NOW + 10)).unwrap();
+        genuine_core::sync::sync(&mut store, &DirFeed(feed.path().into()), NOW + 10, &Default::default())
+            .unwrap();
         assert!(store.summary(NOW + 10).unwrap().timestamp_version.is_some());
     }
 }

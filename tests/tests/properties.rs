@@ -7,7 +7,7 @@ use genuine_core::gs1::{Gs1Data, Gtin, check_digit};
 use genuine_core::revocation::ListKind;
 use genuine_core::verdict::Warning;
 use genuine_tests::demo::{self, NOW};
-use genuine_tests::{DirFeed, block_on, demo_store, dump};
+use genuine_tests::{DirFeed, demo_store, dump};
 use proptest::prelude::*;
 use std::sync::OnceLock;
 
@@ -147,12 +147,12 @@ proptest! {
             a.revoke_entries("acme", ListKind::Revoked, &entries[start..end]).unwrap();
             start = end;
             a.publish(feed.path(), NOW + step as u64, 86_400, false).unwrap();
-            block_on(genuine_core::sync::sync(&mut follower, &DirFeed(feed.path().into()), NOW + step as u64)).unwrap();
+            genuine_core::sync::sync(&mut follower, &DirFeed(feed.path().into()), NOW + step as u64, &Default::default()).unwrap();
         }
         a.publish(feed.path(), NOW + 100, 86_400, true).unwrap();
-        block_on(genuine_core::sync::sync(&mut follower, &DirFeed(feed.path().into()), NOW + 100)).unwrap();
+        genuine_core::sync::sync(&mut follower, &DirFeed(feed.path().into()), NOW + 100, &Default::default()).unwrap();
         let (late_dir, mut late) = demo_store();
-        let report = block_on(genuine_core::sync::sync(&mut late, &DirFeed(feed.path().into()), NOW + 100)).unwrap();
+        let report = genuine_core::sync::sync(&mut late, &DirFeed(feed.path().into()), NOW + 100, &Default::default()).unwrap();
         prop_assert!(report.revocations.iter().all(|r| r.used_base));
         let lists = |d: &std::path::Path| dump(d).lines().filter(|l| l.starts_with("rev_")).map(str::to_string).collect::<Vec<_>>();
         drop(follower);

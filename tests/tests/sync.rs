@@ -5,7 +5,7 @@ use genuine_core::authority::Authority;
 use genuine_core::gs1::Gtin;
 use genuine_core::revocation::ListKind;
 use genuine_core::sync::http::{HttpConfig, HttpFeed};
-use genuine_core::sync::{FetchError, SyncError, SyncReport, sync};
+use genuine_core::sync::{CancelToken, FetchError, SyncError, SyncReport, sync};
 use genuine_core::verdict::{Freshness, RevocationReason};
 use genuine_core::{Store, Verdict};
 use genuine_tests::demo::{self, ACME_GTIN, NOW};
@@ -48,14 +48,14 @@ impl World {
             request_timeout: Duration::from_millis(1500),
             retries: 1,
             backoff: Duration::from_millis(10),
+            cancel: CancelToken::default(),
         };
         HttpFeed::new(&self.server.url, config).unwrap()
     }
 
     fn sync_at(&mut self, now: u64) -> Result<SyncReport, SyncError> {
         let feed = self.http();
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        rt.block_on(sync(&mut self.store, &feed, now))
+        sync(&mut self.store, &feed, now, &CancelToken::default())
     }
 
     /// Syncs and asserts it was refused with the store unchanged.
@@ -343,15 +343,32 @@ fn a_cancelled_sync_changes_nothing_and_the_next_one_works() {
     let gtin = Gtin::parse(ACME_GTIN).unwrap();
     w.a.revoke("acme", ListKind::Revoked, &gtin, "CANCEL234").unwrap();
     w.publish(NOW + 10);
-    // The delta stalls; the caller gives up (a coroutine cancel drops the future).
+    // The delta stalls; the caller gives up (a coroutine cancel drops the SDK's future,
+    // which cancels the token). The deadline is long: only the cancel can end this.
     w.server.set("v1/revocations/acme/1", Behavior::Stall);
     let before = dump(&w.db);
-    let feed = w.http();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let sync_then_give_up =
-        async { tokio::time::timeout(Duration::from_millis(300), sync(&mut w.store, &feed, NOW + 20)).await };
-    let outcome = rt.block_on(sync_then_give_up);
-    assert!(outcome.is_err(), "the sync was cancelled while fetching");
+    let cancel = CancelToken::default();
+    let config = HttpConfig {
+        request_timeout: Duration::from_secs(120),
+        cancel: cancel.clone(),
+        ..Default::default()
+    };
+    let feed = HttpFeed::new(&w.server.url, config).unwrap();
+    let canceller = {
+        let cancel = cancel.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            cancel.cancel();
+        })
+    };
+    assert!(matches!(sync(&mut w.store, &feed, NOW + 20, &cancel), Err(SyncError::Cancelled)));
+    canceller.join().unwrap();
+    assert_eq!(w.server.hits("v1/revocations/acme/1"), 1, "cancelled during the stalled fetch, not retried");
+    assert_eq!(before, dump(&w.db));
+    // A token cancelled up front fetches nothing at all.
+    let timestamps = w.server.hits("v1/timestamp");
+    assert!(matches!(sync(&mut w.store, &feed, NOW + 20, &cancel), Err(SyncError::Cancelled)));
+    assert_eq!(w.server.hits("v1/timestamp"), timestamps);
     assert_eq!(before, dump(&w.db));
     w.server.clear();
     w.sync_at(NOW + 30).unwrap();

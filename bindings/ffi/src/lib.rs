@@ -14,14 +14,12 @@ mod types;
 
 use genuine_core::Store;
 use genuine_core::scan::{LumaFrame, Scanner};
+use genuine_core::sync::CancelToken;
 use genuine_core::sync::http::{HttpConfig, HttpFeed};
 use genuine_core::trust::TrustAnchor;
-use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll};
 use std::time::Duration;
 pub use types::*;
 
@@ -128,14 +126,20 @@ pub fn parse_anchor(text: String) -> Result<PinnedRoots> {
 /// The one object an app holds: verify, scan, sync. Thread-safe.
 #[derive(uniffi::Object)]
 pub struct Verifier {
+    store: Mutex<Store>,
+    rebuilt: bool,
+    scanner: Mutex<Scanner>,
+    sync: Arc<SyncSetup>,
+}
+
+/// What a sync needs, shared with the thread it runs on.
+struct SyncSetup {
     db_path: PathBuf,
     anchor: TrustAnchor,
     feed_url: Option<String>,
     timeout: Duration,
-    store: Mutex<Store>,
-    rebuilt: bool,
-    scanner: Mutex<Scanner>,
-    syncing: tokio::sync::Mutex<()>,
+    /// One sync at a time.
+    running: Mutex<()>,
 }
 
 fn now() -> u64 {
@@ -154,7 +158,7 @@ impl Verifier {
     }
 }
 
-#[uniffi::export(async_runtime = "tokio")]
+#[uniffi::export]
 impl Verifier {
     /// Opens (or creates) the store and pins the root keys.
     #[uniffi::constructor]
@@ -180,14 +184,16 @@ impl Verifier {
                 s => Duration::from_secs(u64::from(s)),
             };
             Ok(Arc::new(Verifier {
-                db_path,
-                anchor,
-                feed_url: config.feed_url,
-                timeout,
                 store: Mutex::new(store),
                 rebuilt,
                 scanner: Mutex::new(Scanner::new()),
-                syncing: tokio::sync::Mutex::new(()),
+                sync: Arc::new(SyncSetup {
+                    db_path,
+                    anchor,
+                    feed_url: config.feed_url,
+                    timeout,
+                    running: Mutex::new(()),
+                }),
             }))
         })
     }
@@ -258,44 +264,55 @@ impl Verifier {
         })
     }
 
-    /// Fetches new keys and revocations from the feed. Cancel-safe: everything
-    /// is checked before one transaction, so cancelling (a Kotlin coroutine
-    /// cancel, or a Swift task that stops waiting) leaves the store as it was.
+    /// Fetches new keys and revocations from the feed, on a thread of its
+    /// own (the HTTP client blocks), so it needs no async runtime: Kotlin
+    /// `suspend`, Swift `async`. Cancel-safe: everything is checked before one
+    /// transaction, and dropping the call (a Kotlin coroutine cancel) stops the
+    /// thread within a fraction of a second with nothing written.
     /// Verification goes on meanwhile, from the other connection.
     pub async fn sync(&self) -> Result<SyncReport> {
-        Contained(Box::pin(self.sync_inner())).await
+        let cancel = CancelToken::default();
+        let _cancel_when_dropped = CancelOnDrop(cancel.clone());
+        let (done, result) = tokio::sync::oneshot::channel();
+        let setup = Arc::clone(&self.sync);
+        std::thread::Builder::new()
+            .name("genuine-sync".into())
+            .spawn(move || {
+                let _ = done.send(guard(|| setup.run(&cancel)));
+            })
+            .map_err(|e| GenuineError::Internal { detail: format!("no sync thread: {e}") })?;
+        result
+            .await
+            .unwrap_or_else(|_| Err(GenuineError::Internal { detail: "the sync thread stopped".into() }))
     }
 }
 
-/// A future whose panics become `GenuineError::Internal`, like [`guard`].
-struct Contained<'a, T>(Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>);
+/// Cancels the sync when the foreign side stops waiting for it.
+struct CancelOnDrop(CancelToken);
 
-impl<T> Future for Contained<'_, T> {
-    type Output = Result<T>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T>> {
-        let inner = &mut self.0;
-        match catch_unwind(AssertUnwindSafe(|| inner.as_mut().poll(cx))) {
-            Ok(poll) => poll,
-            Err(_) => Poll::Ready(Err(GenuineError::Internal { detail: "panic during sync".into() })),
-        }
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
     }
 }
 
-impl Verifier {
-    async fn sync_inner(&self) -> Result<SyncReport> {
-        let url = self.feed_url.clone().ok_or_else(|| bad("no feed_url in the config"))?;
-        let _one_at_a_time = self.syncing.lock().await;
-        let config = HttpConfig { request_timeout: self.timeout, ..HttpConfig::default() };
-        let feed = HttpFeed::new(&url, config).map_err(bad)?;
+impl SyncSetup {
+    fn run(&self, cancel: &CancelToken) -> Result<SyncReport> {
+        let url = self.feed_url.as_deref().ok_or_else(|| bad("no feed_url in the config"))?;
+        let _one_at_a_time = lock(&self.running);
+        let config =
+            HttpConfig { request_timeout: self.timeout, cancel: cancel.clone(), ..HttpConfig::default() };
+        let feed = HttpFeed::new(url, config).map_err(bad)?;
         // Its own connection: verifies keep running during the fetch.
         let mut store = Store::open(&self.db_path, &self.anchor).map_err(storage)?;
-        let result = genuine_core::sync::sync(&mut store, &feed, now()).await;
+        let result = genuine_core::sync::sync(&mut store, &feed, now(), cancel);
         let report = result.map_err(|e| {
             use genuine_core::sync::SyncError as E;
             match e {
                 E::Fetch(f) => GenuineError::Network { retryable: f.is_transient(), detail: f.to_string() },
-                E::Concurrent => GenuineError::Network { retryable: true, detail: e.to_string() },
+                E::Concurrent | E::Cancelled => {
+                    GenuineError::Network { retryable: true, detail: e.to_string() }
+                }
                 E::Store(s) => storage(s),
                 e => GenuineError::FeedRefused { detail: e.to_string() },
             }

@@ -5,8 +5,12 @@
 //! snapshot it names (by hash and length), the documents the snapshot names
 //! (by hash and length), and the revocation chains (by revoker signature,
 //! chain continuity and the snapshot's head). Nothing touches the store until
-//! every check has passed; the apply is synchronous and atomic, so a cancel
-//! at any `await` — or a crash — leaves the previous state intact.
+//! every check has passed; the apply is atomic, so a cancel (a
+//! [`CancelToken`], checked between and during fetches and once more before
+//! the write) or a crash leaves the previous state intact.
+//!
+//! Sync is blocking I/O: run it on a thread of its own (the SDK does, and
+//! offers it to Kotlin and Swift as `suspend` / `async`).
 //!
 //! Each refusal names the attack it stops: rollback, mix-and-match, freeze,
 //! endless data, slow retrieval, fork.
@@ -27,7 +31,8 @@ use crate::store::{Store, StoreError};
 use crate::trust::{BrandRecord, RootDocument, TrustError};
 use rusqlite::{OptionalExtension, params};
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 /// Most root versions one sync will walk.
 pub const MAX_ROOT_STEPS: u64 = 32;
@@ -45,9 +50,28 @@ pub enum Fetched {
     NotFound,
 }
 
+/// Asks a running sync to stop. Clones share one flag.
+#[derive(Debug, Clone, Default)]
+pub struct CancelToken(Arc<AtomicBool>);
+
+impl CancelToken {
+    /// Stops the sync at its next check; nothing it fetched is applied.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    /// Has [`CancelToken::cancel`] been called?
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
 /// Why a fetch failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FetchError {
+    /// The caller cancelled.
+    #[error("cancelled")]
+    Cancelled,
     /// The body is over the cap for its kind ("endless data").
     #[error("{path}: over the {cap}-byte cap")]
     TooLarge {
@@ -78,7 +102,7 @@ impl FetchError {
         match self {
             FetchError::Timeout(_) | FetchError::Transport(..) => true,
             FetchError::Status { status, .. } => *status >= 500 || *status == 429,
-            FetchError::TooLarge { .. } => false,
+            FetchError::TooLarge { .. } | FetchError::Cancelled => false,
         }
     }
 }
@@ -86,13 +110,8 @@ impl FetchError {
 /// Where feed files come from: HTTP in apps, anything in tests.
 pub trait Fetch {
     /// Fetches `path` (relative to the feed root), refusing more than `cap`
-    /// bytes; `etag` makes the request conditional.
-    fn fetch(
-        &self,
-        path: &str,
-        cap: u64,
-        etag: Option<&str>,
-    ) -> impl Future<Output = Result<Fetched, FetchError>>;
+    /// bytes; `etag` makes the request conditional. Blocks.
+    fn fetch(&self, path: &str, cap: u64, etag: Option<&str>) -> Result<Fetched, FetchError>;
 }
 
 /// Why a sync was refused. The store is unchanged.
@@ -133,6 +152,9 @@ pub enum SyncError {
     /// The store.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The caller cancelled; nothing was written.
+    #[error("sync cancelled; nothing changed")]
+    Cancelled,
     /// Another sync changed the store while this one fetched.
     #[error("another sync updated the store first; sync again")]
     Concurrent,
@@ -263,13 +285,20 @@ fn known(store: &Store) -> Result<Known, SyncError> {
 /// Counts what is fetched, for the report.
 struct Counted<'a, F> {
     inner: &'a F,
+    cancel: &'a CancelToken,
     bytes: AtomicU64,
     files: AtomicU32,
 }
 
-impl<F: Fetch + Sync> Counted<'_, F> {
-    async fn get(&self, path: &str, cap: u64, etag: Option<&str>) -> Result<Fetched, SyncError> {
-        let got = self.inner.fetch(path, cap, etag).await?;
+impl<F: Fetch> Counted<'_, F> {
+    fn get(&self, path: &str, cap: u64, etag: Option<&str>) -> Result<Fetched, SyncError> {
+        if self.cancel.is_cancelled() {
+            return Err(SyncError::Cancelled);
+        }
+        let got = match self.inner.fetch(path, cap, etag) {
+            Err(FetchError::Cancelled) => return Err(SyncError::Cancelled),
+            got => got?,
+        };
         if let Fetched::Body(b, _) = &got {
             self.bytes.fetch_add(b.len() as u64, Ordering::Relaxed);
             self.files.fetch_add(1, Ordering::Relaxed);
@@ -278,12 +307,12 @@ impl<F: Fetch + Sync> Counted<'_, F> {
     }
 
     /// A file that must exist, checked against what vouches for it.
-    async fn vouched(&self, path: &str, meta: &FileMeta, cap: u64) -> Result<Envelope, SyncError> {
+    fn vouched(&self, path: &str, meta: &FileMeta, cap: u64) -> Result<Envelope, SyncError> {
         // Declared lengths bound the download before a byte arrives.
         if meta.length > cap {
             return Err(FetchError::TooLarge { path: path.into(), cap }.into());
         }
-        let bytes = match self.get(path, meta.length, None).await? {
+        let bytes = match self.get(path, meta.length, None)? {
             Fetched::Body(b, _) => b,
             _ => return Err(SyncError::Missing(path.into())),
         };
@@ -295,8 +324,8 @@ impl<F: Fetch + Sync> Counted<'_, F> {
         envelope(path, &bytes)
     }
 
-    async fn required(&self, path: &str, cap: u64) -> Result<Vec<u8>, SyncError> {
-        match self.get(path, cap, None).await? {
+    fn required(&self, path: &str, cap: u64) -> Result<Vec<u8>, SyncError> {
+        match self.get(path, cap, None)? {
             Fetched::Body(b, _) => Ok(b),
             _ => Err(SyncError::Missing(path.into())),
         }
@@ -313,25 +342,26 @@ fn untrusted(what: &str) -> impl FnOnce(EnvelopeError) -> SyncError + '_ {
 }
 
 /// Syncs the store with a feed. `device_now` is the device clock (unix seconds).
-pub async fn sync(
+/// `cancel` stops it at the next check, with nothing written.
+pub fn sync(
     store: &mut Store,
-    feed: &(impl Fetch + Sync),
+    feed: &impl Fetch,
     device_now: u64,
+    cancel: &CancelToken,
 ) -> Result<SyncReport, SyncError> {
     let known = known(store)?;
-    let counted = Counted { inner: feed, bytes: Default::default(), files: Default::default() };
-    let plan = fetch_plan(&known, &counted, device_now).await?;
+    let counted = Counted { inner: feed, cancel, bytes: Default::default(), files: Default::default() };
+    let plan = fetch_plan(&known, &counted, device_now)?;
+    if cancel.is_cancelled() {
+        return Err(SyncError::Cancelled);
+    }
     let mut report = apply(store, plan)?;
     report.bytes_fetched = counted.bytes.load(Ordering::Relaxed);
     report.files_fetched = counted.files.load(Ordering::Relaxed);
     Ok(report)
 }
 
-async fn fetch_plan<F: Fetch + Sync>(
-    known: &Known,
-    feed: &Counted<'_, F>,
-    device_now: u64,
-) -> Result<Plan, SyncError> {
+fn fetch_plan<F: Fetch>(known: &Known, feed: &Counted<'_, F>, device_now: u64) -> Result<Plan, SyncError> {
     let now = device_now.max(known.newest_signed);
 
     // 1. Roots: walk v+1, v+2, ... until the feed has no next one.
@@ -339,7 +369,7 @@ async fn fetch_plan<F: Fetch + Sync>(
     let mut roots = Vec::new();
     for _ in 0..MAX_ROOT_STEPS {
         let path = paths::root(u64::from(root.version) + 1);
-        let bytes = match feed.get(&path, caps::ROOT, None).await? {
+        let bytes = match feed.get(&path, caps::ROOT, None)? {
             Fetched::Body(b, _) => b,
             _ => break,
         };
@@ -352,7 +382,7 @@ async fn fetch_plan<F: Fetch + Sync>(
     // 2. Timestamp: freshness, signed by the root's timestamp keys.
     let ts_keys = (&root.timestamp_keys, usize::from(root.timestamp_threshold));
     let (ts_bytes, ts_etag, not_modified) =
-        match feed.get(&paths::timestamp(), caps::TIMESTAMP, known.ts_etag.as_deref()).await? {
+        match feed.get(&paths::timestamp(), caps::TIMESTAMP, known.ts_etag.as_deref())? {
             Fetched::Body(b, etag) => (b, etag, false),
             Fetched::NotModified => match &known.ts_bytes {
                 Some(b) => (b.clone(), known.ts_etag.clone(), true),
@@ -377,7 +407,7 @@ async fn fetch_plan<F: Fetch + Sync>(
     let snap_path = paths::snapshot(timestamp.snapshot.version);
     let snapshot_bytes = match &known.snapshot_bytes {
         Some(b) if timestamp.snapshot.matches(b) => b.clone(),
-        _ => feed.vouched(&snap_path, &timestamp.snapshot, caps::SNAPSHOT).await?.encode(),
+        _ => feed.vouched(&snap_path, &timestamp.snapshot, caps::SNAPSHOT)?.encode(),
     };
     let snapshot: Snapshot = envelope(&snap_path, &snapshot_bytes)?
         .open(SNAPSHOT_TYPE, ts_keys.0, ts_keys.1)
@@ -418,7 +448,7 @@ async fn fetch_plan<F: Fetch + Sync>(
                     } else {
                         paths::brand(id, meta.version)
                     };
-                    let env = feed.vouched(&path, meta, cap).await?;
+                    let env = feed.vouched(&path, meta, cap)?;
                     if kind == "keyset" {
                         bundle.keysets.push(env);
                     } else {
@@ -445,7 +475,7 @@ async fn fetch_plan<F: Fetch + Sync>(
                 None => return Err(SyncError::MixAndMatch(format!("revocations for unknown brand '{id}'"))),
             },
         };
-        if let Some(plan) = fetch_chain(feed, known, &record, meta).await? {
+        if let Some(plan) = fetch_chain(feed, known, &record, meta)? {
             chains.push(plan);
         }
     }
@@ -461,7 +491,7 @@ async fn fetch_plan<F: Fetch + Sync>(
     })
 }
 
-async fn fetch_chain<F: Fetch + Sync>(
+fn fetch_chain<F: Fetch>(
     feed: &Counted<'_, F>,
     known: &Known,
     brand: &BrandRecord,
@@ -498,7 +528,7 @@ async fn fetch_chain<F: Fetch + Sync>(
     // A first sync, or a long gap, starts from the newest base.
     if meta.base_seq > ours && (ours == 0 || meta.seq - ours > MAX_DELTA_RUN) {
         let path = paths::base(id, meta.base_seq);
-        let env = envelope(&path, &feed.required(&path, caps::BASE).await?)?;
+        let env = envelope(&path, &feed.required(&path, caps::BASE)?)?;
         let base: RevocationBase = env.open(BASE_TYPE, revokers.0, revokers.1).map_err(untrusted(&path))?;
         if base.brand_id != *id || base.seq != meta.base_seq {
             return Err(SyncError::MixAndMatch(format!(
@@ -514,7 +544,7 @@ async fn fetch_chain<F: Fetch + Sync>(
     }
     while seq < meta.seq {
         let path = paths::delta(id, seq + 1);
-        let env = envelope(&path, &feed.required(&path, caps::DELTA).await?)?;
+        let env = envelope(&path, &feed.required(&path, caps::DELTA)?)?;
         let delta: RevocationDelta =
             env.open(DELTA_TYPE, revokers.0, revokers.1).map_err(untrusted(&path))?;
         if delta.brand_id != *id || delta.seq != seq + 1 {

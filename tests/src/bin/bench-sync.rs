@@ -33,7 +33,6 @@ fn main() {
     let server = FeedServer::start(feed.path().to_path_buf());
     let (dir, mut store) = genuine_tests::demo_store();
     let db = dir.path().join("genuine.db");
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
     let http = HttpFeed::new(&server.url, HttpConfig::default()).expect("http");
 
     let million = random(1_000_000, 0x1234_5678_9abc_def1);
@@ -42,7 +41,7 @@ fn main() {
     let base_bytes = std::fs::metadata(feed.path().join("v1/revocations/acme/base-1")).expect("base").len();
     let before = file_size(&db);
     let start = Instant::now();
-    let report = rt.block_on(genuine_core::sync::sync(&mut store, &http, NOW + 10)).expect("sync");
+    let report = genuine_core::sync::sync(&mut store, &http, NOW + 10, &Default::default()).expect("sync");
     let base_sync = start.elapsed();
     assert!(report.revocations[0].used_base);
     let after = file_size(&db);
@@ -102,7 +101,7 @@ fn main() {
     a.publish(feed.path(), NOW + 3600, 86_400, false).expect("publish");
     let delta_bytes = std::fs::metadata(feed.path().join("v1/revocations/acme/2")).expect("delta").len();
     let start = Instant::now();
-    let report = rt.block_on(genuine_core::sync::sync(&mut store, &http, NOW + 3700)).expect("sync");
+    let report = genuine_core::sync::sync(&mut store, &http, NOW + 3700, &Default::default()).expect("sync");
     let delta_sync = start.elapsed();
     assert_eq!(report.revocations[0].to_seq, 2);
 
