@@ -10,7 +10,8 @@ cd "$root"
 
 # 16 KB page alignment (required on Google Play for Android 15+ devices); NDK r28+
 # does this by default, the flag keeps older NDKs right too.
-export RUSTFLAGS="${RUSTFLAGS:-} -C link-arg=-Wl,-z,max-page-size=16384"
+# Relocations packed (Android's APS2 format, API 23+): -0.2 MB (docs/BENCHMARKS.md).
+export RUSTFLAGS="${RUSTFLAGS:-} -C link-arg=-Wl,-z,max-page-size=16384 -C link-arg=-Wl,--pack-dyn-relocs=android"
 cargo ndk --platform 24 -t arm64-v8a -t armeabi-v7a -t x86_64 \
   -o "$here/src/main/jniLibs" build --locked --profile release-mobile -p genuine-ffi
 

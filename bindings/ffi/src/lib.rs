@@ -328,3 +328,49 @@ impl SyncSetup {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo_verifier(dir: &std::path::Path) -> Arc<Verifier> {
+        let roots = parse_anchor(include_str!("../../../cli/demo/anchor.txt").into()).unwrap();
+        let v = Verifier::open(VerifierConfig {
+            db_path: dir.join("g.db").to_string_lossy().into(),
+            root_keys: roots.root_keys,
+            root_threshold: roots.root_threshold,
+            feed_url: None,
+            request_timeout_seconds: 0,
+        })
+        .unwrap();
+        v.import_bundle(include_bytes!("../../../cli/demo/trust.bundle").to_vec()).unwrap();
+        v
+    }
+
+    /// The path every export takes: a panic inside becomes `Internal`, and the
+    /// lock it poisoned does not break the calls after it.
+    #[test]
+    fn a_panic_becomes_internal_and_the_verifier_keeps_working() {
+        let dir = tempfile::tempdir().unwrap();
+        let v = demo_verifier(dir.path());
+        let r: Result<()> = guard(|| v.with_store(|_| panic!("boom in the store")));
+        assert!(matches!(r, Err(GenuineError::Internal { detail }) if detail == "boom in the store"));
+        let r: Result<()> = guard(|| panic!("{}", String::from("formatted")));
+        assert!(matches!(r, Err(GenuineError::Internal { detail }) if detail == "formatted"));
+        assert!(matches!(
+            v.verify("https://example.com/".into()),
+            Ok(Verdict::NotSigned { product_link: false })
+        ));
+        assert_eq!(v.status().unwrap().root_version, Some(1));
+    }
+
+    /// A sync without a feed is a caller's mistake, reported from the sync thread.
+    #[test]
+    fn a_sync_without_a_feed_is_bad_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let v = demo_verifier(dir.path());
+        let setup = Arc::clone(&v.sync);
+        let r = guard(|| setup.run(&CancelToken::default()));
+        assert!(matches!(r, Err(GenuineError::BadInput { .. })));
+    }
+}
