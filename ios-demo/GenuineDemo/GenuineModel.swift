@@ -4,14 +4,6 @@ import BackgroundTasks
 import Foundation
 import Genuine
 
-/// One scan as the history lists it.
-struct Scan: Identifiable, Equatable {
-    var at: Date
-    let text: String
-    let card: VerdictText
-    var id: String { text }
-}
-
 @MainActor
 final class GenuineModel: ObservableObject {
     enum Setup {
@@ -22,19 +14,24 @@ final class GenuineModel: ObservableObject {
 
     /// The BGTaskScheduler identifier (also in Info.plist's permitted identifiers).
     nonisolated static let syncTask = "dev.genuine.demo.sync"
-    private static let sameScan: TimeInterval = 3
-    private static let historySize = 50
 
     @Published private(set) var setup: Setup = .opening
     @Published private(set) var codes: [FoundCode] = []
-    @Published var card: Scan?
-    @Published private(set) var history: [Scan] = []
+    @Published private var session = ScanSession()
     @Published private(set) var syncing = false
     @Published private(set) var status: TrustStatus?
     @Published private(set) var problem: String?
     @Published var torchOn = false {
         didSet { if case let .ready(_, camera) = setup { camera.setTorch(torchOn) } }
     }
+
+    /// The card on screen: set it to a history entry to show it, nil to close it.
+    var card: Scan? {
+        get { session.card }
+        set { if let scan = newValue { session.show(scan) } else { session.dismiss() } }
+    }
+
+    var history: [Scan] { session.history }
 
     private var verifier: Verifier? {
         if case let .ready(verifier, _) = setup { return verifier }
@@ -102,17 +99,7 @@ final class GenuineModel: ObservableObject {
             problem = VerdictWording.syncProblem(error)
         case let .success(found):
             codes = found
-            guard let aimed = found.max(by: { $0.area < $1.area }) else { return }
-            let now = Date()
-            // The same code held in view stays one history entry.
-            if var shown = card, shown.text == aimed.text, now.timeIntervalSince(shown.at) < Self.sameScan {
-                shown.at = now
-                card = shown
-                return
-            }
-            let scan = Scan(at: now, text: aimed.text, card: VerdictWording.describe(aimed.verdict))
-            card = scan
-            history = Array(([scan] + history.filter { $0.text != scan.text }).prefix(Self.historySize))
+            session.onFrame(found, now: Date())
         }
     }
 

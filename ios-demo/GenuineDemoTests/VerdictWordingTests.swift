@@ -1,6 +1,7 @@
 // The iOS verdict wording for every verdict and reason, mirroring
 // bindings/kotlin's VerdictWordingTest (which CI runs on the JVM against real verdicts).
 // Run on a Mac: xcodebuild test -scheme GenuineDemo -destination 'platform=iOS Simulator,name=iPhone 16'
+import CoreGraphics
 import Genuine
 import XCTest
 @testable import GenuineDemo
@@ -65,5 +66,28 @@ final class VerdictWordingTests: XCTestCase {
         XCTAssertTrue(clock.notes[0].contains("1970-01-01") && clock.notes[0].contains("2024-10-04"))
         XCTAssertTrue(VerdictWording.syncProblem(GenuineError.Network(detail: "x", retryable: true)).contains("try again later"))
         XCTAssertTrue(VerdictWording.syncProblem(GenuineError.FeedRefused(detail: "rollback")).contains("unchanged"))
+    }
+
+    func testTheSessionFollowsTheCodeAimedAtAndKeepsOneEntryPerCode() {
+        func code(_ text: String, _ verdict: Verdict, size: CGFloat) -> FoundCode {
+            FoundCode(text: text, verdict: verdict, corners: [
+                CGPoint(x: 0, y: 0), CGPoint(x: size, y: 0), CGPoint(x: size, y: size), CGPoint(x: 0, y: size),
+            ])
+        }
+        let genuine = code("g", .authentic(product: product, issuer: issuer, revocation: .fresh, warnings: []), size: 0.5)
+        let fake = code("f", .forged(claimed: product, reason: .badSignature), size: 0.2)
+        var session = ScanSession()
+        let t0 = Date(timeIntervalSince1970: 0)
+        session.onFrame([fake, genuine], now: t0)
+        XCTAssertEqual(session.card?.card.title, "Genuine")
+        session.onFrame([fake, genuine], now: t0.addingTimeInterval(1))
+        session.onFrame([fake, genuine], now: t0.addingTimeInterval(3.5))
+        XCTAssertEqual(session.history.count, 1)
+        session.onFrame([fake], now: t0.addingTimeInterval(4))
+        XCTAssertEqual(session.history.map(\.card.title), ["Fake code", "Genuine"])
+        session.dismiss()
+        XCTAssertNil(session.card)
+        session.onFrame([genuine], now: t0.addingTimeInterval(20))
+        XCTAssertEqual(session.history.map(\.card.title), ["Genuine", "Fake code"])
     }
 }

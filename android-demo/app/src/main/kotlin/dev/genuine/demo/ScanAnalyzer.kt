@@ -5,19 +5,8 @@ import androidx.camera.core.ImageAnalysis
 import androidx.camera.core.ImageProxy
 import dev.genuine.GenuineException
 import dev.genuine.ScanResult
-import dev.genuine.Verdict
 import dev.genuine.Verifier
-
-/** A code found in a frame: its verdict and its outline in preview-view pixels. */
-data class FoundCode(val text: String, val verdict: Verdict, val outline: List<Pair<Float, Float>>) {
-    /** Shoelace area of the outline: the biggest code is the one the shopper aims at. */
-    val area: Float
-        get() = outline.indices.sumOf { i ->
-            val (x1, y1) = outline[i]
-            val (x2, y2) = outline[(i + 1) % outline.size]
-            (x1 * y2 - x2 * y1).toDouble()
-        }.let { kotlin.math.abs(it / 2).toFloat() }
-}
+import dev.genuine.demo.session.FoundCode
 
 /**
  * Hands plane 0 (luma) of each YUV_420_888 frame to the SDK on CameraX's

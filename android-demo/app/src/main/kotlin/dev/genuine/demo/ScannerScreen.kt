@@ -60,6 +60,8 @@ import androidx.core.content.ContextCompat
 import androidx.lifecycle.compose.LocalLifecycleOwner
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import dev.genuine.Verifier
+import dev.genuine.demo.session.FoundCode
+import dev.genuine.demo.session.Scan
 import dev.genuine.demo.wording.VerdictText
 import dev.genuine.demo.wording.VerdictWording
 import java.text.DateFormat

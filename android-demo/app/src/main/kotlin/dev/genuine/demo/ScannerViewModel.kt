@@ -5,7 +5,9 @@ import androidx.lifecycle.AndroidViewModel
 import androidx.lifecycle.viewModelScope
 import dev.genuine.GenuineException
 import dev.genuine.Verifier
-import dev.genuine.demo.wording.VerdictText
+import dev.genuine.demo.session.FoundCode
+import dev.genuine.demo.session.Scan
+import dev.genuine.demo.session.ScanSession
 import dev.genuine.demo.wording.VerdictWording
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.SharingStarted
@@ -13,11 +15,7 @@ import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.combine
 import kotlinx.coroutines.flow.stateIn
-import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
-
-/** One scan as the history lists it. */
-data class Scan(val atMillis: Long, val text: String, val card: VerdictText)
 
 /** Whether the verifier is ready to scan. */
 sealed interface Setup {
@@ -72,21 +70,14 @@ class ScannerViewModel(app: Application) : AndroidViewModel(app) {
         }
     }
 
+    private val session = ScanSession()
+
     /** From the analyzer thread, once per analysed frame. */
     fun onFrame(found: List<FoundCode>) {
         _frameProblem.value = null
         _outlines.value = found
-        val aimed = found.maxByOrNull { it.area } ?: return
-        val now = System.currentTimeMillis()
-        val shown = _card.value
-        // The same code held in view stays one history entry.
-        if (shown != null && shown.text == aimed.text && now - shown.atMillis < SAME_SCAN_MILLIS) {
-            _card.value = shown.copy(atMillis = now)
-            return
-        }
-        val scan = Scan(now, aimed.text, VerdictWording.describe(aimed.verdict))
-        _card.value = scan
-        _history.update { (listOf(scan) + it.filter { old -> old.text != scan.text }).take(HISTORY_SIZE) }
+        if (session.onFrame(found, System.currentTimeMillis())) _history.value = session.history
+        _card.value = session.card
     }
 
     fun onFrameError(e: GenuineException) {
@@ -94,10 +85,12 @@ class ScannerViewModel(app: Application) : AndroidViewModel(app) {
     }
 
     fun show(scan: Scan) {
-        _card.value = scan
+        session.show(scan)
+        _card.value = session.card
     }
 
     fun dismissCard() {
+        session.dismiss()
         _card.value = null
     }
 
@@ -111,10 +104,5 @@ class ScannerViewModel(app: Application) : AndroidViewModel(app) {
                 _syncing.value = false
             }
         }
-    }
-
-    private companion object {
-        const val SAME_SCAN_MILLIS = 3_000L
-        const val HISTORY_SIZE = 50
     }
 }
