@@ -29,6 +29,7 @@ sealed interface Setup {
 /** The scanner screen's state: verdict card, outlines, history, sync. */
 class ScannerViewModel(app: Application) : AndroidViewModel(app) {
     private val genuine = (app as DemoApp).genuine
+    private val session = ScanSession()
 
     private val _setup = MutableStateFlow<Setup>(Setup.Opening)
     val setup: StateFlow<Setup> = _setup.asStateFlow()
@@ -69,8 +70,6 @@ class ScannerViewModel(app: Application) : AndroidViewModel(app) {
             refresh() // sync on start; the worker keeps it current afterwards
         }
     }
-
-    private val session = ScanSession()
 
     /** From the analyzer thread, once per analysed frame. */
     fun onFrame(found: List<FoundCode>) {
