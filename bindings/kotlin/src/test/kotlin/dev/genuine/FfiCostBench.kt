@@ -29,7 +29,6 @@ class FfiCostBench {
 
     @Test
     fun ffiCost() {
-        val repo = File(System.getProperty("genuine.repo") ?: "../..")
         val dir = Files.createTempDirectory("genuine-bench").toFile()
         val baseline = File(System.getProperty("genuine.baseline"))
         val proc = ProcessBuilder(baseline.path, dir.path).redirectError(ProcessBuilder.Redirect.INHERIT).start()
@@ -45,9 +44,8 @@ class FfiCostBench {
 
         val bytes = File(dir, "frame.luma").readBytes()
         val frame = ByteBuffer.allocateDirect(bytes.size).put(bytes).rewind() as ByteBuffer
-        val roots = parseAnchor(File(repo, "cli/demo/anchor.txt").readText())
-        Verifier.open(VerifierConfig(File(dir, "b.db").path, roots.rootKeys, roots.rootThreshold, null, 0u)).use { v ->
-            v.importBundle(File(repo, "cli/demo/trust.bundle").readBytes())
+        DemoWorld.open(File(dir, "b.db")).use { v ->
+            v.importBundle(DemoWorld.bundle)
             check(v.scanLuma(frame, width, height, stride).size == 1)
             check(v.verify(code) is Verdict.Authentic)
             repeat(200) { v.verify(code) } // warm up the JIT

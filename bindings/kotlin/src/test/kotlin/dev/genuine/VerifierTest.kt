@@ -7,7 +7,6 @@ import java.nio.ByteBuffer
 import java.nio.file.Files
 import java.util.concurrent.Executors
 import java.util.concurrent.atomic.AtomicBoolean
-import javax.imageio.ImageIO
 import kotlinx.coroutines.async
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.runBlocking
@@ -22,21 +21,17 @@ import org.junit.jupiter.api.assertThrows
 
 /** The real generated bindings over the real library, on a real JVM. */
 class VerifierTest {
-    private val repo = File(System.getProperty("genuine.repo") ?: "../..")
     private lateinit var dir: File
     private lateinit var verifier: Verifier
 
-    private fun open(feedUrl: String? = null, timeoutSeconds: UInt = 0u): Verifier {
-        val roots = parseAnchor(File(repo, "cli/demo/anchor.txt").readText())
-        val config = VerifierConfig(File(dir, "genuine.db").path, roots.rootKeys, roots.rootThreshold, feedUrl, timeoutSeconds)
-        return Verifier.open(config)
-    }
+    private fun open(feedUrl: String? = null, timeoutSeconds: UInt = 0u): Verifier =
+        DemoWorld.open(File(dir, "genuine.db"), feedUrl, timeoutSeconds)
 
     @BeforeEach
     fun setUp() {
         dir = Files.createTempDirectory("genuine-test").toFile()
         verifier = open()
-        val report = verifier.importBundle(File(repo, "cli/demo/trust.bundle").readBytes())
+        val report = verifier.importBundle(DemoWorld.bundle)
         assertEquals(listOf(1u), report.rootsAdded)
     }
 
@@ -46,29 +41,9 @@ class VerifierTest {
         dir.deleteRecursively()
     }
 
-    /** A fixture photo as a camera hands it over: luma in a direct buffer, rows padded. */
-    private fun lumaFrame(name: String, padding: Int = 16): Triple<ByteBuffer, Int, Int> {
-        val image = ImageIO.read(File(repo, "tests/fixtures/$name"))
-        val stride = image.width + padding
-        val buffer = ByteBuffer.allocateDirect(stride * image.height)
-        for (y in 0 until image.height) {
-            for (x in 0 until stride) {
-                val luma = if (x < image.width) {
-                    val rgb = image.getRGB(x, y)
-                    (((rgb shr 16) and 0xff) * 299 + ((rgb shr 8) and 0xff) * 587 + (rgb and 0xff) * 114) / 1000
-                } else {
-                    0x5a // padding a camera might leave there
-                }
-                buffer.put(y * stride + x, luma.toByte())
-            }
-        }
-        return Triple(buffer, image.width, stride)
-    }
-
     private fun scanFixture(name: String): String {
-        val (buffer, width, stride) = lumaFrame(name)
-        val height = buffer.capacity() / stride
-        val found = verifier.scanLuma(buffer, width.toUInt(), height.toUInt(), stride.toUInt())
+        // Rows padded, as a camera hands them over.
+        val found = DemoWorld.luma(DemoWorld.fixture(name), padding = 16).scan(verifier)
         assertEquals(1, found.size, name)
         assertEquals(4, found[0].corners.size)
         return found[0].text
@@ -105,7 +80,7 @@ class VerifierTest {
         assertThrows<GenuineException.BadInput> { verifier.scanLuma(small, 0u, 0u, 0u) }
         assertThrows<GenuineException.BadInput> { verifier.scanLuma(small, 10u, 1u, 9u) }
         assertThrows<GenuineException.BadInput> { verifier.importBundle(byteArrayOf(1, 2, 3)) }
-        val keys = parseAnchor(File(repo, "cli/demo/anchor.txt").readText()).rootKeys
+        val keys = DemoWorld.roots.rootKeys
         assertEquals(3, keys.size)
         assertThrows<GenuineException.BadInput> {
             Verifier.open(VerifierConfig(File(dir, "x.db").path, keys + "zz", 2u, null, 0u))
@@ -210,7 +185,7 @@ class VerifierTest {
         val status = verifier.status()
         assertTrue(status.rebuiltAfterCorruption)
         assertNull(status.rootVersion)
-        verifier.importBundle(File(repo, "cli/demo/trust.bundle").readBytes())
+        verifier.importBundle(DemoWorld.bundle)
         assertTrue(verifier.verify(scanFixture("genuine.png")) is Verdict.Authentic)
     }
 

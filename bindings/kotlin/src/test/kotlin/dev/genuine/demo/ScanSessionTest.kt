@@ -1,17 +1,14 @@
 package dev.genuine.demo
 
+import dev.genuine.DemoWorld
 import dev.genuine.Verdict
 import dev.genuine.Verifier
-import dev.genuine.VerifierConfig
 import dev.genuine.demo.session.FoundCode
 import dev.genuine.demo.session.ScanSession
-import dev.genuine.parseAnchor
 import java.awt.Color
 import java.awt.image.BufferedImage
 import java.io.File
-import java.nio.ByteBuffer
 import java.nio.file.Files
-import javax.imageio.ImageIO
 import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
@@ -25,16 +22,14 @@ import org.junit.jupiter.api.Test
  * composed from the fixture photos, through scanLuma and verify.
  */
 class ScanSessionTest {
-    private val repo = File(System.getProperty("genuine.repo") ?: "../..")
     private lateinit var dir: File
     private lateinit var verifier: Verifier
 
     @BeforeEach
     fun setUp() {
         dir = Files.createTempDirectory("genuine-session").toFile()
-        val roots = parseAnchor(File(repo, "cli/demo/anchor.txt").readText())
-        verifier = Verifier.open(VerifierConfig(File(dir, "g.db").path, roots.rootKeys, roots.rootThreshold, null, 0u))
-        verifier.importBundle(File(repo, "cli/demo/trust.bundle").readBytes())
+        verifier = DemoWorld.open(File(dir, "g.db"))
+        verifier.importBundle(DemoWorld.bundle)
     }
 
     @AfterEach
@@ -50,12 +45,10 @@ class ScanSessionTest {
         g.color = Color(200, 200, 200)
         g.fillRect(0, 0, 1280, 720)
         for ((name, size, x) in codes) {
-            g.drawImage(ImageIO.read(File(repo, "tests/fixtures/$name")), x, (720 - size) / 2, size, size, null)
+            g.drawImage(DemoWorld.fixture(name), x, (720 - size) / 2, size, size, null)
         }
         g.dispose()
-        val luma = ByteBuffer.allocateDirect(1280 * 720)
-        luma.put(image.raster.getDataElements(0, 0, 1280, 720, null) as ByteArray).rewind()
-        return verifier.scanLuma(luma, 1280u, 720u, 1280u).map { code ->
+        return DemoWorld.luma(image).scan(verifier).map { code ->
             FoundCode(code.text, verifier.verify(code.text), code.corners.map { it.x.toFloat() to it.y.toFloat() })
         }
     }

@@ -7,16 +7,14 @@ import dev.genuine.Issuer
 import dev.genuine.Product
 import dev.genuine.RevocationReason
 import dev.genuine.Verdict
+import dev.genuine.DemoWorld
 import dev.genuine.Verifier
-import dev.genuine.VerifierConfig
 import dev.genuine.Warning
 import dev.genuine.demo.wording.Tone
 import dev.genuine.demo.wording.VerdictText
 import dev.genuine.demo.wording.VerdictWording
-import dev.genuine.parseAnchor
 import java.io.File
 import java.nio.file.Files
-import javax.imageio.ImageIO
 import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
@@ -26,16 +24,14 @@ import org.junit.jupiter.api.Test
 
 /** android-demo's verdict wording, fed real verdicts from the real library. */
 class VerdictWordingTest {
-    private val repo = File(System.getProperty("genuine.repo") ?: "../..")
     private lateinit var dir: File
     private lateinit var verifier: Verifier
 
     @BeforeEach
     fun setUp() {
         dir = Files.createTempDirectory("genuine-wording").toFile()
-        val roots = parseAnchor(File(repo, "cli/demo/anchor.txt").readText())
-        verifier = Verifier.open(VerifierConfig(File(dir, "g.db").path, roots.rootKeys, roots.rootThreshold, null, 0u))
-        verifier.importBundle(File(repo, "cli/demo/trust.bundle").readBytes())
+        verifier = DemoWorld.open(File(dir, "g.db"))
+        verifier.importBundle(DemoWorld.bundle)
     }
 
     @AfterEach
@@ -45,16 +41,8 @@ class VerdictWordingTest {
     }
 
     /** The fixture photo through scanLuma and verify, as the demo's analyzer does it. */
-    private fun verdictOf(name: String): Verdict {
-        val image = ImageIO.read(File(repo, "tests/fixtures/$name"))
-        val luma = java.nio.ByteBuffer.allocateDirect(image.width * image.height)
-        for (y in 0 until image.height) for (x in 0 until image.width) {
-            luma.put(y * image.width + x, (image.getRGB(x, y) and 0xff).toByte())
-        }
-        val w = image.width.toUInt()
-        val found = verifier.scanLuma(luma, w, image.height.toUInt(), w)
-        return verifier.verify(found.single().text)
-    }
+    private fun verdictOf(name: String): Verdict =
+        verifier.verify(DemoWorld.luma(DemoWorld.fixture(name)).scan(verifier).single().text)
 
     private fun assertWellFormed(t: VerdictText) {
         assertTrue(t.title.isNotBlank() && t.title.split(' ').size <= 4, "short title: ${t.title}")
