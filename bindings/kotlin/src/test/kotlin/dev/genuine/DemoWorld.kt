@@ -3,7 +3,10 @@ package dev.genuine
 import java.awt.image.BufferedImage
 import java.io.File
 import java.nio.ByteBuffer
+import java.nio.file.Files
 import javax.imageio.ImageIO
+import org.junit.jupiter.api.AfterEach
+import org.junit.jupiter.api.BeforeEach
 
 /** A luma plane as a camera hands it over: a direct buffer, `stride` bytes a row. */
 data class LumaFrame(val buffer: ByteBuffer, val width: Int, val height: Int, val stride: Int) {
@@ -45,5 +48,24 @@ object DemoWorld {
             }
         }
         return LumaFrame(buffer, image.width, image.height, stride)
+    }
+}
+
+/** Each test gets a fresh store in a temporary directory with the demo bundle imported. */
+abstract class DemoVerifierTest {
+    protected lateinit var dir: File
+    protected lateinit var verifier: Verifier
+
+    @BeforeEach
+    fun openDemoVerifier() {
+        dir = Files.createTempDirectory("genuine-test").toFile()
+        verifier = DemoWorld.open(File(dir, "genuine.db"))
+        verifier.importBundle(DemoWorld.bundle)
+    }
+
+    @AfterEach
+    fun closeDemoVerifier() {
+        verifier.close()
+        dir.deleteRecursively()
     }
 }

@@ -1,43 +1,23 @@
 package dev.genuine.demo
 
+import dev.genuine.DemoVerifierTest
 import dev.genuine.DemoWorld
 import dev.genuine.Verdict
-import dev.genuine.Verifier
 import dev.genuine.demo.session.FoundCode
 import dev.genuine.demo.session.ScanSession
 import java.awt.Color
 import java.awt.image.BufferedImage
-import java.io.File
-import java.nio.file.Files
-import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
-import org.junit.jupiter.api.BeforeEach
 import org.junit.jupiter.api.Test
 
 /**
  * android-demo's scan session driven as its analyzer drives it: frames
  * composed from the fixture photos, through scanLuma and verify.
  */
-class ScanSessionTest {
-    private lateinit var dir: File
-    private lateinit var verifier: Verifier
-
-    @BeforeEach
-    fun setUp() {
-        dir = Files.createTempDirectory("genuine-session").toFile()
-        verifier = DemoWorld.open(File(dir, "g.db"))
-        verifier.importBundle(DemoWorld.bundle)
-    }
-
-    @AfterEach
-    fun tearDown() {
-        verifier.close()
-        dir.deleteRecursively()
-    }
-
+class ScanSessionTest : DemoVerifierTest() {
     /** A 1280×720 frame with each fixture drawn at its size (pixels) and x offset. */
     private fun frame(vararg codes: Triple<String, Int, Int>): List<FoundCode> {
         val image = BufferedImage(1280, 720, BufferedImage.TYPE_BYTE_GRAY)

@@ -1,5 +1,7 @@
 package dev.genuine.demo
 
+import dev.genuine.DemoVerifierTest
+import dev.genuine.DemoWorld
 import dev.genuine.ForgeryReason
 import dev.genuine.Freshness
 import dev.genuine.GenuineException
@@ -7,39 +9,17 @@ import dev.genuine.Issuer
 import dev.genuine.Product
 import dev.genuine.RevocationReason
 import dev.genuine.Verdict
-import dev.genuine.DemoWorld
-import dev.genuine.Verifier
 import dev.genuine.Warning
 import dev.genuine.demo.wording.Tone
 import dev.genuine.demo.wording.VerdictText
 import dev.genuine.demo.wording.VerdictWording
-import java.io.File
-import java.nio.file.Files
-import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertTrue
-import org.junit.jupiter.api.BeforeEach
 import org.junit.jupiter.api.Test
 
 /** android-demo's verdict wording, fed real verdicts from the real library. */
-class VerdictWordingTest {
-    private lateinit var dir: File
-    private lateinit var verifier: Verifier
-
-    @BeforeEach
-    fun setUp() {
-        dir = Files.createTempDirectory("genuine-wording").toFile()
-        verifier = DemoWorld.open(File(dir, "g.db"))
-        verifier.importBundle(DemoWorld.bundle)
-    }
-
-    @AfterEach
-    fun tearDown() {
-        verifier.close()
-        dir.deleteRecursively()
-    }
-
+class VerdictWordingTest : DemoVerifierTest() {
     /** The fixture photo through scanLuma and verify, as the demo's analyzer does it. */
     private fun verdictOf(name: String): Verdict =
         verifier.verify(DemoWorld.luma(DemoWorld.fixture(name)).scan(verifier).single().text)
