@@ -1,7 +1,15 @@
 //! The v1 code signature: `sig` = base64url(hdr | kid | Ed25519 signature), 67 bytes.
 //!
 //! The signature covers the GS1 data, never the URL text:
-//! `"genuine/code/v1" 0x00 | hdr | kid | for each AI sorted bytewise: AI | value | 0x1D`.
+//! `"genuine/code/v1" 0x00 | hdr | kid | for each AI sorted bytewise:
+//! len(AI) | AI | len(value) | value` (each length one byte).
+//!
+//! The message is injective: every field is length-prefixed, so the bytes
+//! read back into exactly one list of (AI, value) pairs ([`parse_message`]
+//! shows it). An earlier draft wrote `AI | value | 0x1D`, where `21`+`8X6A`
+//! and `218`+`X6A` gave the same bytes, so a genuine code could be re-read
+//! without its serial; the length prefixes make that impossible whatever
+//! AIs a reader accepts.
 
 use crate::gs1::Gs1Data;
 use crate::keys::PreparedKey;
@@ -16,8 +24,6 @@ pub const SIG_TEXT_LEN: usize = 90;
 pub const HEADER_V1_ED25519: u8 = 0b0010_0000;
 /// Domain separation: these bytes can never be confused with another signed message.
 pub const DOMAIN: &[u8] = b"genuine/code/v1\0";
-/// Separator after each value in the signed message (GS1's FNC1 in element strings).
-pub const GS: u8 = 0x1D;
 
 /// Why a `sig` value cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -92,16 +98,52 @@ impl CodeSignature {
 
 /// The exact bytes a code signature covers.
 pub fn signed_message(header: u8, kid: u16, data: &Gs1Data) -> Vec<u8> {
+    message_for(header, kid, data.elements())
+}
+
+/// The signed message for any sorted list of (AI, value) pairs. Each AI and
+/// value is written after its length in one byte; [`Gs1Data`] keeps AIs to 4
+/// digits and values to 90 bytes, and longer ones are cut off at 255 here
+/// only so that this function has no panic (such data never gets this far).
+pub fn message_for<'a>(
+    header: u8,
+    kid: u16,
+    elements: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Vec<u8> {
     let mut msg = Vec::with_capacity(128);
     msg.extend_from_slice(DOMAIN);
     msg.push(header);
     msg.extend_from_slice(&kid.to_be_bytes());
-    for (ai, value) in data.elements() {
-        msg.extend_from_slice(ai.as_bytes());
-        msg.extend_from_slice(value.as_bytes());
-        msg.push(GS);
+    for (ai, value) in elements {
+        for field in [ai.as_bytes(), value.as_bytes()] {
+            let field = &field[..field.len().min(255)];
+            msg.push(field.len() as u8);
+            msg.extend_from_slice(field);
+        }
     }
     msg
+}
+
+/// Reads a signed message back into its header, kid and (AI, value) pairs;
+/// `None` if the bytes are not a message. It exists to prove, in tests and
+/// to other implementers, that the encoding is injective: a message has a
+/// single reading, so two different sets of elements never sign alike.
+pub fn parse_message(msg: &[u8]) -> Option<(u8, u16, Vec<(String, String)>)> {
+    let rest = msg.strip_prefix(DOMAIN)?;
+    let (&[header, k0, k1], mut rest) = rest.split_first_chunk::<3>()?;
+    let mut elements = Vec::new();
+    while !rest.is_empty() {
+        let mut field = || -> Option<String> {
+            let (&len, tail) = rest.split_first()?;
+            let (bytes, tail) = tail.split_at_checked(usize::from(len))?;
+            rest = tail;
+            String::from_utf8(bytes.to_vec()).ok()
+        };
+        let ai = field()?;
+        let value = field()?;
+        elements.push((ai, value));
+    }
+    Some((header, u16::from_be_bytes([k0, k1]), elements))
 }
 
 /// Signs product data with a claim key (brand tooling only).

@@ -5,6 +5,7 @@
 //! follow, so that what is signed can never contain a separator or a control
 //! character that would make two different element strings sign alike.
 
+use crate::ai::{Format, Role};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -40,8 +41,8 @@ pub enum Gs1Error {
     /// The GTIN's last digit does not match the others.
     #[error("GTIN check digit is wrong")]
     GtinCheckDigit,
-    /// An AI is not 2 to 4 digits.
-    #[error("'{0}' is not a GS1 application identifier")]
+    /// Not an AI of GS1's table that a product link may carry.
+    #[error("'{0}' is not a GS1 application identifier a product link may carry")]
     BadAi(String),
     /// The same AI appears twice.
     #[error("AI ({0}) appears more than once")]
@@ -108,9 +109,10 @@ pub fn check_digit(body: &str) -> u8 {
     ((10 - sum % 10) % 10) as u8
 }
 
-/// Is this a syntactically valid AI (2 to 4 ASCII digits)?
-pub fn is_ai(key: &str) -> bool {
-    (2..=4).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_digit())
+/// Is this key all digits, so that it claims to be an AI? (Whether GS1
+/// defines it is [`crate::ai::lookup`]'s answer.)
+pub fn looks_like_ai(key: &str) -> bool {
+    !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// GS1 character set 82: the only characters an alphanumeric AI value may hold.
@@ -197,28 +199,23 @@ pub fn days_from_civil(year: i64, month: u8, day: u8) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// Checks a value against the format of its AI.
-fn check_value(ai: &str, value: &str) -> Result<(), Gs1Error> {
+/// Checks a value against the format the AI table gives its AI.
+fn check_value(ai: &str, format: Format, value: &str) -> Result<(), Gs1Error> {
     let bad = |why| Gs1Error::BadValue { ai: ai.to_string(), why };
-    let numeric = |max: usize| {
-        if value.is_empty() || value.len() > max || !value.bytes().all(|b| b.is_ascii_digit()) {
-            Err(bad("must be digits"))
-        } else {
-            Ok(())
+    match format {
+        Format::Date => Gs1Date::parse(value).map(|_| ()).ok_or(bad("not a YYMMDD date")),
+        Format::Digits(min, max) => {
+            let len_ok = (usize::from(min)..=usize::from(max)).contains(&value.len());
+            if len_ok && value.bytes().all(|b| b.is_ascii_digit()) {
+                Ok(())
+            } else {
+                Err(bad("must be digits, as many as GS1 allows"))
+            }
         }
-    };
-    match ai {
-        AI_CPV | AI_BATCH | AI_SERIAL if value.len() > 20 => Err(bad("longer than 20 characters")),
-        "11" | "12" | "13" | "15" | "16" | "17" => match Gs1Date::parse(value) {
-            Some(_) => Ok(()),
-            None => Err(bad("not a YYMMDD date")),
-        },
-        "30" | "37" => numeric(8),
-        "7003" => numeric(10),
-        _ if value.is_empty() => Err(bad("is empty")),
-        _ if value.len() > MAX_VALUE_LEN => Err(bad("longer than 90 characters")),
-        _ if !value.bytes().all(is_cset82) => Err(bad("has a character outside GS1 set 82")),
-        _ => Ok(()),
+        Format::Text(_) if value.is_empty() => Err(bad("is empty")),
+        Format::Text(max) if value.len() > usize::from(max) => Err(bad("longer than GS1 allows")),
+        Format::Text(_) if !value.bytes().all(is_cset82) => Err(bad("has a character outside GS1 set 82")),
+        Format::Text(_) => Ok(()),
     }
 }
 
@@ -238,11 +235,14 @@ impl Gs1Data {
     }
 
     /// Adds one element (not the GTIN), checking the AI and its value.
+    ///
+    /// Only a qualifier or data attribute of GS1's AI table is accepted: the
+    /// table is prefix-free, so no element can be re-read with another AI.
     pub fn insert(&mut self, ai: &str, value: &str) -> Result<(), Gs1Error> {
-        if !is_ai(ai) || ai == AI_GTIN {
-            return Err(Gs1Error::BadAi(ai.to_string()));
-        }
-        check_value(ai, value)?;
+        let spec = crate::ai::lookup(ai)
+            .filter(|s| matches!(s.role, Role::Qualifier | Role::Attribute))
+            .ok_or_else(|| Gs1Error::BadAi(ai.chars().take(8).collect()))?;
+        check_value(ai, spec.format, value)?;
         let attributes = self.elements.keys().filter(|k| !QUALIFIERS.contains(&k.as_str()));
         if !QUALIFIERS.contains(&ai) && attributes.count() >= MAX_ATTRIBUTES {
             return Err(Gs1Error::TooManyAttributes);

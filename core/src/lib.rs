@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod ai;
 #[cfg(feature = "issuer")]
 pub mod authority;
 pub mod bundle;

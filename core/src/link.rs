@@ -7,7 +7,8 @@
 //! query keys), so a host change or a different percent-encoding leaves the
 //! signature valid while any change to the product data breaks it.
 
-use crate::gs1::{AI_GTIN, Gs1Data, Gs1Error, Gtin, QUALIFIERS, is_ai};
+use crate::ai::Role;
+use crate::gs1::{AI_GTIN, Gs1Data, Gs1Error, Gtin, QUALIFIERS, looks_like_ai};
 
 /// Longest text accepted as a code. Issued codes stay at or under 152
 /// characters; the slack covers hand-made prefixes and extra query keys
@@ -35,6 +36,9 @@ pub enum LinkError {
     /// Path qualifiers out of order, repeated, or unknown.
     #[error("bad Digital Link path: {0}")]
     BadPath(&'static str),
+    /// A numeric query key that is not a data attribute of GS1's AI table.
+    #[error("query key '{0}' is not a GS1 application identifier")]
+    UnknownAi(String),
     /// A query key appears twice.
     #[error("query key '{0}' appears more than once")]
     DuplicateKey(String),
@@ -97,20 +101,30 @@ impl DigitalLink {
         }
 
         let mut sig = None;
-        let mut seen_other: Vec<&str> = Vec::new();
+        let mut seen_other: Vec<String> = Vec::new();
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            // Keys are compared decoded: `%32%31` is `21` to a resolver, so it is to us.
+            let key = percent_decode(key)?;
             if key == SIG_KEY {
                 if sig.replace(value.to_string()).is_some() {
                     return Err(LinkError::DuplicateKey(SIG_KEY.into()));
                 }
-            } else if is_ai(key) {
-                if key == AI_GTIN || QUALIFIERS.contains(&key) {
-                    return Err(LinkError::BadPath("path keys may not appear in the query"));
+            } else if looks_like_ai(&key) {
+                // A numeric key claims to be an AI; only data attributes of
+                // GS1's (prefix-free) table are read, so the boundary between
+                // an AI and its value cannot be moved (`21`+`8X6A` -> `218`+`X6A`).
+                match crate::ai::lookup(&key).map(|spec| spec.role) {
+                    Some(Role::Attribute) => data.insert(&key, &percent_decode(value)?)?,
+                    Some(Role::PrimaryKey | Role::Qualifier) => {
+                        return Err(LinkError::BadPath("path keys may not appear in the query"));
+                    }
+                    Some(Role::Reserved) | None => {
+                        return Err(LinkError::UnknownAi(key.chars().take(8).collect()));
+                    }
                 }
-                data.insert(key, &percent_decode(value)?)?;
             } else if seen_other.contains(&key) {
-                return Err(LinkError::DuplicateKey(key.to_string()));
+                return Err(LinkError::DuplicateKey(key.chars().take(32).collect()));
             } else {
                 // Non-GS1 keys (utm_source, ...) are ignored and never signed.
                 seen_other.push(key);

@@ -131,6 +131,34 @@ pub fn vectors(a: &Authority, fixtures: &[Fixture]) -> Value {
         "forged",
         Some("bad_signature"),
     ));
+    // The AI/value boundary moved (security review finding 1): AIs outside
+    // GS1's table, and qualifiers in the query, are malformed, never read.
+    verify.push(case(
+        "ai-not-in-gs1-table",
+        &replace_once(genuine, "?17=281231", "?172=81231"),
+        "malformed",
+        None,
+    ));
+    verify.push(case(
+        "serial-moved-into-a-longer-ai",
+        &replace_once(
+            &replace_once(genuine, &format!("/21/{serial}"), ""),
+            "?17=281231",
+            &format!("?17=281231&21{}={}", &serial[..1], &serial[1..]),
+        ),
+        "malformed",
+        None,
+    ));
+    verify.push(case(
+        "qualifier-in-query-percent-encoded",
+        &replace_once(
+            &replace_once(genuine, &format!("/21/{serial}"), ""),
+            "?17=281231",
+            &format!("?17=281231&%32%31={serial}"),
+        ),
+        "malformed",
+        None,
+    ));
     // The same data in other clothes: still the same signed bytes.
     verify.push(case(
         "gtin-13-form",

@@ -3,6 +3,7 @@
 
 use genuine_core::Verdict;
 use genuine_core::authority::{Authority, SERIAL_ALPHABET};
+use genuine_core::code::{message_for, parse_message};
 use genuine_core::gs1::{Gs1Data, Gtin, check_digit};
 use genuine_core::revocation::ListKind;
 use genuine_core::verdict::Warning;
@@ -158,5 +159,95 @@ proptest! {
         drop(follower);
         drop(late);
         prop_assert_eq!(lists(&follower_dir.path().join("genuine.db")), lists(&late_dir.path().join("genuine.db")));
+    }
+}
+
+/// (AI, value) pairs as an attacker would pick them to move a boundary:
+/// AIs of 1 to 5 digits (in GS1's table or not) and values that start with
+/// digits, sorted and unique by AI as a signer writes them.
+fn adversarial_elements() -> impl Strategy<Value = Vec<(String, String)>> {
+    let ai = "[0-9]{1,5}";
+    let value = "[0-9]{0,3}[0-9A-Z]{0,12}";
+    proptest::collection::btree_map(ai, value, 0..8).prop_map(|m| m.into_iter().collect())
+}
+
+/// Moves `shift` characters across the boundary of element `i`: positive
+/// from the front of the value to the end of the AI (`21`+`8X6A` becomes
+/// `218`+`X6A`), negative from the end of the AI to the front of the value.
+fn move_boundary(elements: &[(String, String)], i: usize, shift: i32) -> Option<Vec<(String, String)>> {
+    let (ai, value) = elements.get(i)?;
+    let n = shift.unsigned_abs() as usize;
+    let (ai2, value2) = if shift > 0 {
+        (format!("{ai}{}", value.get(..n)?), value.get(n..)?.to_string())
+    } else {
+        let cut = ai.len().checked_sub(n)?;
+        (ai[..cut].to_string(), format!("{}{value}", &ai[cut..]))
+    };
+    let mut moved = elements.to_vec();
+    moved[i] = (ai2, value2);
+    moved.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    Some(moved)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// The signed encoding is injective: every message reads back into the
+    /// one list of elements it was made from, for any AIs and values at all
+    /// (even ones GS1's table does not have), so no two element sets sign alike.
+    #[test]
+    fn the_signed_message_reads_back_one_way_only(
+        elements in adversarial_elements(),
+        header in any::<u8>(),
+        kid in any::<u16>(),
+    ) {
+        let msg = message_for(header, kid, elements.iter().map(|(a, v)| (a.as_str(), v.as_str())));
+        prop_assert_eq!(parse_message(&msg), Some((header, kid, elements)));
+    }
+
+    /// Security review finding 1, as a property: moving the boundary between
+    /// any AI and its value never gives the same signed bytes, and the moved
+    /// form never reads as valid GS1 data with the original's meaning.
+    #[test]
+    fn moving_an_ai_value_boundary_never_signs_alike(
+        elements in adversarial_elements(),
+        i in any::<proptest::sample::Index>(),
+        shift in prop_oneof![-3i32..=-1, 1i32..=3],
+    ) {
+        prop_assume!(!elements.is_empty());
+        let i = i.index(elements.len());
+        let Some(moved) = move_boundary(&elements, i, shift) else { return Ok(()) };
+        prop_assume!(moved != elements);
+        let message = |e: &[(String, String)]| message_for(0x20, 1, e.iter().map(|(a, v)| (a.as_str(), v.as_str())));
+        prop_assert_ne!(message(&elements), message(&moved));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// The same through the real reader: a genuine code whose serial starts
+    /// with digits, its `21` element re-split into any longer AI in the query
+    /// (and the expiry likewise), never verifies and never reads as authentic.
+    #[test]
+    fn a_re_split_code_is_never_authentic(
+        digits in "[0-9]{1,3}",
+        rest in "[2-9A-HJ-NP-Z]{7,12}",
+        shift in 1usize..=3,
+    ) {
+        let serial = format!("{digits}{rest}");
+        let data = Gs1Data::new(Gtin::parse(demo::ACME_GTIN).expect("GTIN"))
+            .with("10", "L2611").and_then(|d| d.with("21", &serial)).and_then(|d| d.with("17", "281231"))
+            .expect("data");
+        let code = issue(data);
+        let sig = code.split("sig=").nth(1).expect("sig");
+        let n = shift.min(serial.len() - 1);
+        let text = format!(
+            "https://id.acme.example/01/{}/10/L2611?172=81231&21{}={}&sig={sig}",
+            demo::ACME_GTIN, &serial[..n], &serial[n..]
+        );
+        let (_dir, store) = demo_store();
+        let verdict = store.verify(&text, NOW).expect("verify");
+        prop_assert!(matches!(verdict, Verdict::Malformed { .. } | Verdict::Forged { .. }), "{:?}", verdict);
     }
 }

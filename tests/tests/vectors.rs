@@ -88,10 +88,12 @@ fn an_independent_signer_reproduces_every_sig() {
         let mut msg = b"genuine/code/v1\0".to_vec();
         msg.push(header);
         msg.extend_from_slice(&kid.to_be_bytes());
+        // FORMAT.md: "len(AI) | AI | len(value) | value", lengths one byte each.
         for (ai, value) in &elements {
-            msg.extend_from_slice(ai.as_bytes());
-            msg.extend_from_slice(value.as_bytes());
-            msg.push(0x1D);
+            for field in [ai.as_bytes(), value.as_bytes()] {
+                msg.push(u8::try_from(field.len()).unwrap());
+                msg.extend_from_slice(field);
+            }
         }
         let name = case["name"].as_str().unwrap();
         assert_eq!(hex(&msg), case["message_hex"].as_str().unwrap(), "{name}: message");

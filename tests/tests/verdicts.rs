@@ -143,3 +143,44 @@ fn hostile_text_gets_a_verdict_never_a_panic_and_changes_nothing() {
     }
     assert_eq!(before, dump(&dir.path().join("genuine.db")));
 }
+
+/// Security review finding 1 (high): the AI/value boundary was not signed, so
+/// `…/10/L2611/21/8X6A5QXNNN?17=281231` re-read as `…/10/L2611?172=81231&218=X6A5QXNNN`
+/// verified as GENUINE with the serial and the expiry gone (escaping the
+/// revocation lists and the expiry warning). Every variant is refused, naming
+/// the key, and none is ever authentic.
+#[test]
+fn moving_the_boundary_between_an_ai_and_its_value_is_never_authentic() {
+    let a = demo::authority();
+    let (_dir, store) = demo_store();
+    let serial = "8X6A5QXNNN";
+    let code = a
+        .issue("acme", product(ACME_GTIN, Some("L2611"), serial, Some("281231")), Some(1), None, ISSUED, true)
+        .unwrap();
+    assert!(matches!(store.verify(&code, NOW).unwrap(), Verdict::Authentic(_)));
+    let sig = code.split("sig=").nth(1).unwrap();
+    let base = format!("https://id.acme.example/01/{ACME_GTIN}");
+    let attacks = [
+        (format!("{base}/10/L2611?172=81231&218=X6A5QXNNN&sig={sig}"), "172"),
+        (format!("{base}/10/L2611?17=281231&218=X6A5QXNNN&sig={sig}"), "218"),
+        (format!("{base}/10/L2611/21/{serial}?1728=1231&sig={sig}"), "1728"),
+        (format!("{base}/10/L2611?17=281231&2=18X6A5QXNNN&sig={sig}"), "2"),
+        (format!("{base}?102=611&17=281231&21=8X6A5QXNNN&sig={sig}"), "102"),
+        (format!("{base}/10/L2611?%32%31%38=X6A5QXNNN&17=281231&sig={sig}"), "218"),
+    ];
+    for (text, key) in attacks {
+        match store.verify(&text, NOW).unwrap() {
+            Verdict::Malformed { reason } => {
+                assert!(reason.contains(&format!("'{key}'")), "{text}: {reason}")
+            }
+            v => panic!("{text}: {v:?}"),
+        }
+    }
+    // A qualifier moved into the query (plain or percent-encoded) is refused too.
+    for text in [
+        format!("{base}/10/L2611?17=281231&21=8X6A5QXNNN&sig={sig}"),
+        format!("{base}/10/L2611?17=281231&%32%31=8X6A5QXNNN&sig={sig}"),
+    ] {
+        assert!(matches!(store.verify(&text, NOW).unwrap(), Verdict::Malformed { .. }), "{text}");
+    }
+}

@@ -342,15 +342,17 @@ impl Reader<'_> {
         self.clock.transport("the connection closed before the end of the response")
     }
 
-    /// Takes bytes up to and including `delimiter`, reading at most `max`.
+    /// Takes bytes up to and including `delimiter`, which must end within the
+    /// first `max` bytes: the cap is exact, whatever size the reads come in.
     fn take_until(&mut self, delimiter: &[u8], max: usize) -> Result<Vec<u8>, FetchError> {
         let mut searched = 0;
         loop {
-            if let Some(i) = self.buf[searched..].windows(delimiter.len()).position(|w| w == delimiter) {
+            let window = &self.buf[..self.buf.len().min(max)];
+            if let Some(i) = window[searched..].windows(delimiter.len()).position(|w| w == delimiter) {
                 let end = searched + i + delimiter.len();
                 return Ok(self.buf.drain(..end).collect());
             }
-            if self.buf.len() > max {
+            if self.buf.len() >= max {
                 return Err(self.clock.transport(format!("a header or chunk line over {max} bytes")));
             }
             searched = self.buf.len().saturating_sub(delimiter.len() - 1);
@@ -402,7 +404,7 @@ impl Reader<'_> {
         let too_large = || FetchError::TooLarge { path: clock.path.into(), cap };
         let body = match framing {
             Framing::Length(n) if n > cap => return Err(too_large()),
-            Framing::Length(n) => self.exactly(n as usize)?,
+            Framing::Length(n) => self.exactly(usize::try_from(n).map_err(|_| too_large())?)?,
             Framing::UntilClose => loop {
                 if self.buf.len() as u64 > cap {
                     return Err(too_large());
@@ -438,10 +440,13 @@ impl Reader<'_> {
                 while self.take_until(b"\r\n", MAX_LINE)? != b"\r\n" {}
                 return Ok(body);
             }
-            if body.len() as u64 + size > cap {
-                return Err(FetchError::TooLarge { path: self.clock.path.into(), cap });
-            }
-            body.extend(self.exactly(size as usize)?);
+            // Checked: a chunk size near u64::MAX must not wrap past the cap
+            // (release builds do not trap on overflow).
+            let total = (body.len() as u64).checked_add(size).filter(|t| *t <= cap);
+            let size = total
+                .and_then(|_| usize::try_from(size).ok())
+                .ok_or_else(|| FetchError::TooLarge { path: self.clock.path.into(), cap })?;
+            body.extend(self.exactly(size)?);
             if self.exactly(2)? != b"\r\n" {
                 return Err(self.clock.transport("a chunk not followed by CRLF"));
             }
@@ -553,6 +558,46 @@ mod tests {
         let moved =
             fetch(b"HTTP/1.1 301 Moved\r\nLocation: http://elsewhere/\r\nContent-Length: 0\r\n\r\n", 100).0;
         assert!(matches!(moved, Err(FetchError::Status { status: 301, .. })));
+    }
+
+    /// Finding 5 of the security review: a chunk size near u64::MAX wrapped
+    /// `body.len() + size` past the cap in release builds, and the server
+    /// then streamed gigabytes into memory.
+    #[test]
+    fn a_chunk_size_that_would_wrap_is_over_the_cap() {
+        let too_large = |r: Result<Fetched, FetchError>| matches!(r, Err(FetchError::TooLarge { .. }));
+        for size in ["FFFFFFFFFFFFFFFF", "FFFFFFFFFFFFFFFE", "8000000000000000", "10001"] {
+            let response =
+                format!("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n{size}\r\nbbbb");
+            assert!(too_large(fetch(response.as_bytes(), 64 << 10).0), "chunk size {size}");
+        }
+        // More hex digits than a u64 holds is not a size at all.
+        let response = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1FFFFFFFFFFFFFFFF\r\n";
+        assert!(matches!(fetch(response, 100).0, Err(FetchError::Transport(..))));
+    }
+
+    /// The head and chunk-line caps are exact: before, a head that arrived in
+    /// one read was accepted up to one read (16 KiB) past the cap.
+    #[test]
+    fn head_and_chunk_line_caps_are_exact() {
+        let head_of = |len: usize| {
+            let mut head = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Pad: ".to_vec();
+            head.resize(len - 4, b'a');
+            head.extend_from_slice(b"\r\n\r\nhi");
+            head
+        };
+        assert_eq!(fetch(&head_of(MAX_HEAD), 100).0, Ok(Fetched::Body(b"hi".to_vec(), None)));
+        for len in [MAX_HEAD + 1, MAX_HEAD + (4 << 10), 20_000] {
+            assert!(matches!(fetch(&head_of(len), 100).0, Err(FetchError::Transport(..))), "head {len}");
+        }
+        let line_of = |len: usize| {
+            let mut r = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2;".to_vec();
+            r.resize(r.len() + len - 4, b'x');
+            r.extend_from_slice(b"\r\nhi\r\n0\r\n\r\n");
+            r
+        };
+        assert_eq!(fetch(&line_of(MAX_LINE), 100).0, Ok(Fetched::Body(b"hi".to_vec(), None)));
+        assert!(matches!(fetch(&line_of(MAX_LINE + 1), 100).0, Err(FetchError::Transport(..))));
     }
 
     #[test]

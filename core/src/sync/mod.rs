@@ -300,6 +300,11 @@ impl<F: Fetch> Counted<'_, F> {
             got => got?,
         };
         if let Fetched::Body(b, _) = &got {
+            // The cap is the engine's, not the transport's: whatever moves the
+            // bytes (our HTTP client, an app's), nothing over it goes further.
+            if b.len() as u64 > cap {
+                return Err(FetchError::TooLarge { path: path.into(), cap }.into());
+            }
             self.bytes.fetch_add(b.len() as u64, Ordering::Relaxed);
             self.files.fetch_add(1, Ordering::Relaxed);
         }
