@@ -115,7 +115,7 @@ pub fn status(json: bool, trust: &TrustArgs) -> Result<ExitCode, CliError> {
         Some(v) => println!("root        v{v}"),
         None => println!("root        none: import a bundle"),
     }
-    println!("signed time {}", report::date(summary.newest_signed_time));
+    println!("time floor  {}", report::date(summary.time_floor));
     match (summary.timestamp_version, summary.last_timestamp, summary.timestamp_expires) {
         (Some(v), Some(at), Some(exp)) => println!(
             "last sync   timestamp v{v} signed {}, expires {}; {}",

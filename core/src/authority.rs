@@ -155,6 +155,25 @@ impl Authority {
         })
     }
 
+    /// Replaces the timestamp key: root v(N+1) with the same root keys and a
+    /// fresh timestamp key. This is how the operator recovers every device
+    /// from a stolen timestamp key: once a device holds the new root, nothing
+    /// the old key signed holds its sync back (docs/SECURITY.md).
+    pub fn replace_timestamp_key(&mut self, now: u64, rng: Rng<'_>) {
+        self.timestamp_seeds = fresh_seeds(1, rng);
+        let root = RootDocument {
+            version: self.root.version + 1,
+            issued_at: now,
+            timestamp_keys: keys_of(&self.timestamp_seeds),
+            timestamp_threshold: 1,
+            ..self.root.clone()
+        };
+        let signers: Vec<SecretKey> = self.root_seeds.iter().map(Seed::key).collect();
+        let env = seal(ROOT_TYPE, &root, &signers.iter().collect::<Vec<_>>());
+        self.root_envelopes.push(serde_bytes::ByteBuf::from(env.encode()));
+        self.root = root;
+    }
+
     /// Rotates the root to fresh keys: v(N+1) is signed by the old keys and
     /// the new ones, and every brand record is re-signed under it.
     pub fn rotate_root(

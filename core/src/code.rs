@@ -124,11 +124,14 @@ pub fn message_for<'a>(
     msg
 }
 
+/// (AI, value) pairs, sorted by AI.
+pub type Elements = Vec<(String, String)>;
+
 /// Reads a signed message back into its header, kid and (AI, value) pairs;
 /// `None` if the bytes are not a message. It exists to prove, in tests and
 /// to other implementers, that the encoding is injective: a message has a
 /// single reading, so two different sets of elements never sign alike.
-pub fn parse_message(msg: &[u8]) -> Option<(u8, u16, Vec<(String, String)>)> {
+pub fn parse_message(msg: &[u8]) -> Option<(u8, u16, Elements)> {
     let rest = msg.strip_prefix(DOMAIN)?;
     let (&[header, k0, k1], mut rest) = rest.split_first_chunk::<3>()?;
     let mut elements = Vec::new();

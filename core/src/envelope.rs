@@ -62,7 +62,7 @@ pub struct EnvelopeSignature {
 }
 
 /// A signed document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Envelope {
     /// What the payload is, e.g. `genuine/root/v1`.
     pub payload_type: String,
@@ -71,7 +71,24 @@ pub struct Envelope {
     pub payload: Vec<u8>,
     /// The signatures.
     pub signatures: Vec<EnvelopeSignature>,
+    /// The bytes it was decoded from. Feeds vouch for documents by the hash
+    /// of their bytes as published, and a publisher's CBOR need not be
+    /// ciborium's (map order, integer widths): re-encoding would turn into a
+    /// permanent hash mismatch, so [`Envelope::encode`] gives these back.
+    #[serde(skip)]
+    raw: Option<std::sync::Arc<[u8]>>,
 }
+
+/// Two envelopes are equal when what they say is, however it was encoded.
+impl PartialEq for Envelope {
+    fn eq(&self, other: &Self) -> bool {
+        self.payload_type == other.payload_type
+            && self.payload == other.payload
+            && self.signatures == other.signatures
+    }
+}
+
+impl Eq for Envelope {}
 
 /// DSSE's pre-authenticated encoding:
 /// `"DSSEv1" SP len(type) SP type SP len(payload) SP payload`, lengths in ASCII decimal.
@@ -87,15 +104,22 @@ impl Envelope {
         if bytes.len() > cap {
             return Err(EnvelopeError::TooLarge { len: bytes.len(), cap });
         }
-        let env: Envelope = ciborium::from_reader(bytes).map_err(|_| EnvelopeError::NotAnEnvelope)?;
+        let mut env: Envelope = ciborium::from_reader(bytes).map_err(|_| EnvelopeError::NotAnEnvelope)?;
         if env.signatures.len() > MAX_SIGNATURES {
             return Err(EnvelopeError::TooManySignatures);
         }
+        env.raw = Some(bytes.into());
         Ok(env)
     }
 
-    /// CBOR bytes of the envelope.
+    /// CBOR bytes of the envelope: the very bytes it was decoded from, if it
+    /// was decoded and has not been changed since; else ciborium's encoding.
     pub fn encode(&self) -> Vec<u8> {
+        if let Some(raw) = &self.raw
+            && ciborium::from_reader::<Envelope, _>(&raw[..]).is_ok_and(|decoded| decoded == *self)
+        {
+            return raw.to_vec();
+        }
         let mut out = Vec::new();
         ciborium::into_writer(self, &mut out).expect("writing CBOR to a Vec cannot fail");
         out
@@ -167,7 +191,7 @@ pub fn seal<T: Serialize>(
         .iter()
         .map(|k| EnvelopeSignature { keyid: k.public().key_id(), sig: k.sign(&message) })
         .collect();
-    Envelope { payload_type: payload_type.to_string(), payload, signatures }
+    Envelope { payload_type: payload_type.to_string(), payload, signatures, raw: None }
 }
 
 #[cfg(test)]

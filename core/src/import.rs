@@ -5,7 +5,7 @@ use crate::bundle::{BundleError, TrustBundle};
 use crate::envelope::Envelope;
 use crate::store::{Store, StoreError};
 use crate::trust::{BrandRecord, Keyset, RootDocument, TrustError};
-use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Transaction, TransactionBehavior, params};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Why an import was refused. Nothing was written.
@@ -14,23 +14,15 @@ pub enum ImportError {
     /// The bundle file itself.
     #[error(transparent)]
     Bundle(#[from] BundleError),
-    /// A document failed its trust checks.
-    #[error("{what}: {source}")]
-    Untrusted {
-        /// Which document.
-        what: String,
-        /// Why.
-        source: TrustError,
-    },
+    /// A root document was refused: nothing can be trusted past it.
+    #[error(transparent)]
+    Root(DocumentError),
     /// No root in the bundle is signed by the pinned anchor, and none is stored.
     #[error("no root signed by the pinned root keys")]
     NoTrustedRoot,
     /// A root version is missing between the trusted one and a newer one.
     #[error("root v{0} is missing")]
     RootGap(u32),
-    /// Two different documents claim the same version.
-    #[error("{0}: a different document with the same version is already trusted")]
-    Conflict(String),
     /// The newest trusted root has expired.
     #[error("root v{version} expired at {expires}")]
     RootExpired {
@@ -39,6 +31,29 @@ pub enum ImportError {
         /// Its expiry (unix seconds).
         expires: u64,
     },
+    /// The store.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why one document was refused. For a brand record or keyset this concerns
+/// that brand alone: the import skips it, keeps what was trusted for that
+/// brand, goes on with the other brands and lists it in
+/// [`ImportReport::refused`] (one brand's bad document must never block the
+/// others: security review finding 3).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DocumentError {
+    /// The document failed its trust checks (signatures, validity, ranges).
+    #[error("{what}: {source}")]
+    Untrusted {
+        /// Which document.
+        what: String,
+        /// Why.
+        source: TrustError,
+    },
+    /// Two different documents claim the same version.
+    #[error("{0}: a different document with the same version is already trusted")]
+    Conflict(String),
     /// A keyset for a brand with no trusted record.
     #[error("keyset for unknown brand '{0}'")]
     UnknownBrand(String),
@@ -52,9 +67,20 @@ pub enum ImportError {
         /// The brand that already has it.
         other: String,
     },
-    /// The store.
-    #[error(transparent)]
-    Store(#[from] StoreError),
+}
+
+/// A document an import refused and skipped.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Refused {
+    /// The brand it claims to be for (as claimed: it was not trusted).
+    pub brand_id: String,
+    /// Why.
+    #[serde(serialize_with = "as_text")]
+    pub error: DocumentError,
+}
+
+fn as_text<S: serde::Serializer>(e: &DocumentError, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(e)
 }
 
 impl From<rusqlite::Error> for ImportError {
@@ -76,6 +102,8 @@ pub struct ImportReport {
     pub brands_dropped: Vec<String>,
     /// Documents skipped because the store already has the same or newer.
     pub unchanged: usize,
+    /// Brand records and keysets refused (and skipped); the rest was imported.
+    pub refused: Vec<Refused>,
 }
 
 struct Doc<T> {
@@ -86,6 +114,8 @@ struct Doc<T> {
 /// The trusted state, loaded into memory for one import.
 struct State {
     root: Option<Doc<RootDocument>>,
+    /// Every stored root envelope, oldest first (to recognise older documents).
+    held_roots: Vec<Envelope>,
     new_roots: Vec<Doc<RootDocument>>,
     brands: BTreeMap<String, Doc<BrandRecord>>,
     keysets: BTreeMap<String, Doc<Keyset>>,
@@ -131,11 +161,17 @@ pub(crate) fn import_in(
     let mut report = ImportReport::default();
     apply_roots(&mut state, anchor, &bundle.roots, now, &mut report)?;
     let root = state.root.as_ref().map(|r| r.doc.clone()).ok_or(ImportError::NoTrustedRoot)?;
+    // Brand documents concern their brand alone: a refused one is skipped
+    // and reported, and every other brand is imported as usual.
     for env in &bundle.brands {
-        apply_brand(&mut state, &root, env, &mut report)?;
+        if let Err(error) = apply_brand(&mut state, &root, env, &mut report) {
+            report.refused.push(Refused { brand_id: record_brand(env, &root), error });
+        }
     }
     for env in &bundle.keysets {
-        apply_keyset(&mut state, env, &mut report)?;
+        if let Err(error) = apply_keyset(&mut state, env, &mut report) {
+            report.refused.push(Refused { brand_id: keyset_brand(env, &state), error });
+        }
     }
     write(tx, &state)?;
     report.brands_dropped = state.dropped.into_iter().collect();
@@ -170,11 +206,15 @@ fn stored_docs<T: serde::de::DeserializeOwned>(
 }
 
 fn load(tx: &Transaction<'_>) -> Result<State, ImportError> {
-    let root: Option<Vec<u8>> = tx
-        .query_row("SELECT envelope FROM roots ORDER BY version DESC LIMIT 1", [], |r| r.get(0))
-        .optional()?;
+    let mut stmt = tx.prepare("SELECT envelope FROM roots ORDER BY version")?;
+    let held: Vec<Vec<u8>> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let held_roots = held
+        .iter()
+        .map(|b| Envelope::decode(b, usize::MAX).map_err(corrupt("roots")))
+        .collect::<Result<_, _>>()?;
     Ok(State {
-        root: root.map(|bytes| stored_doc(&bytes, "roots")).transpose()?,
+        root: held.last().map(|bytes| stored_doc(bytes, "roots")).transpose()?,
+        held_roots,
         new_roots: Vec::new(),
         brands: stored_docs(tx, "brands")?,
         keysets: stored_docs(tx, "keysets")?,
@@ -183,9 +223,34 @@ fn load(tx: &Transaction<'_>) -> Result<State, ImportError> {
     })
 }
 
-fn untrusted(what: impl Into<String>) -> impl FnOnce(TrustError) -> ImportError {
+fn untrusted(what: impl Into<String>) -> impl FnOnce(TrustError) -> DocumentError {
     let what = what.into();
-    move |source| ImportError::Untrusted { what, source }
+    move |source| DocumentError::Untrusted { what, source }
+}
+
+/// Shown for a refused document whose brand cannot be told without
+/// decoding a payload no trusted key signed.
+pub const UNVERIFIED_BRAND: &str = "(unverified)";
+
+/// The brand of a refused brand record, for the report: read only if a
+/// threshold of the root signed the payload (it failed a later check).
+fn record_brand(env: &Envelope, root: &RootDocument) -> String {
+    #[derive(serde::Deserialize)]
+    struct Claimed {
+        brand_id: String,
+    }
+    let opened = env.open::<Claimed>(crate::trust::BRAND_TYPE, &root.keys, usize::from(root.threshold));
+    opened.map_or_else(|_| UNVERIFIED_BRAND.into(), |c| c.brand_id.chars().take(64).collect())
+}
+
+/// The brand whose master keys' ids a refused keyset's signatures carry
+/// (no payload is decoded to tell).
+fn keyset_brand(env: &Envelope, state: &State) -> String {
+    state
+        .brands
+        .values()
+        .find(|d| d.doc.master_keys.iter().any(|k| env.signatures.iter().any(|s| s.keyid == k.key_id())))
+        .map_or_else(|| UNVERIFIED_BRAND.into(), |d| d.doc.brand_id.clone())
 }
 
 fn apply_roots(
@@ -195,46 +260,49 @@ fn apply_roots(
     now: u64,
     report: &mut ImportReport,
 ) -> Result<(), ImportError> {
-    // Versions are only readable after a signature check, so order the
-    // candidates by the version they claim and let each check decide.
-    let mut candidates: Vec<(u32, &Envelope)> =
-        roots.iter().map(|e| (e.decode_payload::<RootDocument>().map_or(0, |r| r.version), e)).collect();
-    candidates.sort_by_key(|(v, _)| *v);
     let rotated = state.root.is_some();
+    let mut pending: Vec<&Envelope> = roots.iter().collect();
     let mut refused = None;
-    for (claimed, env) in candidates {
-        let next = match &state.root {
-            None => match RootDocument::open_first(env, anchor) {
-                Ok(root) => root,
-                // Roots older than the pinned one cannot be checked and are
-                // not needed; if none is trusted, say why the last one failed.
-                Err(e) => {
-                    refused = Some(ImportError::Untrusted { what: format!("root v{claimed}"), source: e });
-                    continue;
+    // A payload is decoded only once its signatures verified, so versions
+    // cannot order the candidates up front: each round finds the one root
+    // the trusted one (or the anchor) accepts as its successor.
+    loop {
+        let mut next = None;
+        for (i, env) in pending.iter().enumerate() {
+            let opened = match &state.root {
+                None => RootDocument::open_first(env, anchor),
+                Some(trusted) => RootDocument::open_next(env, &trusted.doc),
+            };
+            match opened {
+                Ok(root) => {
+                    next = Some((i, root));
+                    break;
                 }
-            },
-            Some(trusted) if claimed <= trusted.doc.version => {
-                if claimed == trusted.doc.version && env.payload != trusted.envelope.payload {
-                    return Err(ImportError::Conflict(format!("root v{claimed}")));
-                }
-                report.unchanged += 1;
-                continue;
+                Err(e) => refused = Some(e),
             }
-            Some(trusted) if claimed > trusted.doc.version + 1 => {
-                return Err(ImportError::RootGap(trusted.doc.version + 1));
-            }
-            Some(trusted) => {
-                RootDocument::open_next(env, &trusted.doc).map_err(untrusted(format!("root v{claimed}")))?
-            }
-        };
-        report.roots_added.push(next.version);
-        let doc = Doc { envelope: env.clone(), doc: next };
+        }
+        let Some((i, root)) = next else { break };
+        let env = pending.swap_remove(i);
+        report.roots_added.push(root.version);
+        let doc = Doc { envelope: env.clone(), doc: root };
         state.new_roots.push(Doc { envelope: doc.envelope.clone(), doc: doc.doc.clone() });
         state.root = Some(doc);
     }
     let Some(root) = &state.root else {
-        return Err(refused.unwrap_or(ImportError::NoTrustedRoot));
+        let error = refused.map(|source| DocumentError::Untrusted { what: "root".into(), source });
+        return Err(error.map_or(ImportError::NoTrustedRoot, ImportError::Root));
     };
+    // What is left: roots we hold or older ones (an old bundle re-imported
+    // after a rotation: skipped, never an error), or roots that are refused.
+    let current = root.doc.clone();
+    for env in pending {
+        match leftover_root(env, &current, &state.held_roots) {
+            Ok(()) => report.unchanged += 1,
+            // Roots older than the pinned one cannot be checked and are not needed.
+            Err(_) if !rotated && state.held_roots.is_empty() && !signs_forward(env, &current) => {}
+            Err(e) => return Err(e),
+        }
+    }
     if root.doc.expires <= now {
         return Err(ImportError::RootExpired { version: root.doc.version, expires: root.doc.expires });
     }
@@ -256,13 +324,72 @@ fn apply_roots(
     Ok(())
 }
 
+/// A root that is not the successor of ours: `Ok` if it is one we hold or an
+/// older one, else why it is refused. Payloads are decoded only after a
+/// threshold of a trusted root's keys verified them.
+fn leftover_root(env: &Envelope, current: &RootDocument, held: &[Envelope]) -> Result<(), ImportError> {
+    let same_bytes = |h: &Envelope| h.payload == env.payload && h.payload_type == env.payload_type;
+    if held.iter().any(same_bytes) {
+        return Ok(());
+    }
+    match RootDocument::open_next(env, current) {
+        // Signed by our keys and its own, but not version N+1.
+        Err(TrustError::RootVersion { found, .. }) if found < current.version => Ok(()),
+        Err(TrustError::RootVersion { found, .. }) if found == current.version => {
+            Err(ImportError::Root(DocumentError::Conflict(format!("root v{found}"))))
+        }
+        Err(TrustError::RootVersion { trusted, .. }) => Err(ImportError::RootGap(trusted + 1)),
+        // Not signed by our keys: an older root, if an older root we hold signed it.
+        Err(e @ TrustError::NotSignedByPrevious { .. }) => {
+            let older = held.iter().rev().filter_map(|h| h.decode_payload::<RootDocument>().ok());
+            for root in older {
+                if let Ok(doc) = RootDocument::open_next(env, &root).or_else(|_| open_same(env, &root))
+                    && doc.version <= current.version
+                {
+                    return Ok(());
+                }
+            }
+            Err(ImportError::Root(DocumentError::Untrusted { what: "root".into(), source: e }))
+        }
+        Err(e) => Err(ImportError::Root(DocumentError::Untrusted { what: "root".into(), source: e })),
+        Ok(_) => Ok(()),
+    }
+}
+
+/// A root signed by a threshold of `root`'s own keys (an older version of the chain).
+fn open_same(env: &Envelope, root: &RootDocument) -> Result<RootDocument, TrustError> {
+    env.check(crate::trust::ROOT_TYPE, &root.keys, usize::from(root.threshold))?;
+    Ok(env.decode_payload()?)
+}
+
+/// Does a threshold of `current`'s keys sign this root? (Then it belongs to
+/// our chain and must be judged, not ignored as older than the pin.)
+fn signs_forward(env: &Envelope, current: &RootDocument) -> bool {
+    env.check(crate::trust::ROOT_TYPE, &current.keys, usize::from(current.threshold)).is_ok()
+}
+
 fn apply_brand(
     state: &mut State,
     root: &RootDocument,
     env: &Envelope,
     report: &mut ImportReport,
-) -> Result<(), ImportError> {
-    let brand = BrandRecord::open(env, root).map_err(untrusted("brand record"))?;
+) -> Result<(), DocumentError> {
+    let brand = match BrandRecord::open(env, root) {
+        Ok(brand) => brand,
+        Err(e) => {
+            return match signed_by_an_older_root(env, state) {
+                // A record an older root signed, no newer than ours: an old
+                // bundle re-imported after a rotation. Older, so skipped.
+                Some(old)
+                    if state.brands.get(&old.brand_id).is_some_and(|d| d.doc.version >= old.version) =>
+                {
+                    report.unchanged += 1;
+                    Ok(())
+                }
+                _ => Err(untrusted("brand record")(e)),
+            };
+        }
+    };
     let id = brand.brand_id.clone();
     let stored = state.brands.get(&id).map(|d| (d.doc.version, &d.envelope));
     if !is_newer(brand.version, env, stored, || format!("brand '{id}'"))? {
@@ -275,7 +402,7 @@ fn apply_brand(
         for p in &brand.company_prefixes {
             let overlaps = |q: &String| p.starts_with(q.as_str()) || q.starts_with(p.as_str());
             if other.doc.company_prefixes.iter().any(overlaps) {
-                return Err(ImportError::PrefixConflict {
+                return Err(DocumentError::PrefixConflict {
                     brand: id.clone(),
                     prefix: p.clone(),
                     other: other_id.clone(),
@@ -296,6 +423,15 @@ fn apply_brand(
     Ok(())
 }
 
+/// A brand record that a threshold of an older root we hold signed (roots
+/// are only ever held after their own checks), decoded only then.
+fn signed_by_an_older_root(env: &Envelope, state: &State) -> Option<BrandRecord> {
+    state.held_roots.iter().rev().find_map(|held| {
+        let root: RootDocument = held.decode_payload().ok()?;
+        BrandRecord::open(env, &root).ok()
+    })
+}
+
 /// Should a document of `version` replace the stored one? An older version
 /// is skipped (never a rollback); the same version must be the same bytes,
 /// or two signed histories exist and the import is refused as a conflict.
@@ -304,29 +440,40 @@ fn is_newer(
     env: &Envelope,
     stored: Option<(u32, &Envelope)>,
     what: impl Fn() -> String,
-) -> Result<bool, ImportError> {
+) -> Result<bool, DocumentError> {
     match stored {
         None => Ok(true),
         Some((v, _)) if version > v => Ok(true),
         Some((v, stored)) if version == v && env.payload != stored.payload => {
-            Err(ImportError::Conflict(format!("{} v{version}", what())))
+            Err(DocumentError::Conflict(format!("{} v{version}", what())))
         }
         Some(_) => Ok(false),
     }
 }
 
-fn apply_keyset(state: &mut State, env: &Envelope, report: &mut ImportReport) -> Result<(), ImportError> {
-    // The brand id is needed to pick the master keys; it is re-checked
-    // against the signed payload by `Keyset::open`.
-    let claimed: Keyset = env
-        .decode_payload()
-        .map_err(|e| ImportError::Untrusted { what: "keyset".into(), source: TrustError::Envelope(e) })?;
-    let brand = state
-        .brands
-        .get(&claimed.brand_id)
-        .ok_or_else(|| ImportError::UnknownBrand(claimed.brand_id.chars().take(64).collect()))?;
-    let keyset =
-        Keyset::open(env, &brand.doc).map_err(untrusted(format!("keyset of '{}'", claimed.brand_id)))?;
+fn apply_keyset(state: &mut State, env: &Envelope, report: &mut ImportReport) -> Result<(), DocumentError> {
+    // Which brand's masters signed is found from the signatures' key ids
+    // (no crypto, no decoding); the payload is decoded only once a threshold
+    // of that brand's masters verified, and `Keyset::open` then checks the
+    // brand it names is that brand.
+    let signed_by =
+        |b: &BrandRecord| b.master_keys.iter().any(|k| env.signatures.iter().any(|s| s.keyid == k.key_id()));
+    let mut last_error = None;
+    let mut opened = None;
+    for brand in state.brands.values().filter(|d| signed_by(&d.doc)) {
+        match Keyset::open(env, &brand.doc) {
+            Ok(keyset) => {
+                opened = Some(keyset);
+                break;
+            }
+            Err(e) => last_error = Some((brand.doc.brand_id.clone(), e)),
+        }
+    }
+    let keyset = match (opened, last_error) {
+        (Some(keyset), _) => keyset,
+        (None, Some((id, e))) => return Err(untrusted(format!("keyset signed by '{id}' masters"))(e)),
+        (None, None) => return Err(DocumentError::UnknownBrand(UNVERIFIED_BRAND.into())),
+    };
     let id = keyset.brand_id.clone();
     let stored = state.keysets.get(&id).map(|d| (d.doc.version, &d.envelope));
     if !is_newer(keyset.version, env, stored, || format!("keyset '{id}'"))? {
@@ -340,13 +487,11 @@ fn apply_keyset(state: &mut State, env: &Envelope, report: &mut ImportReport) ->
 }
 
 fn write(tx: &Transaction<'_>, state: &State) -> Result<(), ImportError> {
-    let mut newest = 0u64;
     for root in &state.new_roots {
         tx.execute(
             "INSERT INTO roots (version, envelope) VALUES (?1, ?2)",
             params![root.doc.version, root.envelope.encode()],
         )?;
-        newest = newest.max(root.doc.issued_at);
     }
     for id in &state.dirty {
         // Cascades clear hosts, prefixes, keyset, keys and scopes.
@@ -355,7 +500,6 @@ fn write(tx: &Transaction<'_>, state: &State) -> Result<(), ImportError> {
             continue;
         };
         let b = &brand.doc;
-        newest = newest.max(b.issued_at);
         tx.execute(
             "INSERT INTO brands (brand_id, version, name, envelope) VALUES (?1, ?2, ?3, ?4)",
             params![id, b.version, b.name, brand.envelope.encode()],
@@ -373,7 +517,6 @@ fn write(tx: &Transaction<'_>, state: &State) -> Result<(), ImportError> {
             continue;
         };
         let ks = &keyset.doc;
-        newest = newest.max(ks.issued_at);
         tx.execute(
             "INSERT INTO keysets (brand_id, version, envelope) VALUES (?1, ?2, ?3)",
             params![id, ks.version, keyset.envelope.encode()],
@@ -393,12 +536,8 @@ fn write(tx: &Transaction<'_>, state: &State) -> Result<(), ImportError> {
             }
         }
     }
-    if newest > 0 {
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES ('newest_signed', ?1) \
-             ON CONFLICT (key) DO UPDATE SET value = MAX(value, excluded.value)",
-            [newest],
-        )?;
-    }
+    // No document's `issued_at` moves the time floor: a brand's documents
+    // must never change what time it is for other brands (only sync's
+    // timestamp does, capped at the device clock).
     Ok(())
 }

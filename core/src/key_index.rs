@@ -36,8 +36,8 @@ pub struct KeyIndex {
     by_kid: HashMap<u16, Vec<IndexedKey>>,
     /// Registered hosts by brand.
     hosts: HashMap<String, Vec<String>>,
-    /// Newest `issued_at` of any trusted document.
-    newest_signed: u64,
+    /// The floor for "now" ([`Store::time_floor`]).
+    time_floor: u64,
     /// Revocation list index and signed time, by brand.
     rev_brands: HashMap<String, (i64, u64)>,
     /// (brand index << 8 | list kind) of every list that has entries: a
@@ -45,8 +45,10 @@ pub struct KeyIndex {
     nonempty_lists: std::collections::HashSet<i64>,
     /// Claim keys revoked through a brand's `keys` list: (brand, kid) -> since.
     rev_keys: HashMap<(String, u16), u64>,
-    /// Signed time of the last good timestamp, if any sync succeeded.
+    /// When the last good timestamp was accepted, if any sync succeeded.
     last_timestamp: Option<u64>,
+    /// Per brand: when a sync last brought its documents in full.
+    brand_fresh: HashMap<String, u64>,
 }
 
 impl KeyIndex {
@@ -65,9 +67,9 @@ impl KeyIndex {
         self.hosts.get(brand_id).is_some_and(|hosts| hosts.iter().any(|h| h == host))
     }
 
-    /// Newest `issued_at` of any trusted document: a floor for "now".
-    pub fn newest_signed(&self) -> u64 {
-        self.newest_signed
+    /// The floor for "now" ([`Store::time_floor`]).
+    pub fn time_floor(&self) -> u64 {
+        self.time_floor
     }
 
     /// The list index of a brand and when its lists were signed.
@@ -85,7 +87,14 @@ impl KeyIndex {
         self.rev_keys.get(&(brand_id.to_string(), kid)).copied()
     }
 
-    /// Signed time of the last good timestamp.
+    /// When a sync last brought this brand's documents and lists in full
+    /// (a brand refused by later syncs keeps the time of its last good one).
+    pub fn brand_synced_at(&self, brand_id: &str) -> Option<u64> {
+        self.brand_fresh.get(brand_id).copied()
+    }
+
+    /// When the last good timestamp was accepted (its signed time, capped at
+    /// the device clock of that sync).
     pub fn last_timestamp(&self) -> Option<u64> {
         self.last_timestamp
     }
@@ -93,7 +102,7 @@ impl KeyIndex {
     /// Reads the index from the store's tables.
     pub(crate) fn load(store: &Store) -> Result<KeyIndex, StoreError> {
         let conn = &store.conn;
-        let mut index = KeyIndex { newest_signed: store.newest_signed_time()?, ..KeyIndex::default() };
+        let mut index = KeyIndex { time_floor: store.time_floor()?, ..KeyIndex::default() };
         let mut scopes: HashMap<i64, Vec<String>> = HashMap::new();
         let mut stmt = conn.prepare("SELECT key_id, prefix FROM key_scopes")?;
         for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
@@ -129,7 +138,12 @@ impl KeyIndex {
             let (brand, kid, since) = row?;
             index.rev_keys.insert((brand, kid), since);
         }
-        index.last_timestamp = store.meta_u64("ts_issued_at")?;
+        index.last_timestamp = store.meta_u64("ts_seen_at")?;
+        let mut stmt = conn.prepare("SELECT brand_id, seen_at FROM brand_fresh")?;
+        for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?)))? {
+            let (brand, at) = row?;
+            index.brand_fresh.insert(brand, at);
+        }
         let mut stmt = conn.prepare("SELECT brand_id, host FROM brand_hosts")?;
         for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
             let (brand, host) = row?;

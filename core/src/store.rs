@@ -75,6 +75,19 @@ CREATE TABLE rev_keys (
     PRIMARY KEY (brand_id, kid)
 ) WITHOUT ROWID;
 "#,
+    // Signed time as a floor for "now" used to be the newest `issued_at` of
+    // any document, brand-signed ones included: one brand could push every
+    // device's clock into the future (security review finding 2). The floor
+    // is now kept by sync alone; an old one is dropped, not trusted, and the
+    // next sync sets it again.
+    r#"
+DELETE FROM meta WHERE key = 'newest_signed';
+INSERT INTO meta (key, value) SELECT 'ts_seen_at', value FROM meta WHERE key = 'ts_issued_at';
+INSERT INTO meta (key, value) SELECT 'ts_live_until', value FROM meta WHERE key = 'ts_expires';
+CREATE TABLE brand_fresh (brand_id TEXT PRIMARY KEY, seen_at INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO brand_fresh (brand_id, seen_at)
+    SELECT b.brand_id, m.value FROM brands b JOIN meta m ON m.key = 'ts_seen_at';
+"#,
 ];
 
 /// Why the store cannot do what was asked.
@@ -122,11 +135,12 @@ pub struct StoreSummary {
     pub root_version: Option<u32>,
     /// The brands.
     pub brands: Vec<BrandSummary>,
-    /// Newest `issued_at` of any trusted document (unix seconds).
-    pub newest_signed_time: u64,
+    /// The floor for "now" (unix seconds): see [`Store::time_floor`].
+    pub time_floor: u64,
     /// Version of the last good timestamp, if any sync succeeded.
     pub timestamp_version: Option<u64>,
-    /// Its signed time.
+    /// When it was accepted: its signed time, but never later than the device
+    /// clock at that sync. Freshness is measured from here.
     pub last_timestamp: Option<u64>,
     /// When it expires: after this a sync is needed for fresh data.
     pub timestamp_expires: Option<u64>,
@@ -230,9 +244,14 @@ impl Store {
         &self.anchor
     }
 
-    /// Newest `issued_at` of any trusted document: a floor for "now".
-    pub fn newest_signed_time(&self) -> Result<u64, StoreError> {
-        Ok(self.meta_u64("newest_signed")?.unwrap_or(0))
+    /// The floor for "now", so that a clock turned back cannot revive an
+    /// expired key: the signed time of the timestamps sync accepted, each
+    /// capped at the device clock of the sync that accepted it. Only the
+    /// operator's timestamp role moves it (never a brand's documents), and
+    /// never past what this device's own clock once said, so no signer can
+    /// push the device into the future (see docs/SECURITY.md).
+    pub fn time_floor(&self) -> Result<u64, StoreError> {
+        Ok(self.meta_u64("time_floor")?.unwrap_or(0))
     }
 
     /// A numeric value from the `meta` table.
@@ -283,16 +302,16 @@ impl Store {
                 })
             })?
             .collect::<Result<_, _>>()?;
-        let newest_signed_time = self.newest_signed_time()?;
-        let last_timestamp = self.meta_u64("ts_issued_at")?;
+        let time_floor = self.time_floor()?;
+        let last_timestamp = self.meta_u64("ts_seen_at")?;
         Ok(StoreSummary {
             root_version,
             brands,
-            newest_signed_time,
+            time_floor,
             timestamp_version: self.meta_u64("ts_version")?,
             last_timestamp,
             timestamp_expires: self.meta_u64("ts_expires")?,
-            freshness: crate::verify::freshness(last_timestamp, device_now.max(newest_signed_time)),
+            freshness: crate::verify::freshness(last_timestamp, device_now.max(time_floor)),
         })
     }
 }

@@ -24,6 +24,31 @@ pub const MAX_ROLE_KEYS: usize = 16;
 pub const MAX_SCOPES: usize = 64;
 /// Most claim keys in one keyset.
 pub const MAX_CLAIM_KEYS: usize = 1024;
+/// The latest time a document may name: 9999-12-31T23:59:59Z. Later ones are
+/// mistakes or attacks, and SQLite's integers end at `i64::MAX` anyway.
+pub const MAX_TIME: u64 = 253_402_300_799;
+/// The largest version or sequence number: what SQLite's INTEGER holds.
+pub const MAX_COUNT: u64 = i64::MAX as u64;
+
+/// A time read from a signed document must be at most [`MAX_TIME`]. A keyset
+/// with `verify_until = u64::MAX` once validated, then failed the SQLite
+/// write, and froze every sync for every brand (security review finding 3):
+/// numbers are checked here, where a refusal is a typed error about one
+/// document, never at the store.
+pub fn check_time(kind: &'static str, field: &str, t: u64) -> Result<(), TrustError> {
+    match t {
+        t if t <= MAX_TIME => Ok(()),
+        t => Err(invalid(kind, format!("{field} {t} is after 9999-12-31"))),
+    }
+}
+
+/// A version or sequence number must be at most [`MAX_COUNT`].
+pub fn check_count(kind: &'static str, field: &str, n: u64) -> Result<(), TrustError> {
+    match n {
+        n if n <= MAX_COUNT => Ok(()),
+        n => Err(invalid(kind, format!("{field} {n} is out of range"))),
+    }
+}
 
 /// Why a trust document is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -190,7 +215,8 @@ impl RootDocument {
         if self.version == 0 || self.expires <= self.issued_at {
             return Err(invalid("root", "version 0 or expiry before issue"));
         }
-        Ok(())
+        check_time("root", "issued_at", self.issued_at)?;
+        check_time("root", "expires", self.expires)
     }
 
     /// Opens the first trusted root: signed by a threshold of the anchor's
@@ -241,6 +267,7 @@ impl BrandRecord {
         if self.name.is_empty() || self.name.len() > 128 {
             return Err(invalid("brand record", "name must be 1-128 bytes"));
         }
+        check_time("brand record", "issued_at", self.issued_at)?;
         check_role("brand record", "master", &self.master_keys, self.master_threshold)?;
         if self.revoker_keys.len() > MAX_ROLE_KEYS {
             return Err(invalid("brand record", "too many revoker keys"));
@@ -290,7 +317,17 @@ impl Keyset {
         if kids.len() != self.keys.len() {
             return Err(invalid("keyset", "a kid appears twice"));
         }
+        check_time("keyset", "issued_at", self.issued_at)?;
         for key in &self.keys {
+            let times = [
+                ("sign_from", key.sign_from),
+                ("sign_until", key.sign_until),
+                ("verify_until", key.verify_until),
+                ("revoked_at", key.revoked_at.unwrap_or(0)),
+            ];
+            for (field, t) in times {
+                check_time("keyset", &format!("kid {}: {field}", key.kid), t)?;
+            }
             if !(key.sign_from <= key.sign_until && key.sign_until <= key.verify_until) {
                 return Err(invalid("keyset", format!("kid {}: windows out of order", key.kid)));
             }

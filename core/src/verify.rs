@@ -18,8 +18,8 @@ use crate::verdict::{
 pub const CLOCK_SLACK_SECS: u64 = 3600;
 
 /// Verifies a scanned text. `device_now` is the device clock (unix seconds);
-/// the time used is the later of it and the newest signed time in the store,
-/// so turning the clock back cannot revive an expired key.
+/// the time used is the later of it and the store's time floor, so turning
+/// the clock back cannot revive an expired key.
 pub fn verify(store: &Store, text: &str, device_now: u64) -> Result<Verdict, StoreError> {
     let link = match DigitalLink::parse(text) {
         Ok(link) => link,
@@ -41,7 +41,7 @@ pub fn verify(store: &Store, text: &str, device_now: u64) -> Result<Verdict, Sto
     let claimed = Product::new(&link.data, &link.host);
 
     let index = store.key_index()?;
-    let floor = index.newest_signed();
+    let floor = index.time_floor();
     let now = device_now.max(floor);
     let mut warnings = Vec::new();
     if device_now.saturating_add(CLOCK_SLACK_SECS) < floor {
@@ -85,7 +85,7 @@ pub fn verify(store: &Store, text: &str, device_now: u64) -> Result<Verdict, Sto
     {
         warnings.push(Warning::ProductExpired { expiry });
     }
-    let revocation = freshness(index.last_timestamp(), now);
+    let revocation = freshness(index.brand_synced_at(&key.brand_id), now);
     Ok(Verdict::Authentic(Authentic { product: claimed, issuer, revocation, warnings }))
 }
 

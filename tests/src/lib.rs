@@ -6,6 +6,7 @@ pub mod demo;
 pub mod feed_server;
 pub mod files;
 pub mod frames;
+pub mod world;
 
 use std::path::PathBuf;
 

@@ -4,7 +4,7 @@
 use genuine_core::authority::Authority;
 use genuine_core::bundle::{BundleError, TrustBundle};
 use genuine_core::envelope::{Envelope, EnvelopeError, seal};
-use genuine_core::import::ImportError;
+use genuine_core::import::{DocumentError, ImportError};
 use genuine_core::keys::signing::SecretKey;
 use genuine_core::store::StoreError;
 use genuine_core::trust::{BRAND_TYPE, KEYSET_TYPE, ROOT_TYPE, TrustError};
@@ -25,12 +25,29 @@ fn refused(store: &mut Store, dir: &tempfile::TempDir, bundle: &TrustBundle, now
     err
 }
 
-fn below_threshold(err: &ImportError) -> bool {
+/// Imports `bundle`, whose one brand document must be skipped and reported
+/// (one brand's refused document never blocks the rest), with the store unchanged.
+fn skipped(store: &mut Store, dir: &tempfile::TempDir, bundle: &TrustBundle, now: u64) -> DocumentError {
+    let before = dump(&db_path(dir));
+    let report = store.import(bundle, now).expect("a brand document is skipped, the import goes on");
+    assert_eq!(before, dump(&db_path(dir)), "a skipped document changed the store");
+    report.refused.into_iter().next().expect("the document is reported as refused").error
+}
+
+/// The document error of an import refused over a root.
+fn root_error(err: ImportError) -> DocumentError {
+    match err {
+        ImportError::Root(e) => e,
+        e => panic!("not a root refusal: {e}"),
+    }
+}
+
+fn below_threshold(err: &DocumentError) -> bool {
     matches!(
         err,
-        ImportError::Untrusted { source: TrustError::Envelope(EnvelopeError::BelowThreshold { .. }), .. }
-            | ImportError::Untrusted { source: TrustError::NotSignedByPrevious { .. }, .. }
-            | ImportError::Untrusted { source: TrustError::NotSignedBySelf { .. }, .. }
+        DocumentError::Untrusted { source: TrustError::Envelope(EnvelopeError::BelowThreshold { .. }), .. }
+            | DocumentError::Untrusted { source: TrustError::NotSignedByPrevious { .. }, .. }
+            | DocumentError::Untrusted { source: TrustError::NotSignedBySelf { .. }, .. }
     )
 }
 
@@ -73,7 +90,7 @@ fn a_root_below_its_threshold_is_refused() {
     let (dir, mut store) = empty_store(&a.anchor);
     let mut bundle = a.bundle();
     bundle.roots[0].signatures.truncate(1); // 1 of 3, threshold 2
-    let err = refused(&mut store, &dir, &bundle, T0);
+    let err = root_error(refused(&mut store, &dir, &bundle, T0));
     assert!(below_threshold(&err), "{err}");
 }
 
@@ -83,7 +100,7 @@ fn a_root_not_signed_by_the_pinned_keys_is_refused() {
     let mut rng = demo::seeded("impostor");
     let impostor = Authority::new(3, 2, demo::VERIFY_UNTIL, T0, &mut rng).unwrap();
     let (dir, mut store) = empty_store(&a.anchor);
-    let err = refused(&mut store, &dir, &impostor.bundle(), T0);
+    let err = root_error(refused(&mut store, &dir, &impostor.bundle(), T0));
     assert!(below_threshold(&err), "{err}");
 }
 
@@ -113,7 +130,7 @@ fn a_rotated_root_is_trusted_from_old_and_new_stores() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&db_path(&dir), &old.anchor).unwrap();
     store.import(&new.bundle(), NOW).unwrap();
-    let err = refused(&mut store, &dir, &bundle, NOW);
+    let err = skipped(&mut store, &dir, &bundle, NOW);
     assert!(below_threshold(&err), "{err}");
 }
 
@@ -128,7 +145,7 @@ fn a_rotation_needs_both_the_old_and_the_new_keys() {
         env.signatures.retain(|s| old_ids.contains(&s.keyid) == keep_old);
         let bundle = TrustBundle { roots: vec![env], ..Default::default() };
         let (dir, mut store) = genuine_tests::demo_store();
-        let err = refused(&mut store, &dir, &bundle, NOW);
+        let err = root_error(refused(&mut store, &dir, &bundle, NOW));
         let expected = if keep_old { "own keys" } else { "root it replaces" };
         assert!(err.to_string().contains(expected), "{err}");
     }
@@ -144,7 +161,9 @@ fn a_root_version_gap_is_refused() {
     let v3 = Envelope::decode(&b.root_envelopes[2], usize::MAX).unwrap();
     let (dir, mut store) = genuine_tests::demo_store();
     let bundle = TrustBundle { roots: vec![v3], ..Default::default() };
-    assert!(matches!(refused(&mut store, &dir, &bundle, NOW), ImportError::RootGap(2)));
+    // v3 is signed by v2's keys, which this store has never trusted.
+    let err = root_error(refused(&mut store, &dir, &bundle, NOW));
+    assert!(matches!(err, DocumentError::Untrusted { source: TrustError::NotSignedByPrevious { .. }, .. }));
 }
 
 #[test]
@@ -173,11 +192,11 @@ fn a_document_of_the_wrong_type_is_refused() {
     let mut bundle = a.bundle();
     bundle.brands = vec![bundle.roots[0].clone()];
     let (dir, mut store) = genuine_tests::demo_store();
-    let err = refused(&mut store, &dir, &bundle, NOW);
+    let err = skipped(&mut store, &dir, &bundle, NOW);
     assert!(
         matches!(
             err,
-            ImportError::Untrusted {
+            DocumentError::Untrusted {
                 source: TrustError::Envelope(EnvelopeError::WrongPayloadType { .. }),
                 ..
             }
@@ -189,13 +208,13 @@ fn a_document_of_the_wrong_type_is_refused() {
     relabelled.brands[0].payload_type = KEYSET_TYPE.into();
     relabelled.keysets = vec![relabelled.brands[0].clone()];
     relabelled.brands.clear();
-    let err = refused(&mut store, &dir, &relabelled, NOW);
-    assert!(matches!(err, ImportError::Untrusted { .. } | ImportError::UnknownBrand(_)), "{err}");
+    let err = skipped(&mut store, &dir, &relabelled, NOW);
+    assert!(matches!(err, DocumentError::Untrusted { .. } | DocumentError::UnknownBrand(_)), "{err}");
     let mut retyped = a.bundle();
     retyped.roots[0].payload_type = BRAND_TYPE.into();
     retyped.brands = vec![retyped.roots[0].clone()];
     retyped.roots.clear();
-    let err = refused(&mut store, &dir, &retyped, NOW);
+    let err = skipped(&mut store, &dir, &retyped, NOW);
     assert!(below_threshold(&err), "{err}");
     assert_ne!(ROOT_TYPE, BRAND_TYPE);
 }
@@ -213,19 +232,23 @@ fn a_keyset_must_stay_inside_its_brand() {
     keyset.keys[0].company_prefixes = vec!["0614141".into()];
     let bundle = TrustBundle { keysets: vec![seal(KEYSET_TYPE, &keyset, &signers)], ..Default::default() };
     let (dir, mut store) = genuine_tests::demo_store();
-    let err = refused(&mut store, &dir, &bundle, NOW);
-    assert!(matches!(err, ImportError::Untrusted { source: TrustError::Invalid { .. }, .. }), "{err}");
+    let err = skipped(&mut store, &dir, &bundle, NOW);
+    assert!(matches!(err, DocumentError::Untrusted { source: TrustError::Invalid { .. }, .. }), "{err}");
 
     // Acme's masters sign a keyset that names Globex: Globex's masters are required.
     let mut keyset = a.brands["globex"].keyset.clone();
     keyset.version += 1;
     let bundle = TrustBundle { keysets: vec![seal(KEYSET_TYPE, &keyset, &signers)], ..Default::default() };
-    assert!(below_threshold(&refused(&mut store, &dir, &bundle, NOW)));
+    let err = skipped(&mut store, &dir, &bundle, NOW);
+    let wrong_brand = matches!(err, DocumentError::Untrusted { source: TrustError::WrongBrand { .. }, .. });
+    assert!(wrong_brand || below_threshold(&err), "{err}");
 
     // A keyset for a brand nobody vouched for.
     keyset.brand_id = "nobody".into();
     let bundle = TrustBundle { keysets: vec![seal(KEYSET_TYPE, &keyset, &signers)], ..Default::default() };
-    assert!(matches!(refused(&mut store, &dir, &bundle, NOW), ImportError::UnknownBrand(_)));
+    let err = skipped(&mut store, &dir, &bundle, NOW);
+    let wrong_brand = matches!(err, DocumentError::Untrusted { source: TrustError::WrongBrand { .. }, .. });
+    assert!(wrong_brand || matches!(err, DocumentError::UnknownBrand(_)), "{err}");
 }
 
 #[test]
@@ -238,7 +261,7 @@ fn a_brand_cannot_claim_another_brands_prefix() {
     let env = seal(BRAND_TYPE, &record, &root.iter().collect::<Vec<_>>());
     let (dir, mut store) = genuine_tests::demo_store();
     let bundle = TrustBundle { brands: vec![env], ..Default::default() };
-    assert!(matches!(refused(&mut store, &dir, &bundle, NOW), ImportError::PrefixConflict { .. }));
+    assert!(matches!(skipped(&mut store, &dir, &bundle, NOW), DocumentError::PrefixConflict { .. }));
 }
 
 #[test]
@@ -270,7 +293,7 @@ fn two_documents_with_one_version_are_a_conflict() {
     fork.keysets = vec![seal(KEYSET_TYPE, &keyset, &masters.iter().collect::<Vec<_>>())];
     fork.brands.clear();
     let (dir, mut store) = genuine_tests::demo_store();
-    assert!(matches!(refused(&mut store, &dir, &fork, NOW), ImportError::Conflict(_)));
+    assert!(matches!(skipped(&mut store, &dir, &fork, NOW), DocumentError::Conflict(_)));
 }
 
 #[test]
@@ -289,7 +312,10 @@ fn garbage_and_oversized_bundles_are_refused() {
     let mut wire = a.bundle().encode();
     let n = wire.len();
     wire[n - 20..].fill(0xAA);
-    assert!(store.import_bundle(&wire, NOW).is_err());
+    // Refused whole, or the broken document refused and reported: never trusted.
+    if let Ok(report) = store.import_bundle(&wire, NOW) {
+        assert!(!report.refused.is_empty(), "{report:?}");
+    }
     assert_eq!(before, dump(&db_path(&dir)));
 }
 

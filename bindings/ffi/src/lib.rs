@@ -241,6 +241,11 @@ impl Verifier {
                     roots_added: r.roots_added,
                     documents_updated: (r.brands_updated.len() + r.keysets_updated.len()) as u32,
                     unchanged: r.unchanged as u32,
+                    refused: r
+                        .refused
+                        .into_iter()
+                        .map(|r| RefusedBrand { brand_id: r.brand_id, reason: r.error.to_string() })
+                        .collect(),
                 })
             })
         })
@@ -325,6 +330,11 @@ impl SyncSetup {
                 as u32,
             revocation_entries: report.revocations.iter().map(|r| r.entries as u64).sum(),
             bytes_fetched: report.bytes_fetched,
+            refused: report
+                .refused
+                .into_iter()
+                .map(|r| RefusedBrand { brand_id: r.brand_id, reason: r.reason })
+                .collect(),
         })
     }
 }

@@ -208,6 +208,18 @@ pub struct SyncReport {
     pub revocation_entries: u64,
     /// Bytes fetched.
     pub bytes_fetched: u64,
+    /// Brands whose documents were refused this time (the others synced).
+    pub refused: Vec<RefusedBrand>,
+}
+
+/// A brand whose documents were refused and skipped: it keeps what was
+/// trusted before, and its revocation status ages until a sync brings it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RefusedBrand {
+    /// The brand (`(unverified)` if no trusted key signed the document).
+    pub brand_id: String,
+    /// Why, for logs and support.
+    pub reason: String,
 }
 
 /// What an import changed.
@@ -217,8 +229,10 @@ pub struct ImportReport {
     pub roots_added: Vec<u32>,
     /// Brand records and keysets updated.
     pub documents_updated: u32,
-    /// Documents already held.
+    /// Documents already held, or older than those held.
     pub unchanged: u32,
+    /// Brand documents refused (and skipped); the rest was imported.
+    pub refused: Vec<RefusedBrand>,
 }
 
 fn date(d: genuine_core::gs1::Gs1Date) -> String {

@@ -28,7 +28,7 @@ use crate::import::{ImportError, ImportReport, import_in};
 use crate::revocation::{Head, RevocationLists, genesis, next_head};
 use crate::revocation_store;
 use crate::store::{Store, StoreError};
-use crate::trust::{BrandRecord, RootDocument, TrustError};
+use crate::trust::{BrandRecord, RootDocument, TrustError, check_count, check_time};
 use rusqlite::{OptionalExtension, params};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -38,6 +38,10 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 pub const MAX_ROOT_STEPS: u64 = 32;
 /// A gap of more deltas than this is bridged with a base, when one exists.
 pub const MAX_DELTA_RUN: u64 = 8;
+/// Longest a timestamp may be valid (`expires - issued_at`). Feeds use about
+/// a day; the cap bounds how long a stolen timestamp key can hold a device on
+/// one timestamp before any newer one is accepted again.
+pub const MAX_TIMESTAMP_LIFETIME: u64 = 31 * 86_400;
 
 /// A fetched file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,6 +171,20 @@ impl From<rusqlite::Error> for SyncError {
 }
 
 impl SyncError {
+    /// Is this about one brand's documents (so that brand is skipped and the
+    /// sync goes on), rather than the network, the store or the feed as a whole?
+    pub fn concerns_one_brand(&self) -> bool {
+        match self {
+            SyncError::Fetch(e) => !e.is_transient() && *e != FetchError::Cancelled,
+            SyncError::Rollback(_)
+            | SyncError::MixAndMatch(_)
+            | SyncError::Fork(_)
+            | SyncError::Untrusted { .. }
+            | SyncError::Missing(_) => true,
+            _ => false,
+        }
+    }
+
     /// Worth retrying later without changing anything?
     pub fn is_transient(&self) -> bool {
         match self {
@@ -192,6 +210,19 @@ pub struct SyncReport {
     pub bytes_fetched: u64,
     /// Files fetched.
     pub files_fetched: u32,
+    /// Brands whose documents were refused this time: their trusted state
+    /// stays as it was (and their revocation status ages), the other brands
+    /// were synced.
+    pub refused: Vec<RefusedBrand>,
+}
+
+/// A brand a sync skipped, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RefusedBrand {
+    /// The brand.
+    pub brand_id: String,
+    /// What was wrong with its documents.
+    pub reason: String,
 }
 
 /// How one brand's lists moved.
@@ -215,11 +246,14 @@ struct Known {
     ts_version: Option<u64>,
     ts_bytes: Option<Vec<u8>>,
     ts_etag: Option<String>,
+    /// When the stored timestamp stops vouching, counted from when it was
+    /// accepted (so a timestamp signed "in 2100" still lapses on time).
+    ts_live_until: Option<u64>,
     snapshot_bytes: Option<Vec<u8>>,
     brands: BTreeMap<String, (u64, Vec<u8>)>,
     keysets: BTreeMap<String, (u64, Vec<u8>)>,
     chains: BTreeMap<String, (u64, Head)>,
-    newest_signed: u64,
+    time_floor: u64,
 }
 
 /// One brand's checked revocation work.
@@ -241,6 +275,14 @@ struct Plan {
     chains: Vec<ChainPlan>,
     known_ts: Option<u64>,
     not_modified: bool,
+    /// Brands whose documents were refused, and why.
+    refused: Vec<RefusedBrand>,
+    /// Every brand the snapshot lists.
+    listed: Vec<String>,
+    /// The timestamp is the one already stored: it moves no clock.
+    same_timestamp: bool,
+    device_now: u64,
+    now: u64,
 }
 
 fn meta_bytes(store: &Store, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
@@ -274,11 +316,12 @@ fn known(store: &Store) -> Result<Known, SyncError> {
         ts_version: store.meta_u64("ts_version")?,
         ts_bytes: meta_bytes(store, "ts_bytes")?,
         ts_etag: meta_bytes(store, "ts_etag")?.and_then(|b| String::from_utf8(b).ok()),
+        ts_live_until: store.meta_u64("ts_live_until")?,
         snapshot_bytes: meta_bytes(store, "snapshot_bytes")?,
         brands: versions("brands")?,
         keysets: versions("keysets")?,
         chains,
-        newest_signed: store.newest_signed_time()?,
+        time_floor: store.time_floor()?,
     })
 }
 
@@ -367,7 +410,7 @@ pub fn sync(
 }
 
 fn fetch_plan<F: Fetch>(known: &Known, feed: &Counted<'_, F>, device_now: u64) -> Result<Plan, SyncError> {
-    let now = device_now.max(known.newest_signed);
+    let now = device_now.max(known.time_floor);
 
     // 1. Roots: walk v+1, v+2, ... until the feed has no next one.
     let mut root = known.root.clone();
@@ -383,14 +426,24 @@ fn fetch_plan<F: Fetch>(known: &Known, feed: &Counted<'_, F>, device_now: u64) -
             .map_err(|source| SyncError::Untrusted { what: path, source })?;
         roots.push(env);
     }
+    // A root that replaced the timestamp keys is how the operator recovers
+    // from a stolen timestamp key (as in TUF): what the old keys signed —
+    // however high its version — no longer holds the feed back.
+    let ts_keys_replaced = root.timestamp_keys != known.root.timestamp_keys
+        || root.timestamp_threshold != known.root.timestamp_threshold;
+    let (known_ts_version, known_ts_bytes, known_ts_etag) = if ts_keys_replaced {
+        (None, None, None)
+    } else {
+        (known.ts_version, known.ts_bytes.as_deref(), known.ts_etag.as_deref())
+    };
 
     // 2. Timestamp: freshness, signed by the root's timestamp keys.
     let ts_keys = (&root.timestamp_keys, usize::from(root.timestamp_threshold));
     let (ts_bytes, ts_etag, not_modified) =
-        match feed.get(&paths::timestamp(), caps::TIMESTAMP, known.ts_etag.as_deref())? {
+        match feed.get(&paths::timestamp(), caps::TIMESTAMP, known_ts_etag)? {
             Fetched::Body(b, etag) => (b, etag, false),
-            Fetched::NotModified => match &known.ts_bytes {
-                Some(b) => (b.clone(), known.ts_etag.clone(), true),
+            Fetched::NotModified => match known_ts_bytes {
+                Some(b) => (b.to_vec(), known.ts_etag.clone(), true),
                 None => return Err(SyncError::Missing(paths::timestamp())),
             },
             Fetched::NotFound => return Err(SyncError::Missing(paths::timestamp())),
@@ -398,9 +451,17 @@ fn fetch_plan<F: Fetch>(known: &Known, feed: &Counted<'_, F>, device_now: u64) -
     let timestamp: Timestamp = envelope("timestamp", &ts_bytes)?
         .open(TIMESTAMP_TYPE, ts_keys.0, ts_keys.1)
         .map_err(untrusted("timestamp"))?;
-    if let Some(v) = known.ts_version
-        && (timestamp.version < v
-            || (timestamp.version == v && known.ts_bytes.as_deref() != Some(&ts_bytes[..])))
+    check_timestamp_numbers(&timestamp)?;
+    let same_timestamp = known_ts_bytes == Some(&ts_bytes[..]);
+    // Rollback: never an older timestamp while ours still vouches. Once ours
+    // has lapsed (counted from when we accepted it) a valid, unexpired one
+    // replaces it whatever its version, so a timestamp key's holder can hold
+    // a device back at most one timestamp lifetime.
+    let ours_live = known.ts_live_until.is_some_and(|until| until > now);
+    if let Some(v) = known_ts_version
+        && ours_live
+        && !same_timestamp
+        && timestamp.version <= v
     {
         return Err(SyncError::Rollback(format!("timestamp v{} after v{v}", timestamp.version)));
     }
@@ -417,6 +478,8 @@ fn fetch_plan<F: Fetch>(known: &Known, feed: &Counted<'_, F>, device_now: u64) -
     let snapshot: Snapshot = envelope(&snap_path, &snapshot_bytes)?
         .open(SNAPSHOT_TYPE, ts_keys.0, ts_keys.1)
         .map_err(untrusted("snapshot"))?;
+    check_snapshot_numbers(&snapshot)
+        .map_err(|source| SyncError::Untrusted { what: snap_path.clone(), source })?;
     if snapshot.version != timestamp.snapshot.version {
         return Err(SyncError::MixAndMatch(format!(
             "snapshot v{} named as v{}",
@@ -430,60 +493,29 @@ fn fetch_plan<F: Fetch>(known: &Known, feed: &Counted<'_, F>, device_now: u64) -
         )));
     }
 
-    // 4. Brand records and keysets the snapshot names, newer than ours.
+    // 4. Each brand on its own: its record, keyset and revocation chain. A
+    // brand whose documents are refused is skipped and reported, and every
+    // other brand goes on (one brand must never block the others: security
+    // review finding 3); network trouble still stops the whole sync.
     let mut bundle = TrustBundle { roots, ..TrustBundle::default() };
-    let mut records: BTreeMap<String, BrandRecord> = BTreeMap::new();
-    for (kind, listed, ours, cap) in [
-        ("brand record", &snapshot.brands, &known.brands, caps::BRAND),
-        ("keyset", &snapshot.keysets, &known.keysets, caps::KEYSET),
-    ] {
-        for (id, meta) in listed {
-            match ours.get(id) {
-                Some((v, _)) if meta.version < *v => {
-                    return Err(SyncError::Rollback(format!("{kind} '{id}' v{} after v{v}", meta.version)));
-                }
-                Some((v, bytes)) if meta.version == *v => {
-                    if !meta.matches(bytes) {
-                        return Err(SyncError::MixAndMatch(format!("{kind} '{id}' v{v} differs from ours")));
-                    }
-                }
-                _ => {
-                    let path = if kind == "keyset" {
-                        paths::keyset(id, meta.version)
-                    } else {
-                        paths::brand(id, meta.version)
-                    };
-                    let env = feed.vouched(&path, meta, cap)?;
-                    if kind == "keyset" {
-                        bundle.keysets.push(env);
-                    } else {
-                        let record = BrandRecord::open(&env, &root)
-                            .map_err(|source| SyncError::Untrusted { what: path, source })?;
-                        records.insert(id.clone(), record);
-                        bundle.brands.push(env);
-                    }
-                }
-            }
-        }
-    }
-
-    // 5. Revocation chains.
     let mut chains = Vec::new();
-    for (id, meta) in &snapshot.revocations {
-        let record = match records.get(id) {
-            Some(r) => r.clone(),
-            None => match known.brands.get(id) {
-                Some((_, bytes)) => {
-                    let env = envelope("stored brand record", bytes)?;
-                    env.decode_payload().map_err(|e| SyncError::Store(StoreError::Corrupt(e.to_string())))?
-                }
-                None => return Err(SyncError::MixAndMatch(format!("revocations for unknown brand '{id}'"))),
-            },
-        };
-        if let Some(plan) = fetch_chain(feed, known, &record, meta)? {
-            chains.push(plan);
+    let mut refused = Vec::new();
+    let ids: std::collections::BTreeSet<&String> =
+        snapshot.brands.keys().chain(snapshot.keysets.keys()).chain(snapshot.revocations.keys()).collect();
+    for id in ids {
+        match fetch_brand(feed, known, &snapshot, &root, id) {
+            Ok(brand) => {
+                bundle.brands.extend(brand.record);
+                bundle.keysets.extend(brand.keyset);
+                chains.extend(brand.chain);
+            }
+            Err(e) if e.concerns_one_brand() => {
+                refused.push(RefusedBrand { brand_id: id.clone(), reason: e.to_string() })
+            }
+            Err(e) => return Err(e),
         }
     }
+    let listed = snapshot.brands.keys().cloned().collect();
     Ok(Plan {
         timestamp,
         ts_bytes,
@@ -493,7 +525,124 @@ fn fetch_plan<F: Fetch>(known: &Known, feed: &Counted<'_, F>, device_now: u64) -
         chains,
         known_ts: known.ts_version,
         not_modified,
+        refused,
+        listed,
+        same_timestamp,
+        device_now,
+        now,
     })
+}
+
+/// A timestamp's times must be in range and its lifetime short: it is the
+/// one document whose signed time this device acts on.
+fn check_timestamp_numbers(ts: &Timestamp) -> Result<(), SyncError> {
+    let checked = (|| {
+        check_time("timestamp", "issued_at", ts.issued_at)?;
+        check_time("timestamp", "expires", ts.expires)?;
+        check_count("timestamp", "version", ts.version)?;
+        check_count("timestamp", "snapshot version", ts.snapshot.version)?;
+        match ts.expires.checked_sub(ts.issued_at) {
+            Some(life) if life > 0 && life <= MAX_TIMESTAMP_LIFETIME => Ok(()),
+            _ => Err(TrustError::Invalid {
+                kind: "timestamp",
+                why: format!("a timestamp must live more than 0 s and at most {MAX_TIMESTAMP_LIFETIME} s"),
+            }),
+        }
+    })();
+    checked.map_err(|source| SyncError::Untrusted { what: "timestamp".into(), source })
+}
+
+/// Every number of a snapshot in range, before any of it is acted on.
+fn check_snapshot_numbers(snapshot: &Snapshot) -> Result<(), TrustError> {
+    check_count("snapshot", "version", snapshot.version)?;
+    check_time("snapshot", "issued_at", snapshot.issued_at)?;
+    check_count("snapshot", "root version", snapshot.root.version)?;
+    for meta in snapshot.brands.values().chain(snapshot.keysets.values()) {
+        check_count("snapshot", "document version", meta.version)?;
+    }
+    for meta in snapshot.revocations.values() {
+        check_count("snapshot", "revocation seq", meta.seq)?;
+        check_count("snapshot", "revocation base seq", meta.base_seq)?;
+        check_time("snapshot", "revocation issued_at", meta.issued_at)?;
+    }
+    Ok(())
+}
+
+/// One brand's new documents and revocation work, all checked.
+struct BrandFetch {
+    record: Option<Envelope>,
+    keyset: Option<Envelope>,
+    chain: Option<ChainPlan>,
+}
+
+/// A brand document the snapshot lists: `None` if ours is that version.
+fn fetch_document<F: Fetch>(
+    feed: &Counted<'_, F>,
+    kind: &str,
+    path: String,
+    listed: Option<&FileMeta>,
+    ours: Option<&(u64, Vec<u8>)>,
+    cap: u64,
+) -> Result<Option<Envelope>, SyncError> {
+    let Some(meta) = listed else { return Ok(None) };
+    match ours {
+        Some((v, _)) if meta.version < *v => {
+            Err(SyncError::Rollback(format!("{kind} v{} after v{v}", meta.version)))
+        }
+        Some((v, bytes)) if meta.version == *v => match meta.matches(bytes) {
+            true => Ok(None),
+            false => Err(SyncError::MixAndMatch(format!("{kind} v{v} differs from ours"))),
+        },
+        _ => feed.vouched(&path, meta, cap).map(Some),
+    }
+}
+
+fn fetch_brand<F: Fetch>(
+    feed: &Counted<'_, F>,
+    known: &Known,
+    snapshot: &Snapshot,
+    root: &RootDocument,
+    id: &str,
+) -> Result<BrandFetch, SyncError> {
+    let version = |m: Option<&FileMeta>| m.map_or(0, |m| m.version);
+    let record = fetch_document(
+        feed,
+        &format!("brand record '{id}'"),
+        paths::brand(id, version(snapshot.brands.get(id))),
+        snapshot.brands.get(id),
+        known.brands.get(id),
+        caps::BRAND,
+    )?;
+    let keyset = fetch_document(
+        feed,
+        &format!("keyset '{id}'"),
+        paths::keyset(id, version(snapshot.keysets.get(id))),
+        snapshot.keysets.get(id),
+        known.keysets.get(id),
+        caps::KEYSET,
+    )?;
+    // The record whose revoker keys check the chain: the new one, verified
+    // now, or the one we hold (verified when it was imported).
+    let trusted = match (&record, known.brands.get(id)) {
+        (Some(env), _) => Some(
+            BrandRecord::open(env, root)
+                .map_err(|source| SyncError::Untrusted { what: paths::brand(id, 0), source })?,
+        ),
+        (None, Some((_, bytes))) => Some(
+            envelope("stored brand record", bytes)?
+                .decode_payload()
+                .map_err(|e| SyncError::Store(StoreError::Corrupt(e.to_string())))?,
+        ),
+        (None, None) => None,
+    };
+    let chain = match (snapshot.revocations.get(id), &trusted) {
+        (Some(meta), Some(brand)) => fetch_chain(feed, known, brand, meta)?,
+        (Some(_), None) => {
+            return Err(SyncError::MixAndMatch(format!("revocations for unknown brand '{id}'")));
+        }
+        (None, _) => None,
+    };
+    Ok(BrandFetch { record, keyset, chain })
 }
 
 fn fetch_chain<F: Fetch>(
@@ -535,6 +684,9 @@ fn fetch_chain<F: Fetch>(
         let path = paths::base(id, meta.base_seq);
         let env = envelope(&path, &feed.required(&path, caps::BASE)?)?;
         let base: RevocationBase = env.open(BASE_TYPE, revokers.0, revokers.1).map_err(untrusted(&path))?;
+        check_count("revocation base", "seq", base.seq)
+            .and(check_time("revocation base", "issued_at", base.issued_at))
+            .map_err(|source| SyncError::Untrusted { what: path.clone(), source })?;
         if base.brand_id != *id || base.seq != meta.base_seq {
             return Err(SyncError::MixAndMatch(format!(
                 "{path} is for '{}' seq {}",
@@ -552,6 +704,8 @@ fn fetch_chain<F: Fetch>(
         let env = envelope(&path, &feed.required(&path, caps::DELTA)?)?;
         let delta: RevocationDelta =
             env.open(DELTA_TYPE, revokers.0, revokers.1).map_err(untrusted(&path))?;
+        check_time("revocation delta", "issued_at", delta.issued_at)
+            .map_err(|source| SyncError::Untrusted { what: path.clone(), source })?;
         if delta.brand_id != *id || delta.seq != seq + 1 {
             return Err(SyncError::MixAndMatch(format!(
                 "{path} is for '{}' seq {}",
@@ -583,9 +737,19 @@ fn apply(store: &mut Store, plan: Plan) -> Result<SyncReport, SyncError> {
         if ts_now != plan.known_ts {
             return Err(SyncError::Concurrent);
         }
-        let trust = import_in(tx, &anchor, &plan.bundle, plan.timestamp.issued_at)?;
+        let trust = import_in(tx, &anchor, &plan.bundle, plan.now)?;
+        let mut refused = plan.refused;
+        refused.extend(
+            trust
+                .refused
+                .iter()
+                .map(|r| RefusedBrand { brand_id: r.brand_id.clone(), reason: r.error.to_string() }),
+        );
         let mut revocations = Vec::new();
-        for chain in plan.chains {
+        // A chain is checked against the brand's new record: if the import
+        // refused that record, its revoker keys vouch for nothing.
+        let chains = plan.chains.into_iter().filter(|c| !refused.iter().any(|r| r.brand_id == c.brand_id));
+        for chain in chains {
             let id = &chain.brand_id;
             let idx = revocation_store::brand_index(tx, id)?;
             let since = chain.meta.issued_at;
@@ -606,16 +770,39 @@ fn apply(store: &mut Store, plan: Plan) -> Result<SyncReport, SyncError> {
         set.execute(params!["ts_version", ts.version])?;
         set.execute(params!["ts_issued_at", ts.issued_at])?;
         set.execute(params!["ts_expires", ts.expires])?;
+        if !plan.same_timestamp {
+            // A newly accepted timestamp counts from its signed time, but
+            // never from later than this device's clock: no signer can move
+            // the floor or freshness past what the device itself saw.
+            let seen = ts.issued_at.min(plan.device_now);
+            let live_until = seen.saturating_add(ts.expires.saturating_sub(ts.issued_at));
+            set.execute(params!["ts_seen_at", seen])?;
+            set.execute(params!["ts_live_until", live_until])?;
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('time_floor', ?1) \
+                 ON CONFLICT (key) DO UPDATE SET value = MAX(value, excluded.value)",
+                [seen],
+            )?;
+        }
         set.execute(params!["ts_bytes", plan.ts_bytes])?;
         set.execute(params!["snapshot_bytes", plan.snapshot_bytes])?;
-        if let Some(etag) = &plan.ts_etag {
-            set.execute(params!["ts_etag", etag.as_bytes()])?;
-        }
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES ('newest_signed', ?1) \
-             ON CONFLICT (key) DO UPDATE SET value = MAX(value, excluded.value)",
-            [ts.issued_at],
+        // Revocation status is fresh per brand: a brand refused this time
+        // keeps the time of its last good sync.
+        let seen: u64 = tx
+            .query_row("SELECT value FROM meta WHERE key = 'ts_seen_at'", [], |r| r.get(0))
+            .optional()?
+            .unwrap_or(ts.issued_at.min(plan.device_now));
+        let mut fresh = tx.prepare_cached(
+            "INSERT INTO brand_fresh (brand_id, seen_at) VALUES (?1, ?2) \
+             ON CONFLICT (brand_id) DO UPDATE SET seen_at = excluded.seen_at",
         )?;
+        for id in plan.listed.iter().filter(|id| !refused.iter().any(|r| &r.brand_id == *id)) {
+            fresh.execute(params![id, seen])?;
+        }
+        match &plan.ts_etag {
+            Some(etag) => set.execute(params!["ts_etag", etag.as_bytes()])?,
+            None => tx.execute("DELETE FROM meta WHERE key = 'ts_etag'", [])?,
+        };
         Ok(SyncReport {
             timestamp_version: ts.version,
             not_modified: plan.not_modified,
@@ -623,6 +810,7 @@ fn apply(store: &mut Store, plan: Plan) -> Result<SyncReport, SyncError> {
             revocations,
             bytes_fetched: 0,
             files_fetched: 0,
+            refused,
         })
     })
 }

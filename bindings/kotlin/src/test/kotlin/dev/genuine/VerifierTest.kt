@@ -112,10 +112,11 @@ class VerifierTest {
         return server
     }
 
-    private fun publishDemoFeed(): File {
+    private fun publishDemoFeed(rotateRoot: Boolean = false): File {
         val feed = File(dir, "feed")
         val tool = System.getProperty("genuine.feedTool")
-        val process = ProcessBuilder(tool, feed.path).inheritIO().start()
+        val args = listOf(tool, feed.path) + if (rotateRoot) listOf("--rotate-root") else emptyList()
+        val process = ProcessBuilder(args).inheritIO().start()
         assertEquals(0, process.waitFor())
         return feed
     }
@@ -134,6 +135,33 @@ class VerifierTest {
                 val after = v.verify(scanFixture("genuine-full.png")) as Verdict.Revoked
                 assertEquals(RevocationReason.BATCH_RECALLED, after.reason)
                 assertEquals(Freshness.Fresh, v.status().freshness)
+            }
+        } finally {
+            server.stop(0)
+        }
+    }
+
+    /**
+     * Security review finding 4: an app that imports its shipped bundle at every
+     * launch (the Android demo does) stopped opening after the operator's first
+     * root rotation. The shipped bundle is older than the store: skipped, never an error.
+     */
+    @Test
+    fun reImportingTheShippedBundleAfterARootRotationIsHarmless() {
+        val server = serveFeed(publishDemoFeed(rotateRoot = true))
+        try {
+            val url = "http://127.0.0.1:${server.address.port}/"
+            open(url).use { v ->
+                val synced = runBlocking { v.sync() }
+                assertEquals(listOf(2u), synced.rootsAdded)
+                assertTrue(synced.refused.isEmpty(), "${synced.refused}")
+                repeat(2) { // two more launches
+                    val again = v.importBundle(DemoWorld.bundle)
+                    assertTrue(again.rootsAdded.isEmpty())
+                    assertTrue(again.refused.isEmpty(), "${again.refused}")
+                }
+                assertEquals(2u, v.status().rootVersion)
+                assertTrue(v.verify(scanFixture("genuine.png")) is Verdict.Authentic)
             }
         } finally {
             server.stop(0)
