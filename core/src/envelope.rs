@@ -177,6 +177,22 @@ impl Envelope {
     }
 }
 
+/// Signs payload bytes as they are (brand tooling, and fuzzing: a fuzzer
+/// that signs what it chooses reaches the checks behind the signatures).
+#[cfg(feature = "issuer")]
+pub fn seal_bytes(
+    payload_type: &str,
+    payload: Vec<u8>,
+    signers: &[&crate::keys::signing::SecretKey],
+) -> Envelope {
+    let message = pae(payload_type, &payload);
+    let signatures = signers
+        .iter()
+        .map(|k| EnvelopeSignature { keyid: k.public().key_id(), sig: k.sign(&message) })
+        .collect();
+    Envelope { payload_type: payload_type.to_string(), payload, signatures, raw: None }
+}
+
 /// Signing envelopes, for brand tooling only.
 #[cfg(feature = "issuer")]
 pub fn seal<T: Serialize>(
@@ -186,12 +202,7 @@ pub fn seal<T: Serialize>(
 ) -> Envelope {
     let mut payload = Vec::new();
     ciborium::into_writer(document, &mut payload).expect("writing CBOR to a Vec cannot fail");
-    let message = pae(payload_type, &payload);
-    let signatures = signers
-        .iter()
-        .map(|k| EnvelopeSignature { keyid: k.public().key_id(), sig: k.sign(&message) })
-        .collect();
-    Envelope { payload_type: payload_type.to_string(), payload, signatures, raw: None }
+    seal_bytes(payload_type, payload, signers)
 }
 
 #[cfg(test)]

@@ -1,12 +1,46 @@
 //! Every signed-document parser on arbitrary bytes: the envelope, each trust
-//! document opened under the demo keys, each feed payload and the bundle.
+//! document opened under the demo keys, each feed payload and the bundle;
+//! then the same bytes *signed* as each document type with a world's keys
+//! (public seeds), so the checks behind the signatures — ranges, roles,
+//! scopes, windows — face arbitrary payloads too.
 #![no_main]
 #[path = "common.rs"]
 mod common;
-use genuine_core::envelope::Envelope;
-use genuine_core::feed::{RevocationBase, RevocationDelta, Snapshot, Timestamp};
-use genuine_core::trust::{BrandRecord, Keyset, RootDocument};
+#[path = "world.rs"]
+mod world;
+use genuine_core::envelope::{Envelope, seal_bytes};
+use genuine_core::feed::{
+    BASE_TYPE, DELTA_TYPE, RevocationBase, RevocationDelta, SNAPSHOT_TYPE, Snapshot, TIMESTAMP_TYPE, Timestamp,
+};
+use genuine_core::keys::signing::SecretKey;
+use genuine_core::trust::{BRAND_TYPE, BrandRecord, KEYSET_TYPE, Keyset, ROOT_TYPE, RootDocument};
 use libfuzzer_sys::fuzz_target;
+use std::sync::OnceLock;
+
+struct Keys {
+    world: genuine_core::authority::Authority,
+    root: Vec<SecretKey>,
+    masters: Vec<SecretKey>,
+    timestamp: Vec<SecretKey>,
+}
+
+fn keys() -> &'static Keys {
+    static K: OnceLock<Keys> = OnceLock::new();
+    K.get_or_init(|| {
+        let world = world::world();
+        let key = |s: &genuine_core::authority::Seed| SecretKey::from_seed(&s.0);
+        Keys {
+            root: world.root_seeds.iter().map(key).collect(),
+            masters: world.brands["acme"].master_seeds.iter().map(key).collect(),
+            timestamp: world.timestamp_seeds.iter().map(key).collect(),
+            world,
+        }
+    })
+}
+
+fn signed(ty: &str, data: &[u8], keys: &[SecretKey]) -> Envelope {
+    seal_bytes(ty, data.to_vec(), &keys.iter().collect::<Vec<_>>())
+}
 
 fuzz_target!(|data: &[u8]| {
     let _ = genuine_core::bundle::TrustBundle::decode(data);
@@ -22,10 +56,24 @@ fuzz_target!(|data: &[u8]| {
                 let _ = Keyset::open(&env, &brand);
             }
         }
-        // Payload decoders run only after signatures in real use; here they
-        // face the bytes directly too.
         let _ = env.decode_payload::<RootDocument>();
         let _ = env.decode_payload::<BrandRecord>();
         let _ = env.decode_payload::<Keyset>();
     }
+
+    // Signed: past the signatures, into each document's own checks.
+    let k = keys();
+    let root = &k.world.root;
+    let _ = RootDocument::open_first(&signed(ROOT_TYPE, data, &k.root), &k.world.anchor);
+    let _ = RootDocument::open_next(&signed(ROOT_TYPE, data, &k.root), root);
+    let _ = BrandRecord::open(&signed(BRAND_TYPE, data, &k.root), root);
+    let _ = Keyset::open(&signed(KEYSET_TYPE, data, &k.masters), &k.world.brands["acme"].record);
+    let ts = (&root.timestamp_keys, usize::from(root.timestamp_threshold));
+    let _ = signed(TIMESTAMP_TYPE, data, &k.timestamp).open::<Timestamp>(TIMESTAMP_TYPE, ts.0, ts.1);
+    let _ = signed(SNAPSHOT_TYPE, data, &k.timestamp).open::<Snapshot>(SNAPSHOT_TYPE, ts.0, ts.1);
+    let revokers = &k.world.brands["acme"].record.revoker_keys;
+    let revoker: Vec<SecretKey> =
+        k.world.brands["acme"].revoker_seeds.iter().map(|s| SecretKey::from_seed(&s.0)).collect();
+    let _ = signed(DELTA_TYPE, data, &revoker).open::<RevocationDelta>(DELTA_TYPE, revokers, 1);
+    let _ = signed(BASE_TYPE, data, &revoker).open::<RevocationBase>(BASE_TYPE, revokers, 1);
 });

@@ -1,6 +1,9 @@
 //! The camera path: arbitrary geometry and pixels into the scanner (rxing,
-//! then the rqrr pipeline, whose panics must stay contained).
+//! then the rqrr pipeline, whose panics must stay contained), and the bound
+//! on its work whatever the pixels show (seeds include crafted grids of
+//! finder patterns: security review finding 6).
 #![no_main]
+use genuine_core::scan::finders::{DENSE_LIMIT, MAX_CANDIDATES, MAX_REGIONS, NEIGHBOURS};
 use genuine_core::scan::{LumaFrame, Scanner};
 use libfuzzer_sys::fuzz_target;
 
@@ -14,6 +17,11 @@ fuzz_target!(|data: &[u8]| {
     let stride = width + usize::from(u16::from_le_bytes([data[4], data[5]]) % 64);
     let pixels = &data[6..];
     if let Ok(frame) = LumaFrame::new(pixels, width, height, stride) {
-        let _ = Scanner::new().scan(&frame);
+        let (_, work) = Scanner::new().scan_counted(&frame);
+        assert!(work.candidates <= MAX_CANDIDATES, "{work:?}");
+        assert!(work.triples <= MAX_CANDIDATES * NEIGHBOURS * (NEIGHBOURS - 1) / 2, "{work:?}");
+        assert!(work.crowded || work.candidates <= DENSE_LIMIT, "{work:?}");
+        assert!(work.decoder_calls <= 2 * MAX_REGIONS + 7, "{work:?}");
+        assert!(work.decoder_pixels <= 13 * width * height, "{work:?}");
     }
 });

@@ -31,6 +31,19 @@ pub fn all() -> Vec<(String, Vec<u8>)> {
     }
     let vectors = serde_json::to_string_pretty(&vectors(&a, &fixtures)).expect("JSON") + "\n";
     out.push(("docs/test-vectors/vectors.json".to_string(), vectors.into_bytes()));
+    // Seeds for the scan_luma fuzz target: crafted finder-pattern grids
+    // (security review finding 6), in its input format: width, height and
+    // stride padding as little-endian u16, then the pixels.
+    for n in [20, 30, 36] {
+        let side = n * 8 + 2;
+        let grid = crate::frames::finder_grid(n, side, side);
+        let mut seed = Vec::with_capacity(6 + grid.pixels.len());
+        for v in [side as u16, side as u16, 0] {
+            seed.extend_from_slice(&v.to_le_bytes());
+        }
+        seed.extend_from_slice(&grid.pixels);
+        out.push((format!("fuzz/corpus/scan_luma/finder-grid-{n}"), seed));
+    }
     out
 }
 

@@ -258,3 +258,67 @@ pub fn sample_code(i: u64) -> String {
     let sig: String = (0..90).map(|_| B64[(rng.unit() * 64.0) as usize] as char).collect();
     format!("https://id.acme.example/01/09506000134352/21/{serial}?sig={sig}")
 }
+
+/// The worst case for the crowded-frame search: an `n` x `n` array of fake
+/// symbols, each three finder patterns where a version-1 code has them (and
+/// no data), so every tile looks like a code's corners.
+pub fn finder_tiles(n: usize, width: usize, height: usize) -> Frame {
+    let module = (width.min(height) / (n * 29)).max(1);
+    let mut f = Frame { pixels: vec![255u8; width * height], width, height, codes: Vec::new() };
+    for ty in 0..n {
+        for tx in 0..n {
+            let (ox, oy) = (module * (4 + tx * 29), module * (4 + ty * 29));
+            for (fx, fy) in [(0, 0), (14, 0), (0, 14)] {
+                draw_finder(&mut f, ox + fx * module, oy + fy * module, module);
+            }
+        }
+    }
+    f
+}
+
+/// `n` finder patterns of one size at random places (the census and the
+/// region search see few symbol-shaped triples, the decoders' own finders
+/// may see many).
+pub fn finder_scatter(n: usize, width: usize, height: usize, seed: u64) -> Frame {
+    let module = (width.min(height) / 120).max(1);
+    let mut rng = Rand::new(seed);
+    let mut f = Frame { pixels: vec![255u8; width * height], width, height, codes: Vec::new() };
+    let span = |side: usize| (side.saturating_sub(8 * module)) as f64;
+    for _ in 0..n {
+        let (x, y) = (rng.range(0.0, span(width)) as usize, rng.range(0.0, span(height)) as usize);
+        draw_finder(&mut f, x, y, module);
+    }
+    f
+}
+
+/// One finder pattern (7x7 modules) with its top-left at (x, y).
+fn draw_finder(f: &mut Frame, x: usize, y: usize, module: usize) {
+    for my in 0..7 {
+        for mx in 0..7 {
+            // Distance from the pattern's edge: 0 the dark ring, 1 the light ring, 2+ the centre.
+            if mx.min(my).min(6 - mx).min(6 - my) == 1 {
+                continue;
+            }
+            for py in y + my * module..(y + (my + 1) * module).min(f.height) {
+                for px in x + mx * module..(x + (mx + 1) * module).min(f.width) {
+                    f.pixels[py * f.width + px] = 0;
+                }
+            }
+        }
+    }
+}
+
+/// A crafted frame (security review finding 6): an `n` x `n` grid of QR
+/// finder patterns (7x7 modules: a dark ring, a light ring, a 3x3 centre),
+/// one module apart, drawn as large as fits a `width` x `height` white frame.
+/// Every three neighbours look like a QR code's corners to a decoder.
+pub fn finder_grid(n: usize, width: usize, height: usize) -> Frame {
+    let module = (width.min(height) / (n * 8 + 2)).max(1);
+    let mut f = Frame { pixels: vec![255u8; width * height], width, height, codes: Vec::new() };
+    for gy in 0..n {
+        for gx in 0..n {
+            draw_finder(&mut f, module * (1 + gx * 8), module * (1 + gy * 8), module);
+        }
+    }
+    f
+}

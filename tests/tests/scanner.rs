@@ -137,3 +137,58 @@ fn broken_image_files_are_typed_errors() {
     let png = std::fs::read(repo_root().join("tests/fixtures/genuine.png")).unwrap();
     assert!(DecodedImage::decode(&png[..png.len() / 2]).is_err());
 }
+
+/// Security review finding 6 (medium), as a property: a tiny image full of
+/// finder patterns made rxing's multi reader try every triple of candidates
+/// (36 s and 289 MB for 20x20). Whatever grid a frame shows, small or
+/// 1080p, the work of one scan stays under constants: candidates counted,
+/// triples considered, decoder calls and the pixels given to decoders; and a
+/// decoder is only ever given an image with few candidates.
+#[test]
+fn a_frame_full_of_finder_patterns_costs_bounded_work() {
+    use genuine_core::scan::finders::{DENSE_LIMIT, MAX_CANDIDATES, MAX_REGIONS, NEIGHBOURS};
+    use genuine_tests::frames::{finder_grid, finder_tiles};
+    let max_triples = MAX_CANDIDATES * NEIGHBOURS * (NEIGHBOURS - 1) / 2;
+    let mut scanner = Scanner::new();
+    let mut cases = Vec::new();
+    for n in [10, 20, 30, 40, 50, 60] {
+        cases.push((format!("{n}x{n} grid"), finder_grid(n, n * 8 + 2, n * 8 + 2)));
+        cases.push((format!("{n}x{n} grid"), finder_grid(n, 1920, 1080)));
+    }
+    // Fake symbols (three finders, no fourth, no data): each tile passes the
+    // geometry, so this is the most the region search can be made to do.
+    for n in [4, 8, 16] {
+        cases.push((format!("{n}x{n} fake symbols"), finder_tiles(n, n * 29 + 8, n * 29 + 8)));
+        cases.push((format!("{n}x{n} fake symbols"), finder_tiles(n, 1920, 1080)));
+    }
+    for (what, grid) in cases {
+        let (width, height) = (grid.width, grid.height);
+        {
+            let frame = LumaFrame::new(&grid.pixels, width, height, width).unwrap();
+            let (codes, work) = scanner.scan_counted(&frame);
+            let case = format!("{what} in {width}x{height}: {work:?}");
+            assert!(codes.is_empty(), "{case}");
+            assert!(work.candidates <= MAX_CANDIDATES, "{case}");
+            assert!(work.triples <= max_triples, "{case}");
+            assert!(work.crowded || work.candidates <= DENSE_LIMIT, "{case}");
+            assert!(work.decoder_calls <= 2 * MAX_REGIONS + 7, "{case}");
+            assert!(work.decoder_pixels <= 13 * width * height, "{case}");
+            // The grids are what they claim: a crowded frame, not a blank one.
+            assert!(work.crowded || what.contains("fake") && work.candidates > 3, "{case}");
+        }
+    }
+}
+
+/// A sticker of finder patterns beside a genuine code cannot hide the code:
+/// the crowded-frame search still hands the code's region to the decoders.
+#[test]
+fn a_real_code_beside_a_finder_grid_is_still_read() {
+    let mut grid = genuine_tests::frames::finder_grid(12, 1280, 720);
+    let text = genuine_tests::frames::sample_code(3);
+    let corners = [(820.0, 200.0), (1120.0, 200.0), (1120.0, 500.0), (820.0, 500.0)];
+    genuine_tests::frames::draw_code(&mut grid, &text, corners, 20, 235);
+    let frame = LumaFrame::new(&grid.pixels, grid.width, grid.height, grid.width).unwrap();
+    let (codes, work) = Scanner::new().scan_counted(&frame);
+    assert!(work.crowded, "{work:?}");
+    assert_eq!(codes.iter().map(|c| c.text.as_str()).collect::<Vec<_>>(), [text.as_str()], "{work:?}");
+}

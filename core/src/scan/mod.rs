@@ -6,6 +6,7 @@
 //! because rqrr panics on some inputs (WanzenBug/rqrr#54).
 
 mod binarize;
+pub mod finders;
 pub mod geometry;
 mod pipeline;
 #[cfg(feature = "rxing")]

@@ -5,6 +5,7 @@
 //! (WanzenBug/rqrr#54).
 
 use super::binarize::{Integral, local_radius, otsu};
+use super::finders::{self, Region, ScanWork};
 use super::{LumaFrame, Point, ScannedCode, contained, decode_text};
 
 /// Prepares an rqrr image, detects and decodes every grid in it and maps
@@ -51,6 +52,7 @@ pub struct Scanner {
     #[cfg(feature = "rxing")]
     inverted: Vec<u8>,
     integral: Integral,
+    crop: Vec<u8>,
 }
 
 /// Which decoders a [`Scanner`] runs.
@@ -102,6 +104,18 @@ impl Scanner {
 
     /// Finds and decodes every QR code in a frame.
     pub fn scan(&mut self, frame: &LumaFrame<'_>) -> Vec<ScannedCode> {
+        self.scan_counted(frame).0
+    }
+
+    /// [`Scanner::scan`], with the work it did: the bound on that work is
+    /// what keeps a crafted frame from hanging the app (see [`finders`]).
+    pub fn scan_counted(&mut self, frame: &LumaFrame<'_>) -> (Vec<ScannedCode>, ScanWork) {
+        let mut count = ScanWork::default();
+        let found = self.scan_work(frame, &mut count);
+        (found, count)
+    }
+
+    fn scan_work(&mut self, frame: &LumaFrame<'_>, count: &mut ScanWork) -> Vec<ScannedCode> {
         let mut scale = (frame.width().min(frame.height()) / WORK_SHORT_SIDE).max(1);
         // Long, thin frames: keep the work image under 16 Mpx so the u32
         // summed-area table cannot overflow (255 * 2^24 < 2^32).
@@ -120,6 +134,20 @@ impl Scanner {
         }
         let work = Work { pixels: &self.work, width, height, scale };
 
+        // The census first: decoders are only given images they can finish.
+        self.integral.build(work.pixels, width, height);
+        let r = local_radius(width, height);
+        let census = finders::census(work.pixels, width, height, &self.integral, r);
+        count.candidates = census.candidates.len();
+        if census.crowded() {
+            count.crowded = true;
+            let regions = finders::regions(&census, width, height, count);
+            let scratch = Scratch { crop: &mut self.crop, engine: self.engine };
+            return crowded(&work, &census, &regions, scratch, count);
+        }
+        count.decoder_calls += 1;
+        count.decoder_pixels += width * height;
+
         #[cfg(feature = "rxing")]
         if self.engine != Engine::RqrrPipeline {
             let found = super::rxing_reader::read(work.pixels, width, height, &mut self.inverted);
@@ -134,13 +162,13 @@ impl Scanner {
         // 1. Global Otsu: evenly lit codes, any contrast.
         let t = otsu(work.pixels);
         let found = detect(&work, 1, |x, y| work.pixels[y * width + x] <= t);
+        count.decoder_calls += 4;
+        count.decoder_pixels += 4 * width * height;
         if !found.is_empty() {
             return found;
         }
         // 2. Local mean: shading, glare, gradients.
-        self.integral.build(work.pixels, width, height);
         let ii = &self.integral;
-        let r = local_radius(width, height);
         let dark = |x: usize, y: usize| u32::from(work.pixels[y * width + x]) + 3 < ii.mean(x, y, r);
         let found = detect(&work, 1, dark);
         if !found.is_empty() {
@@ -160,6 +188,8 @@ impl Scanner {
         }
         // 4. Small codes: upsample 2x (bilinear) so modules are wide enough to sample.
         if width.min(height) < UPSCALE_BELOW {
+            count.decoder_calls += 2;
+            count.decoder_pixels += 8 * width * height;
             let up = |x: usize, y: usize| {
                 let v = bilinear(work.pixels, width, height, x, y);
                 v + 6 < 2 * ii.mean(x / 2, y / 2, r)
@@ -174,6 +204,82 @@ impl Scanner {
         }
         Vec::new()
     }
+}
+
+/// What a crowded-frame decode borrows from its [`Scanner`].
+struct Scratch<'a> {
+    crop: &'a mut Vec<u8>,
+    engine: Engine,
+}
+
+/// A crowded frame (more finder candidates than a decoder may be given):
+/// only the regions where three candidates form a symbol's corners are
+/// decoded, each holding few candidates, their total area at most twice the
+/// work image's. Every code found in them is returned.
+fn crowded(
+    work: &Work<'_>,
+    census: &finders::Census,
+    regions: &[Region],
+    scratch: Scratch<'_>,
+    count: &mut ScanWork,
+) -> Vec<ScannedCode> {
+    let cands = &census.candidates;
+    let mut found: Vec<ScannedCode> = Vec::new();
+    let mut budget = 2 * work.width * work.height;
+    for r in regions {
+        let area = r.width * r.height;
+        if area == 0 || area > budget || finders::inside(cands, r) > finders::DENSE_LIMIT {
+            continue;
+        }
+        budget -= area;
+        scratch.crop.clear();
+        for y in r.y..r.y + r.height {
+            scratch
+                .crop
+                .extend_from_slice(&work.pixels[y * work.width + r.x..y * work.width + r.x + r.width]);
+        }
+        let crop = Work { pixels: scratch.crop, width: r.width, height: r.height, scale: 1 };
+        count.decoder_calls += 1;
+        count.decoder_pixels += area;
+        let mut codes = Vec::new();
+        #[cfg(feature = "rxing")]
+        if scratch.engine != Engine::RqrrPipeline {
+            codes = super::rxing_reader::read_single(crop.pixels, crop.width, crop.height);
+        }
+        // rqrr's grid fitting costs milliseconds per decoy triple: in a
+        // crowded frame it runs only where rxing is not used.
+        let rqrr_here = scratch.engine == Engine::RqrrPipeline || !cfg!(feature = "rxing");
+        if codes.is_empty() && rqrr_here {
+            count.decoder_calls += 1;
+            count.decoder_pixels += area;
+            let t = otsu(crop.pixels);
+            codes = detect(&crop, 1, |x, y| crop.pixels[y * crop.width + x] <= t);
+        }
+        for mut code in codes {
+            let s = work.scale as i32;
+            code.corners =
+                code.corners.map(|p| Point { x: (p.x + r.x as i32) * s, y: (p.y + r.y as i32) * s });
+            if !found.iter().any(|f| f.bytes == code.bytes) {
+                found.push(code);
+            }
+        }
+    }
+    // A dense legitimate code (many candidates in its data area) has no
+    // region of few candidates: the single reader, whose work stays small
+    // for this many, reads it whole.
+    #[cfg(feature = "rxing")]
+    if found.is_empty()
+        && scratch.engine != Engine::RqrrPipeline
+        && !census.overflow
+        && cands.len() <= finders::SINGLE_LIMIT
+        && count.plausible <= finders::SINGLE_PLAUSIBLE
+    {
+        count.decoder_calls += 1;
+        count.decoder_pixels += work.width * work.height;
+        let codes = super::rxing_reader::read_single(work.pixels, work.width, work.height);
+        found.extend(codes.into_iter().map(|c| work.code_to_frame(c)));
+    }
+    found
 }
 
 /// Luma at half-pixel positions of a 2x upsampled image, times 2.

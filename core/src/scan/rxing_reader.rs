@@ -33,6 +33,13 @@ pub fn read(pixels: &[u8], width: usize, height: usize, inverted: &mut Vec<u8>) 
     contained(|| single(inverted, width, height))
 }
 
+/// Reads one code in a crowded frame or a region of it: the single reader
+/// only (one decode attempt; never the multi reader, whose work is cubic in
+/// the finder candidates, and no inverted retry, to keep the budget).
+pub fn read_single(pixels: &[u8], width: usize, height: usize) -> Vec<ScannedCode> {
+    contained(|| single(pixels, width, height))
+}
+
 fn hints() -> DecodeHints {
     DecodeHints {
         PossibleFormats: Some(HashSet::from([BarcodeFormat::QR_CODE])),
