@@ -14,7 +14,7 @@ use crate::verdict::{
     Authentic, ForgeryReason, Freshness, Issuer, NotSignedReason, Product, RevocationReason, Verdict, Warning,
 };
 
-/// A device clock further than this behind the newest signed time is reported.
+/// A device clock further than this behind the time floor is reported.
 pub const CLOCK_SLACK_SECS: u64 = 3600;
 
 /// Verifies a scanned text. `device_now` is the device clock (unix seconds);

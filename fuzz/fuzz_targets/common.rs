@@ -1,3 +1,4 @@
+#![allow(dead_code)]
 // Shared by the fuzz targets: the demo trust, from the committed files.
 use genuine_core::Store;
 use genuine_core::trust::TrustAnchor;

@@ -119,8 +119,8 @@ fuzz_target!(|data: &[u8]| {
                 let mut files = feed.0.borrow_mut();
                 let n = files.len().max(1);
                 if let Some(bytes) = files.values_mut().nth(usize::from(input.u8()) % n) {
-                    let at = usize::from(input.u8()) * 7;
-                    if let Some(b) = bytes.get_mut(at % bytes.len().max(1)) {
+                    let at = usize::from(input.u8()) * 7 % bytes.len().max(1);
+                    if let Some(b) = bytes.get_mut(at) {
                         *b ^= input.u8() | 1;
                     }
                 }

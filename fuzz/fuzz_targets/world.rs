@@ -1,3 +1,4 @@
+#![allow(dead_code)]
 // Shared by the signing fuzz targets: a small world whose keys the harness
 // holds (seeded, public, like the demo's), so what the fuzzer chooses is
 // signed and gets past the signature checks into the version, time, chain

@@ -148,7 +148,7 @@ fn an_expired_timestamp_is_a_freeze_and_verdicts_go_stale_then_unknown() {
     assert_eq!(freshness(&w, NOW + 2 * DAY), Freshness::Stale { days: 2 });
     assert_eq!(freshness(&w, NOW + 31 * DAY), Freshness::Unknown);
     // Turning the device clock back cannot make expired data fresh: the
-    // floor is the newest signed time (the timestamp we hold).
+    // floor is the time of the timestamp we took (capped at the device clock).
     assert_eq!(freshness(&w, NOW - DAY), Freshness::Fresh);
 }
 

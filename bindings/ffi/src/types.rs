@@ -78,11 +78,12 @@ pub enum Warning {
         /// YYYY-MM-DD.
         expiry: String,
     },
-    /// The device clock is behind signed data; the later time was used.
+    /// The device clock is behind the time of the last sync; that time was used.
     ClockBehind {
         /// Device clock (unix seconds).
         device: u64,
-        /// Newest signed time (unix seconds).
+        /// The time floor: the timestamp's signed time, never later than the
+        /// device clock at the sync that took it (unix seconds).
         signed_floor: u64,
     },
 }
@@ -182,7 +183,8 @@ pub struct TrustStatus {
     pub brands: Vec<String>,
     /// Version of the last good timestamp.
     pub timestamp_version: Option<u64>,
-    /// Its signed time (unix seconds).
+    /// When it was taken: its signed time, never later than the device
+    /// clock at that sync (unix seconds).
     pub last_sync: Option<u64>,
     /// When it expires.
     pub sync_expires: Option<u64>,
