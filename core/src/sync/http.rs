@@ -178,7 +178,7 @@ impl HttpFeed {
             }
         }
         clock.io(|| stream.flush())?;
-        let mut reader = Reader { stream, buf: Vec::new(), clock: &clock };
+        let mut reader = Reader { stream, buf: Vec::new(), clock: &clock, read: 0, wire_cap: wire_cap(cap) };
         reader.response(cap)
     }
 
@@ -320,6 +320,18 @@ struct Reader<'a> {
     stream: Stream,
     buf: Vec<u8>,
     clock: &'a Clock<'a>,
+    /// Bytes read off the wire so far, and the most a response may take.
+    read: u64,
+    wire_cap: u64,
+}
+
+/// The most bytes one response may take off the wire for a body `cap`:
+/// the body, an eighth more for chunk framing (a size line per chunk,
+/// extensions, trailers; real servers use far less), and the head. Without
+/// it, one-byte chunks with 1 KiB extensions, or endless trailers, move
+/// gigabytes while the body stays under its cap.
+fn wire_cap(cap: u64) -> u64 {
+    cap.saturating_add(cap / 8).saturating_add(2 * MAX_HEAD as u64)
 }
 
 /// How the body's end is marked.
@@ -334,6 +346,10 @@ impl Reader<'_> {
     fn fill(&mut self) -> Result<bool, FetchError> {
         let mut chunk = [0u8; 16 << 10];
         let n = self.clock.io(|| self.stream.read(&mut chunk))?;
+        self.read = self.read.saturating_add(n as u64);
+        if self.read > self.wire_cap {
+            return Err(FetchError::TooLarge { path: self.clock.path.into(), cap: self.wire_cap });
+        }
         self.buf.extend_from_slice(&chunk[..n]);
         Ok(n > 0)
     }
@@ -598,6 +614,36 @@ mod tests {
         };
         assert_eq!(fetch(&line_of(MAX_LINE), 100).0, Ok(Fetched::Body(b"hi".to_vec(), None)));
         assert!(matches!(fetch(&line_of(MAX_LINE + 1), 100).0, Err(FetchError::Transport(..))));
+    }
+
+    /// The class behind finding 5: no framing moves more than about the
+    /// cap off the wire. One-byte chunks with 1 KiB extensions (a thousand
+    /// wire bytes per body byte), and endless trailers, are cut.
+    #[test]
+    fn framing_cannot_move_more_than_the_cap_off_the_wire() {
+        let mut padded = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+        for _ in 0..200 {
+            padded.extend_from_slice(b"1;");
+            padded.extend(vec![b'x'; 1000]);
+            padded.extend_from_slice(b"\r\na\r\n");
+        }
+        assert!(matches!(fetch(&padded, 1000).0, Err(FetchError::TooLarge { .. })));
+        let mut trailers = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n".to_vec();
+        for _ in 0..200 {
+            trailers.extend_from_slice(b"X-Pad: ");
+            trailers.extend(vec![b'y'; 1000]);
+            trailers.extend_from_slice(b"\r\n");
+        }
+        assert!(matches!(fetch(&trailers, 1000).0, Err(FetchError::TooLarge { .. })));
+        // Ordinary chunking stays well inside.
+        let mut fine = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+        for _ in 0..10 {
+            fine.extend_from_slice(b"64\r\n");
+            fine.extend(vec![b'z'; 100]);
+            fine.extend_from_slice(b"\r\n");
+        }
+        fine.extend_from_slice(b"0\r\n\r\n");
+        assert_eq!(fetch(&fine, 1000).0, Ok(Fetched::Body(vec![b'z'; 1000], None)));
     }
 
     #[test]
