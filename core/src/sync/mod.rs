@@ -604,23 +604,15 @@ fn fetch_brand<F: Fetch>(
     root: &RootDocument,
     id: &str,
 ) -> Result<BrandFetch, SyncError> {
-    let version = |m: Option<&FileMeta>| m.map_or(0, |m| m.version);
-    let record = fetch_document(
-        feed,
-        &format!("brand record '{id}'"),
-        paths::brand(id, version(snapshot.brands.get(id))),
-        snapshot.brands.get(id),
-        known.brands.get(id),
-        caps::BRAND,
-    )?;
-    let keyset = fetch_document(
-        feed,
-        &format!("keyset '{id}'"),
-        paths::keyset(id, version(snapshot.keysets.get(id))),
-        snapshot.keysets.get(id),
-        known.keysets.get(id),
-        caps::KEYSET,
-    )?;
+    type Listed = BTreeMap<String, FileMeta>;
+    type Ours = BTreeMap<String, (u64, Vec<u8>)>;
+    let document = |kind: &str, listed: &Listed, ours: &Ours, cap: u64, path: fn(&str, u64) -> String| {
+        let meta = listed.get(id);
+        let path = path(id, meta.map_or(0, |m| m.version));
+        fetch_document(feed, &format!("{kind} '{id}'"), path, meta, ours.get(id), cap)
+    };
+    let record = document("brand record", &snapshot.brands, &known.brands, caps::BRAND, paths::brand)?;
+    let keyset = document("keyset", &snapshot.keysets, &known.keysets, caps::KEYSET, paths::keyset)?;
     // The record whose revoker keys check the chain: the new one, verified
     // now, or the one we hold (verified when it was imported).
     let trusted = match (&record, known.brands.get(id)) {
