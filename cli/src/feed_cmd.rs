@@ -158,6 +158,10 @@ pub fn sync(feed_url: &str, json: bool, trust: &TrustArgs) -> Result<ExitCode, C
             report.files_fetched,
             if report.not_modified { " (not modified)" } else { "" }
         );
+        // One brand's refused documents never stop the others: say which.
+        for refused in &report.refused {
+            println!("skipped brand {}: {}", refused.brand_id, refused.reason);
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -49,7 +49,11 @@ pub fn open_store(trust: &TrustArgs) -> Result<Store, CliError> {
     }
     if let Some(bundle) = bundle {
         // Idempotent: documents the store already has (or has newer) are skipped.
-        store.import_bundle(&bundle, unix_now()).map_err(|e| CliError::msg(format!("bundle: {e}")))?;
+        let report =
+            store.import_bundle(&bundle, unix_now()).map_err(|e| CliError::msg(format!("bundle: {e}")))?;
+        for refused in &report.refused {
+            eprintln!("genuine: bundle: skipped brand {}: {}", refused.brand_id, refused.error);
+        }
     }
     Ok(store)
 }

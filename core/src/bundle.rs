@@ -18,6 +18,11 @@ pub const MAX_BRAND_LEN: usize = 64 << 10;
 pub const MAX_KEYSET_LEN: usize = 1 << 20;
 /// Most documents of each kind in a bundle.
 pub const MAX_DOCUMENTS: usize = 4096;
+/// Most root documents in a bundle: each is checked against each root the
+/// import trusts (signature verifications every time), and a real chain of
+/// rotations is short, so a hostile bundle of thousands of roots is refused
+/// before it can cost minutes.
+pub const MAX_ROOTS: usize = 64;
 
 /// Why a bundle cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -71,6 +76,9 @@ impl TrustBundle {
         let wire: Wire = ciborium::from_reader(bytes).map_err(|_| BundleError::NotABundle)?;
         if wire.format != BUNDLE_FORMAT {
             return Err(BundleError::NotABundle);
+        }
+        if wire.roots.len() > MAX_ROOTS {
+            return Err(BundleError::TooManyDocuments);
         }
         let open = |kind: &'static str, list: Vec<ByteBuf>, cap: usize| {
             if list.len() > MAX_DOCUMENTS {

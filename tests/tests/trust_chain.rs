@@ -312,6 +312,13 @@ fn garbage_and_oversized_bundles_are_refused() {
     let mut wire = a.bundle().encode();
     let n = wire.len();
     wire[n - 20..].fill(0xAA);
+    // More roots than any real chain of rotations: refused before any is checked.
+    let mut many = a.bundle();
+    many.roots = vec![many.roots[0].clone(); genuine_core::bundle::MAX_ROOTS + 1];
+    assert!(matches!(
+        store.import_bundle(&many.encode(), NOW),
+        Err(ImportError::Bundle(BundleError::TooManyDocuments))
+    ));
     // Refused whole, or the broken document refused and reported: never trusted.
     if let Ok(report) = store.import_bundle(&wire, NOW) {
         assert!(!report.refused.is_empty(), "{report:?}");
