@@ -142,7 +142,14 @@ impl Scanner {
         if census.crowded() {
             count.crowded = true;
             let regions = finders::regions(&census, width, height, count);
-            let scratch = Scratch { crop: &mut self.crop, engine: self.engine };
+            let scratch = Scratch {
+                crop: &mut self.crop,
+                integral: &self.integral,
+                radius: r,
+                #[cfg(feature = "rxing")]
+                inverted: &mut self.inverted,
+                engine: self.engine,
+            };
             return crowded(&work, &census, &regions, scratch, count);
         }
         count.decoder_calls += 1;
@@ -206,9 +213,20 @@ impl Scanner {
     }
 }
 
+/// Regions of a crowded frame that rqrr tries (both polarities), where it
+/// is the decoder (a build without rxing): its grid fitting costs some 20 ms
+/// per decoy triple, so a crafted frame costs such a build up to ~0.3 s.
+const RQRR_REGIONS: usize = finders::MAX_REGIONS;
+
 /// What a crowded-frame decode borrows from its [`Scanner`].
 struct Scratch<'a> {
     crop: &'a mut Vec<u8>,
+    /// The work image's summed-area table and local radius: a region's
+    /// local mean is read from it at the region's offset.
+    integral: &'a Integral,
+    radius: usize,
+    #[cfg(feature = "rxing")]
+    inverted: &'a mut Vec<u8>,
     engine: Engine,
 }
 
@@ -226,6 +244,7 @@ fn crowded(
     let cands = &census.candidates;
     let mut found: Vec<ScannedCode> = Vec::new();
     let mut budget = 2 * work.width * work.height;
+    let mut rqrr_tries = 0;
     for r in regions {
         let area = r.width * r.height;
         if area == 0 || area > budget || finders::inside(cands, r) > finders::DENSE_LIMIT {
@@ -244,16 +263,27 @@ fn crowded(
         let mut codes = Vec::new();
         #[cfg(feature = "rxing")]
         if scratch.engine != Engine::RqrrPipeline {
-            codes = super::rxing_reader::read_single(crop.pixels, crop.width, crop.height);
+            codes = super::rxing_reader::read_single(crop.pixels, crop.width, crop.height, scratch.inverted);
         }
         // rqrr's grid fitting costs milliseconds per decoy triple: in a
         // crowded frame it runs only where rxing is not used.
         let rqrr_here = scratch.engine == Engine::RqrrPipeline || !cfg!(feature = "rxing");
-        if codes.is_empty() && rqrr_here {
+        if codes.is_empty() && rqrr_here && rqrr_tries < RQRR_REGIONS {
+            rqrr_tries += 1;
             count.decoder_calls += 1;
             count.decoder_pixels += area;
             let t = otsu(crop.pixels);
             codes = detect(&crop, 1, |x, y| crop.pixels[y * crop.width + x] <= t);
+            if codes.is_empty() {
+                // Light-on-dark print, which rqrr never reads as it is: the
+                // local mean (the pipeline's own light-on-dark try) inverted.
+                count.decoder_calls += 1;
+                count.decoder_pixels += area;
+                let (ii, rad) = (scratch.integral, scratch.radius);
+                codes = detect(&crop, 1, |x, y| {
+                    u32::from(crop.pixels[y * crop.width + x]) > ii.mean(x + r.x, y + r.y, rad) + 3
+                });
+            }
         }
         for mut code in codes {
             let s = work.scale as i32;
@@ -276,7 +306,7 @@ fn crowded(
     {
         count.decoder_calls += 1;
         count.decoder_pixels += work.width * work.height;
-        let codes = super::rxing_reader::read_single(work.pixels, work.width, work.height);
+        let codes = super::rxing_reader::read_single(work.pixels, work.width, work.height, scratch.inverted);
         found.extend(codes.into_iter().map(|c| work.code_to_frame(c)));
     }
     found

@@ -17,7 +17,7 @@ use genuine_tests::frames::{
 use std::process::Command;
 use std::time::Instant;
 
-const GRIDS: [usize; 6] = [10, 20, 30, 40, 50, 60];
+const GRIDS: [usize; 8] = [3, 4, 10, 20, 30, 40, 50, 60];
 
 fn case(name: &str) -> Option<Frame> {
     if name == "ordinary-code" {
@@ -29,6 +29,23 @@ fn case(name: &str) -> Option<Frame> {
         let bg = frame(&sample_code(1), Distortion::Clean, 1920, 1080, 1.0, 12);
         f.pixels = bg.pixels;
         return Some(f);
+    }
+    if name == "fuzz-found" {
+        // The input the scan_luma fuzz target found slow (95 candidates, 24
+        // plausible triples): 100 ms in rxing's C++-port reader before it was
+        // taken off the crowded path.
+        let path = genuine_tests::repo_root().join("fuzz/corpus/scan_luma/fuzz-found-95-candidates");
+        let data = std::fs::read(path).ok()?;
+        let (w, h) = (
+            usize::from(u16::from_le_bytes([data[0], data[1]])),
+            usize::from(u16::from_le_bytes([data[2], data[3]])),
+        );
+        return Some(Frame {
+            pixels: data.get(6..6 + w * h)?.to_vec(),
+            width: w,
+            height: h,
+            codes: Vec::new(),
+        });
     }
     if let Some(rest) = name.strip_prefix("scatter-") {
         let (n, big) = rest.split_once('-')?;
@@ -125,6 +142,7 @@ fn main() {
         names.push(format!("scatter-{n}-small"));
         names.push(format!("scatter-{n}-1080p"));
     }
+    names.push("fuzz-found".to_string());
     for name in names {
         let Some((ms, kib, work)) = run(&name) else {
             println!("| {name} | failed | | | | | | | |");
