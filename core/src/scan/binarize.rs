@@ -44,13 +44,18 @@ impl Integral {
     /// Rebuilds the table for an image, reusing its buffer.
     pub fn build(&mut self, pixels: &[u8], width: usize, height: usize) {
         let w1 = width + 1;
-        self.sums.clear();
+        // Every entry is written below (row 0 and column 0 as zeros), so a
+        // reused buffer is not cleared first: this runs on every frame.
         self.sums.resize(w1 * (height + 1), 0);
-        for y in 0..height {
+        self.sums[..w1].fill(0);
+        for (y, px) in pixels.chunks_exact(width).take(height).enumerate() {
+            let (done, rest) = self.sums.split_at_mut((y + 1) * w1);
+            let (prev, cur) = (&done[y * w1..], &mut rest[..w1]);
+            cur[0] = 0;
             let mut row = 0u32;
-            for x in 0..width {
-                row += u32::from(pixels[y * width + x]);
-                self.sums[(y + 1) * w1 + x + 1] = self.sums[y * w1 + x + 1] + row;
+            for ((out, &above), &p) in cur[1..].iter_mut().zip(&prev[1..]).zip(px) {
+                row += u32::from(p);
+                *out = above.wrapping_add(row);
             }
         }
         self.width = width;

@@ -6,10 +6,12 @@
 //! multi-code reader tries every triple of finder candidates (O(n³) time and
 //! memory), and its single reader and rqrr's grid grouping are cubic too: a
 //! 1.9 KB sticker printed with a 20×20 grid of finder patterns took 36 s and
-//! 289 MB (security review finding 6). So decoders only ever see an image whose
-//! census is at most [`DENSE_LIMIT`]; a crowded frame is searched here instead,
-//! with every step capped: at most [`MAX_CANDIDATES`] candidates, each paired
-//! with its [`NEIGHBOURS`] nearest, at most [`MAX_REGIONS`] regions handed on.
+//! 289 MB (security review finding 6). So the multi reader and rqrr only ever
+//! see an image whose census is at most [`DENSE_LIMIT`]; a crowded frame is
+//! searched here instead, with every step capped: at most [`MAX_CANDIDATES`]
+//! candidates, each paired with its [`NEIGHBOURS`] nearest, at most
+//! [`MAX_REGIONS`] regions handed on, each to ZXing's own QR reader, which
+//! picks one best triple and makes one decode attempt.
 //!
 //! The census is deliberately more eager than the decoders' own finders: it
 //! thresholds by the local mean (as rxing's hybrid binarizer does), counts both
@@ -22,13 +24,13 @@ use super::binarize::Integral;
 /// few codes at most (three finders each); a real photo measured here stays
 /// under a dozen.
 pub const DENSE_LIMIT: usize = 18;
-/// Up to this many candidates a crowded image may still go whole to rxing's
-/// single reader (after its regions, if they held no code), when it shows
+/// Up to this many candidates a crowded image may still go whole to ZXing's
+/// QR reader (after its regions, if they held no code), when it shows
 /// at most [`SINGLE_PLAUSIBLE`] symbol-shaped triples: choosing among n
 /// candidates costs that reader at most n³/6 distance comparisons (about
-/// 150,000 here), and it tries a decode per plausible triple. A dense
-/// legitimate code (version 25 and up) shows 20 to 50 candidates in its
-/// data and up to 17 plausible triples in the photos measured.
+/// 150,000 here) before its one decode attempt. A dense legitimate code
+/// (version 25 and up) shows 20 to 50 candidates in its data and up to 17
+/// plausible triples in the photos measured.
 pub const SINGLE_LIMIT: usize = 96;
 /// See [`SINGLE_LIMIT`].
 pub const SINGLE_PLAUSIBLE: usize = 24;
@@ -107,16 +109,19 @@ impl Census {
 /// global threshold on a 4x smaller copy. Both polarities each; the largest
 /// count wins. Costs about two reads of the image.
 pub fn census(pixels: &[u8], width: usize, height: usize, ii: &Integral, radius: usize) -> Census {
-    let mut row = Vec::with_capacity(width);
-    let local = census_with(width, height, |y, out: &mut Vec<bool>| {
-        ii.dark_row(&pixels[y * width..(y + 1) * width], y, radius, out)
-    });
+    let local = census_with(
+        width,
+        height,
+        |y, out: &mut Vec<bool>| ii.dark_row(&pixels[y * width..(y + 1) * width], y, radius, out),
+        |x, y| u32::from(pixels[y * width + x]) + 3 < ii.mean(x, y, radius),
+    );
     if local.crowded() || width < 4 * 14 || height < 4 * 14 {
         return local;
     }
     // Large modules: a 4x box-downscaled copy, where they are small again.
     let (cw, ch) = (width / 4, height / 4);
     let mut coarse = Vec::with_capacity(cw * ch);
+    let mut row = Vec::with_capacity(cw);
     for y in 0..ch {
         row.clear();
         row.resize(cw, 0u32);
@@ -146,36 +151,44 @@ pub fn census(pixels: &[u8], width: usize, height: usize, ii: &Integral, radius:
         overflow: c.overflow,
         rows: (c.rows * 4).min(height),
     };
-    let coarse_local = scaled(census_with(cw, ch, |y, out: &mut Vec<bool>| {
-        cii.dark_row(&coarse[y * cw..(y + 1) * cw], y, cr, out)
-    }));
+    let coarse_local = scaled(census_with(
+        cw,
+        ch,
+        |y, out: &mut Vec<bool>| cii.dark_row(&coarse[y * cw..(y + 1) * cw], y, cr, out),
+        |x, y| u32::from(coarse[y * cw + x]) + 3 < cii.mean(x, y, cr),
+    ));
     if coarse_local.crowded() {
         return coarse_local;
     }
-    let coarse_global = scaled(census_with(cw, ch, |y, out: &mut Vec<bool>| {
-        out.clear();
-        out.extend(coarse[y * cw..(y + 1) * cw].iter().map(|&p| p <= t));
-    }));
+    let coarse_global = scaled(census_with(
+        cw,
+        ch,
+        |y, out: &mut Vec<bool>| {
+            out.clear();
+            out.extend(coarse[y * cw..(y + 1) * cw].iter().map(|&p| p <= t));
+        },
+        |x, y| coarse[y * cw + x] <= t,
+    ));
     [local, coarse_local, coarse_global].into_iter().max_by_key(|c| c.candidates.len()).unwrap_or_default()
 }
 
 /// The census under one threshold (`dark_row` marks a row's dark pixels),
 /// scanning every row: a finder's centre square may be only three rows
 /// tall. Stops at [`MAX_CANDIDATES`].
-fn census_with(width: usize, height: usize, dark_row: impl Fn(usize, &mut Vec<bool>)) -> Census {
-    // Every row classified once, into one map the cross-checks read too.
-    let mut map = Vec::with_capacity(width * height);
-    let mut row = Vec::with_capacity(width);
-    for y in 0..height {
-        dark_row(y, &mut row);
-        map.extend_from_slice(&row);
-    }
-    let dark = |x: usize, y: usize| map[y * width + x];
+fn census_with(
+    width: usize,
+    height: usize,
+    dark_row: impl Fn(usize, &mut Vec<bool>),
+    dark: impl Fn(usize, usize) -> bool,
+) -> Census {
+    // Each row is classified once into a reused buffer; the rare vertical
+    // cross-checks classify the pixels they read on the spot.
+    let mut line = Vec::with_capacity(width);
     let mut found: Vec<Candidate> = Vec::new();
     let mut runs: Vec<(bool, usize)> = Vec::with_capacity(width / 2);
     for y in 0..height {
+        dark_row(y, &mut line);
         runs.clear();
-        let line = &map[y * width..(y + 1) * width];
         let mut x = 0;
         while x < width {
             let (colour, from) = (line[x], x);
@@ -216,21 +229,18 @@ fn confirmed(mut found: Vec<Candidate>) -> Vec<Candidate> {
 /// Rows a candidate must be seen on to count.
 const QUORUM: u16 = 3;
 
-/// The module size if five runs are 1:1:3:1:1 within ZXing's tolerance.
+/// The module size if five runs are 1:1:3:1:1 within ZXing's tolerance
+/// (each run within half a module per module of its expected width). In
+/// integers: with m = total / 7, |run - k·m| < k·m / 2 is
+/// |14·run - 2k·total| < k·total. It runs for every five runs of every row.
 fn finder_ratio(runs: [usize; 5]) -> Option<f32> {
     let total: usize = runs.iter().sum();
     if total < 7 {
         return None;
     }
-    let module = total as f32 / 7.0;
-    let max_variance = module / 2.0;
-    let near = |run: usize, modules: f32| (run as f32 - module * modules).abs() < max_variance * modules;
-    (near(runs[0], 1.0)
-        && near(runs[1], 1.0)
-        && near(runs[2], 3.0)
-        && near(runs[3], 1.0)
-        && near(runs[4], 1.0))
-    .then_some(module)
+    let near = |run: usize, k: usize| (14 * run).abs_diff(2 * k * total) < k * total;
+    (near(runs[0], 1) && near(runs[1], 1) && near(runs[2], 3) && near(runs[3], 1) && near(runs[4], 1))
+        .then_some(total as f32 / 7.0)
 }
 
 /// Checks the column through a row hit: the same 1:1:3:1:1 pattern
