@@ -102,16 +102,35 @@ impl Census {
     }
 }
 
+/// Buffers the census reuses from frame to frame (a camera loop allocates
+/// nothing per frame for it but the few candidates it returns).
+#[derive(Debug, Default)]
+pub struct CensusScratch {
+    coarse: Vec<u8>,
+    coarse_ii: Integral,
+    row_sums: Vec<u32>,
+    line: Vec<bool>,
+    runs: Vec<(bool, usize)>,
+}
+
 /// Counts finder-pattern candidates as the decoders would see them: under
 /// the local mean at full resolution (as rxing's hybrid binarizer and rqrr's
 /// local tries threshold), then, for large modules that a small window
 /// misses (a finder's centre fills it), under the local mean and Otsu's
 /// global threshold on a 4x smaller copy. Both polarities each; the largest
 /// count wins. Costs about two reads of the image.
-pub fn census(pixels: &[u8], width: usize, height: usize, ii: &Integral, radius: usize) -> Census {
+pub fn census(
+    pixels: &[u8],
+    width: usize,
+    height: usize,
+    ii: &Integral,
+    radius: usize,
+    scratch: &mut CensusScratch,
+) -> Census {
+    let CensusScratch { coarse, coarse_ii: cii, row_sums: row, line, runs } = scratch;
     let local = census_with(
-        width,
-        height,
+        (width, height),
+        (line, runs),
         |y, out: &mut Vec<bool>| ii.dark_row(&pixels[y * width..(y + 1) * width], y, radius, out),
         |x, y| u32::from(pixels[y * width + x]) + 3 < ii.mean(x, y, radius),
     );
@@ -120,8 +139,7 @@ pub fn census(pixels: &[u8], width: usize, height: usize, ii: &Integral, radius:
     }
     // Large modules: a 4x box-downscaled copy, where they are small again.
     let (cw, ch) = (width / 4, height / 4);
-    let mut coarse = Vec::with_capacity(cw * ch);
-    let mut row = Vec::with_capacity(cw);
+    coarse.clear();
     for y in 0..ch {
         row.clear();
         row.resize(cw, 0u32);
@@ -133,10 +151,10 @@ pub fn census(pixels: &[u8], width: usize, height: usize, ii: &Integral, radius:
         }
         coarse.extend(row.iter().map(|&s| (s / 16) as u8));
     }
-    let mut cii = Integral::default();
-    cii.build(&coarse, cw, ch);
+    cii.build(coarse, cw, ch);
+    let (cii, coarse) = (&*cii, &*coarse);
     let cr = super::binarize::local_radius(cw, ch);
-    let t = super::binarize::otsu(&coarse);
+    let t = super::binarize::otsu(coarse);
     let scaled = |c: Census| Census {
         candidates: c
             .candidates
@@ -152,8 +170,8 @@ pub fn census(pixels: &[u8], width: usize, height: usize, ii: &Integral, radius:
         rows: (c.rows * 4).min(height),
     };
     let coarse_local = scaled(census_with(
-        cw,
-        ch,
+        (cw, ch),
+        (line, runs),
         |y, out: &mut Vec<bool>| cii.dark_row(&coarse[y * cw..(y + 1) * cw], y, cr, out),
         |x, y| u32::from(coarse[y * cw + x]) + 3 < cii.mean(x, y, cr),
     ));
@@ -161,8 +179,8 @@ pub fn census(pixels: &[u8], width: usize, height: usize, ii: &Integral, radius:
         return coarse_local;
     }
     let coarse_global = scaled(census_with(
-        cw,
-        ch,
+        (cw, ch),
+        (line, runs),
         |y, out: &mut Vec<bool>| {
             out.clear();
             out.extend(coarse[y * cw..(y + 1) * cw].iter().map(|&p| p <= t));
@@ -176,18 +194,16 @@ pub fn census(pixels: &[u8], width: usize, height: usize, ii: &Integral, radius:
 /// scanning every row: a finder's centre square may be only three rows
 /// tall. Stops at [`MAX_CANDIDATES`].
 fn census_with(
-    width: usize,
-    height: usize,
+    (width, height): (usize, usize),
+    (line, runs): (&mut Vec<bool>, &mut Vec<(bool, usize)>),
     dark_row: impl Fn(usize, &mut Vec<bool>),
     dark: impl Fn(usize, usize) -> bool,
 ) -> Census {
     // Each row is classified once into a reused buffer; the rare vertical
     // cross-checks classify the pixels they read on the spot.
-    let mut line = Vec::with_capacity(width);
     let mut found: Vec<Candidate> = Vec::new();
-    let mut runs: Vec<(bool, usize)> = Vec::with_capacity(width / 2);
     for y in 0..height {
-        dark_row(y, &mut line);
+        dark_row(y, line);
         runs.clear();
         let mut x = 0;
         while x < width {

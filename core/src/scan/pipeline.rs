@@ -53,6 +53,7 @@ pub struct Scanner {
     inverted: Vec<u8>,
     integral: Integral,
     crop: Vec<u8>,
+    census: finders::CensusScratch,
 }
 
 /// Which decoders a [`Scanner`] runs.
@@ -137,7 +138,7 @@ impl Scanner {
         // The census first: decoders are only given images they can finish.
         self.integral.build(work.pixels, width, height);
         let r = local_radius(width, height);
-        let census = finders::census(work.pixels, width, height, &self.integral, r);
+        let census = finders::census(work.pixels, width, height, &self.integral, r, &mut self.census);
         count.candidates = census.candidates.len();
         if census.crowded() {
             count.crowded = true;
