@@ -81,18 +81,20 @@ impl Integral {
     /// Marks the pixels of row `y` darker than their local mean (window of
     /// radius `r`) by more than 3, exactly as `px + 3 < mean(x, y, r)`, but
     /// without a division per pixel: the census runs this on every row.
-    pub fn dark_row(&self, row: &[u8], y: usize, r: usize, out: &mut Vec<bool>) {
+    /// Writes 1 for a dark pixel and 0 for a light one (bytes, so that the
+    /// census can read eight of them at a time).
+    pub fn dark_row(&self, row: &[u8], y: usize, r: usize, out: &mut Vec<u8>) {
         let (w, w1) = (self.width, self.width + 1);
         let (y0, y1) = (y.saturating_sub(r), (y + r + 1).min(self.height));
         let (top, bottom) = (&self.sums[y0 * w1..(y0 + 1) * w1], &self.sums[y1 * w1..(y1 + 1) * w1]);
         let rows = (y1 - y0) as u32;
         out.clear();
-        out.resize(w, false);
+        out.resize(w, 0);
         // p + 3 < floor(sum / area)  <=>  (p + 4) * area <= sum
         let edge = |x: usize| {
             let (x0, x1) = (x.saturating_sub(r), (x + r + 1).min(w));
             let sum = bottom[x1].wrapping_add(top[x0]).wrapping_sub(top[x1]).wrapping_sub(bottom[x0]);
-            (u32::from(row[x]) + 4) * ((x1 - x0) as u32 * rows) <= sum
+            u8::from((u32::from(row[x]) + 4) * ((x1 - x0) as u32 * rows) <= sum)
         };
         if w <= 2 * r + 1 {
             for (x, o) in out.iter_mut().enumerate() {
@@ -113,7 +115,7 @@ impl Integral {
         for ((((o, &p), (&a, &b)), &c), &d) in
             out[r..r + n].iter_mut().zip(px).zip(b1.iter().zip(t0)).zip(t1).zip(b0)
         {
-            *o = (u32::from(p) + 4) * area <= a.wrapping_add(b).wrapping_sub(c).wrapping_sub(d);
+            *o = u8::from((u32::from(p) + 4) * area <= a.wrapping_add(b).wrapping_sub(c).wrapping_sub(d));
         }
     }
 }
@@ -159,7 +161,11 @@ mod tests {
             for y in 0..h {
                 ii.dark_row(&px[y * w..(y + 1) * w], y, r, &mut row);
                 for (x, &dark) in row.iter().enumerate() {
-                    assert_eq!(dark, u32::from(px[y * w + x]) + 3 < ii.mean(x, y, r), "({x}, {y}) r {r}");
+                    assert_eq!(
+                        dark == 1,
+                        u32::from(px[y * w + x]) + 3 < ii.mean(x, y, r),
+                        "({x}, {y}) r {r}"
+                    );
                 }
             }
         }
