@@ -139,18 +139,11 @@ pub fn census(
     }
     // Large modules: a 4x box-downscaled copy, where they are small again.
     let (cw, ch) = (width / 4, height / 4);
+    let Ok(frame) = super::LumaFrame::new(pixels, width, height, width) else {
+        return local;
+    };
     coarse.clear();
-    for y in 0..ch {
-        row.clear();
-        row.resize(cw, 0u32);
-        for yy in y * 4..y * 4 + 4 {
-            let line = &pixels[yy * width..yy * width + cw * 4];
-            for (x, sum) in row.iter_mut().enumerate() {
-                *sum += line[x * 4..x * 4 + 4].iter().map(|&p| u32::from(p)).sum::<u32>();
-            }
-        }
-        coarse.extend(row.iter().map(|&s| (s / 16) as u8));
-    }
+    super::pipeline::downscale(&frame, 4, cw, ch, row, coarse);
     cii.build(coarse, cw, ch);
     let (cii, coarse) = (&*cii, &*coarse);
     let cr = super::binarize::local_radius(cw, ch);
@@ -395,7 +388,8 @@ pub fn regions(census: &Census, width: usize, height: usize, work: &mut ScanWork
                 // A real symbol has no finder at its fourth corner (a grid of
                 // decoys does), and its region holds few other candidates.
                 let fourth = (b.x + c.x - a.x, b.y + c.y - a.y);
-                let at_fourth = cands.iter().any(|d| (d.x - fourth.0).hypot(d.y - fourth.1) < a.module * 3.0);
+                let at_fourth =
+                    || cands.iter().any(|d| (d.x - fourth.0).hypot(d.y - fourth.1) < a.module * 3.0);
                 // A symbol must lie wholly in the frame to be read; past the
                 // rows counted, a missing fourth finder proves nothing.
                 let edge = a.module * 3.5;
@@ -403,7 +397,8 @@ pub fn regions(census: &Census, width: usize, height: usize, work: &mut ScanWork
                     || fourth.1 < edge
                     || fourth.0 + edge > width as f32
                     || fourth.1 + a.module * 8.0 > counted.min(height as f32);
-                if arms > 0.8 && cos.abs() < 0.2 && !at_fourth && !beyond {
+                // The scan for a fourth finder runs only for symbol-shaped triples.
+                if arms > 0.8 && cos.abs() < 0.2 && !beyond && !at_fourth() {
                     let region = symbol_region(a, b, c, width, height);
                     scored.push((inside(cands, &region), arms - cos.abs(), region));
                 }

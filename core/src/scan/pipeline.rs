@@ -325,7 +325,7 @@ fn bilinear(px: &[u8], width: usize, height: usize, x: usize, y: usize) -> u32 {
 }
 
 /// Box-average downscale by an integer factor into `out`.
-fn downscale(
+pub(super) fn downscale(
     frame: &LumaFrame<'_>,
     scale: usize,
     width: usize,
