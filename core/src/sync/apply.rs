@@ -44,11 +44,10 @@ pub(super) fn apply(store: &mut Store, plan: Plan) -> Result<SyncReport, SyncErr
         set.execute(params!["ts_version", ts.version])?;
         set.execute(params!["ts_issued_at", ts.issued_at])?;
         set.execute(params!["ts_expires", ts.expires])?;
+        let seen = plan.seen_at;
         if !plan.same_timestamp {
-            // A newly accepted timestamp counts from its signed time, but
-            // never from later than this device's clock: no signer can move
-            // the floor or freshness past what the device itself saw.
-            let seen = ts.issued_at.min(plan.device_now);
+            // A newly accepted timestamp counts from `seen`: its lifetime,
+            // the floor and freshness all start there.
             let live_until = seen.saturating_add(ts.expires.saturating_sub(ts.issued_at));
             set.execute(params!["ts_seen_at", seen])?;
             set.execute(params!["ts_live_until", live_until])?;
@@ -62,10 +61,6 @@ pub(super) fn apply(store: &mut Store, plan: Plan) -> Result<SyncReport, SyncErr
         set.execute(params!["snapshot_bytes", plan.snapshot_bytes])?;
         // Revocation status is fresh per brand: a brand refused this time
         // keeps the time of its last good sync.
-        let seen: u64 = tx
-            .query_row("SELECT value FROM meta WHERE key = 'ts_seen_at'", [], |r| r.get(0))
-            .optional()?
-            .unwrap_or(ts.issued_at.min(plan.device_now));
         let mut fresh = tx.prepare_cached(
             "INSERT INTO brand_fresh (brand_id, seen_at) VALUES (?1, ?2) \
              ON CONFLICT (brand_id) DO UPDATE SET seen_at = excluded.seen_at",

@@ -256,6 +256,9 @@ struct Known {
     /// When the stored timestamp stops vouching, counted from when it was
     /// accepted (so a timestamp signed "in 2100" still lapses on time).
     ts_live_until: Option<u64>,
+    /// When the stored timestamp was accepted (its signed time, capped at the
+    /// device clock of that sync).
+    ts_seen_at: Option<u64>,
     snapshot_bytes: Option<Vec<u8>>,
     brands: BTreeMap<String, (u64, Vec<u8>)>,
     keysets: BTreeMap<String, (u64, Vec<u8>)>,
@@ -279,7 +282,9 @@ struct Plan {
     listed: Vec<String>,
     /// The timestamp is the one already stored: it moves no clock.
     same_timestamp: bool,
-    device_now: u64,
+    /// When this timestamp counts as accepted: its signed time, never later
+    /// than this device's clock (for the stored one, when it was taken).
+    seen_at: u64,
     now: u64,
 }
 
@@ -315,6 +320,7 @@ fn known(store: &Store) -> Result<Known, SyncError> {
         ts_bytes: meta_bytes(store, "ts_bytes")?,
         ts_etag: meta_bytes(store, "ts_etag")?.and_then(|b| String::from_utf8(b).ok()),
         ts_live_until: store.meta_u64("ts_live_until")?,
+        ts_seen_at: store.meta_u64("ts_seen_at")?,
         snapshot_bytes: meta_bytes(store, "snapshot_bytes")?,
         brands: versions("brands")?,
         keysets: versions("keysets")?,
@@ -451,6 +457,9 @@ fn fetch_plan<F: Fetch>(known: &Known, feed: &Counted<'_, F>, device_now: u64) -
         .map_err(untrusted("timestamp"))?;
     check_timestamp_numbers(&timestamp)?;
     let same_timestamp = known_ts_bytes == Some(&ts_bytes[..]);
+    // No signer can move the floor or freshness past what this device saw.
+    let taken_now = timestamp.issued_at.min(device_now);
+    let seen_at = if same_timestamp { known.ts_seen_at.unwrap_or(taken_now) } else { taken_now };
     // Rollback: never an older timestamp while ours still vouches. Once ours
     // has lapsed (counted from when we accepted it) a valid, unexpired one
     // replaces it whatever its version, so a timestamp key's holder can hold
@@ -526,7 +535,7 @@ fn fetch_plan<F: Fetch>(known: &Known, feed: &Counted<'_, F>, device_now: u64) -
         refused,
         listed,
         same_timestamp,
-        device_now,
+        seen_at,
         now,
     })
 }
