@@ -249,8 +249,14 @@ fn keyset_brand(env: &Envelope, state: &State) -> String {
     state
         .brands
         .values()
-        .find(|d| d.doc.master_keys.iter().any(|k| env.signatures.iter().any(|s| s.keyid == k.key_id())))
+        .find(|d| carries_master_of(env, &d.doc))
         .map_or_else(|| UNVERIFIED_BRAND.into(), |d| d.doc.brand_id.clone())
+}
+
+/// Does a signature of `env` carry the key id of one of the brand's master
+/// keys? (No crypto: it picks whose masters to verify against.)
+fn carries_master_of(env: &Envelope, brand: &BrandRecord) -> bool {
+    brand.master_keys.iter().any(|k| env.signatures.iter().any(|s| s.keyid == k.key_id()))
 }
 
 fn apply_roots(
@@ -299,7 +305,7 @@ fn apply_roots(
         match leftover_root(env, &current, &state.held_roots) {
             Ok(()) => report.unchanged += 1,
             // Roots older than the pinned one cannot be checked and are not needed.
-            Err(_) if !rotated && state.held_roots.is_empty() && !signs_forward(env, &current) => {}
+            Err(_) if !rotated && !signs_forward(env, &current) => {}
             Err(e) => return Err(e),
         }
     }
@@ -456,11 +462,9 @@ fn apply_keyset(state: &mut State, env: &Envelope, report: &mut ImportReport) ->
     // (no crypto, no decoding); the payload is decoded only once a threshold
     // of that brand's masters verified, and `Keyset::open` then checks the
     // brand it names is that brand.
-    let signed_by =
-        |b: &BrandRecord| b.master_keys.iter().any(|k| env.signatures.iter().any(|s| s.keyid == k.key_id()));
     let mut last_error = None;
     let mut opened = None;
-    for brand in state.brands.values().filter(|d| signed_by(&d.doc)) {
+    for brand in state.brands.values().filter(|d| carries_master_of(env, &d.doc)) {
         match Keyset::open(env, &brand.doc) {
             Ok(keyset) => {
                 opened = Some(keyset);
