@@ -1,10 +1,10 @@
 //! The camera path: arbitrary geometry and pixels into the scanner (rxing,
 //! then the rqrr pipeline, whose panics must stay contained), and the bound
 //! on its work whatever the pixels show (seeds include crafted grids of
-//! finder patterns: security review finding 6).
+//! finder patterns: security review finding 6), rqrr's grid fitting included.
 #![no_main]
 use genuine_core::scan::finders::{DENSE_LIMIT, MAX_CANDIDATES, MAX_REGIONS, NEIGHBOURS};
-use genuine_core::scan::{LumaFrame, Scanner};
+use genuine_core::scan::{FIT_BUDGET, LumaFrame, Scanner};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -23,5 +23,6 @@ fuzz_target!(|data: &[u8]| {
         assert!(work.crowded || work.candidates <= DENSE_LIMIT, "{work:?}");
         assert!(work.decoder_calls <= 2 * MAX_REGIONS + 7, "{work:?}");
         assert!(work.decoder_pixels <= 13 * width * height, "{work:?}");
+        assert!(work.fit_samples <= FIT_BUDGET, "{work:?}");
     }
 });

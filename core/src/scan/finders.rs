@@ -69,6 +69,8 @@ pub struct ScanWork {
     pub decoder_pixels: usize,
     /// The frame was crowded: decoders saw only regions of it.
     pub crowded: bool,
+    /// rqrr's grid fitting, in cell samples (at most the pipeline's `FIT_BUDGET`).
+    pub fit_samples: u64,
 }
 
 /// A rectangle of the work image.

@@ -13,7 +13,7 @@ mod pipeline;
 mod rxing_reader;
 mod text;
 
-pub use pipeline::{Engine, Scanner, raw_rqrr};
+pub use pipeline::{Engine, FIT_BUDGET, Scanner, raw_rqrr};
 pub use text::decode_text;
 
 /// Frames above this many pixels are refused (64 megapixels).

@@ -7,17 +7,22 @@
 use super::binarize::{Integral, local_radius, otsu};
 use super::finders::{self, Region, ScanWork};
 use super::{LumaFrame, Point, ScannedCode, contained, decode_text};
+use std::cell::Cell;
 
 /// Prepares an rqrr image, detects and decodes every grid in it and maps
 /// corners back to the frame, all with panics contained. A macro because
 /// rqrr's image buffer type is not exported, so no function can take a
 /// prepared image.
 macro_rules! contained_decode {
-    ($prepare:expr, $map:expr) => {{
+    ($prepare:expr, $map:expr, $budget:expr) => {{
         contained(|| {
             let mut img = $prepare;
             let mut found = Vec::new();
-            for grid in img.detect_grids() {
+            let budget: &Cell<u64> = $budget;
+            let mut left = budget.get();
+            let grids = img.detect_grids_within(&mut left);
+            budget.set(left);
+            for grid in grids {
                 let mut bytes = Vec::new();
                 if grid.decode_to(&mut bytes).is_ok() {
                     found.push(ScannedCode {
@@ -41,6 +46,13 @@ const MAX_WORK_PIXELS: usize = 1 << 24;
 /// Images whose short side is below this also get a 2x upscaled try: rqrr
 /// samples modules badly when they are only 2-4 pixels wide.
 const UPSCALE_BELOW: usize = 640;
+/// rqrr's grid fitting per frame, in cell samples, shared by all its passes
+/// (vendor/rqrr/PATCHED.md). rqrr fits a grid to every plausible capstone
+/// triple; a crafted frame full of capstone-like patterns would otherwise
+/// cost seconds (fuzzing found a 162×162 frame at 130 ms). About 25 ms of
+/// fitting in a release build: a dozen tries of a small code, or a
+/// version-40 code and its decoys.
+pub const FIT_BUDGET: u64 = 250_000;
 
 /// A reusable scanner: holds the scratch buffers so a camera loop does not
 /// allocate its own per frame (rqrr still allocates its image inside).
@@ -74,6 +86,8 @@ struct Work<'a> {
     width: usize,
     height: usize,
     scale: usize,
+    /// What is left of the frame's [`FIT_BUDGET`].
+    fits: &'a Cell<u64>,
 }
 
 impl Work<'_> {
@@ -124,16 +138,26 @@ impl Scanner {
             scale += 1;
         }
         let (width, height) = (frame.width() / scale, frame.height() / scale);
-        self.work.clear();
-        self.work.reserve(width * height);
+        let mut pixels = std::mem::take(&mut self.work);
+        pixels.clear();
+        pixels.reserve(width * height);
         if scale == 1 {
             for y in 0..height {
-                self.work.extend_from_slice(frame.row(y));
+                pixels.extend_from_slice(frame.row(y));
             }
         } else {
-            downscale(frame, scale, width, height, &mut self.row_sums, &mut self.work);
+            downscale(frame, scale, width, height, &mut self.row_sums, &mut pixels);
         }
-        let work = Work { pixels: &self.work, width, height, scale };
+        let fits = Cell::new(FIT_BUDGET);
+        let work = Work { pixels: &pixels, width, height, scale, fits: &fits };
+        let found = self.decode_work(&work, count);
+        count.fit_samples = FIT_BUDGET - fits.get();
+        self.work = pixels;
+        found
+    }
+
+    fn decode_work(&mut self, work: &Work<'_>, count: &mut ScanWork) -> Vec<ScannedCode> {
+        let (width, height) = (work.width, work.height);
 
         // The census first: decoders are only given images they can finish.
         self.integral.build(work.pixels, width, height);
@@ -151,7 +175,7 @@ impl Scanner {
                 inverted: &mut self.inverted,
                 engine: self.engine,
             };
-            return crowded(&work, &census, &regions, scratch, count);
+            return crowded(work, &census, &regions, scratch, count);
         }
         count.decoder_calls += 1;
         count.decoder_pixels += width * height;
@@ -169,7 +193,7 @@ impl Scanner {
 
         // 1. Global Otsu: evenly lit codes, any contrast.
         let t = otsu(work.pixels);
-        let found = detect(&work, 1, |x, y| work.pixels[y * width + x] <= t);
+        let found = detect(work, 1, |x, y| work.pixels[y * width + x] <= t);
         count.decoder_calls += 4;
         count.decoder_pixels += 4 * width * height;
         if !found.is_empty() {
@@ -178,19 +202,19 @@ impl Scanner {
         // 2. Local mean: shading, glare, gradients.
         let ii = &self.integral;
         let dark = |x: usize, y: usize| u32::from(work.pixels[y * width + x]) + 3 < ii.mean(x, y, r);
-        let found = detect(&work, 1, dark);
+        let found = detect(work, 1, dark);
         if !found.is_empty() {
             return found;
         }
         // 2b. A wider window: large codes whose dark areas fill the small one.
         let wide = r * 5 / 2;
-        let found = detect(&work, 1, |x, y| u32::from(work.pixels[y * width + x]) + 3 < ii.mean(x, y, wide));
+        let found = detect(work, 1, |x, y| u32::from(work.pixels[y * width + x]) + 3 < ii.mean(x, y, wide));
         if !found.is_empty() {
             return found;
         }
         // 3. Light-on-dark print: the same threshold, inverted.
         let light = |x: usize, y: usize| u32::from(work.pixels[y * width + x]) > ii.mean(x, y, r) + 3;
-        let found = detect(&work, 1, light);
+        let found = detect(work, 1, light);
         if !found.is_empty() {
             return found;
         }
@@ -202,13 +226,13 @@ impl Scanner {
                 let v = bilinear(work.pixels, width, height, x, y);
                 v + 6 < 2 * ii.mean(x / 2, y / 2, r)
             };
-            let found = detect(&work, 2, up);
+            let found = detect(work, 2, up);
             if !found.is_empty() {
                 return found;
             }
             // 5. rqrr's own running-average threshold, upsampled: it reads
             // some blurred photos that the local mean splits badly.
-            return detect_grey(&work, |x, y| (bilinear(work.pixels, width, height, x, y) / 2) as u8);
+            return detect_grey(work, |x, y| (bilinear(work.pixels, width, height, x, y) / 2) as u8);
         }
         Vec::new()
     }
@@ -258,7 +282,7 @@ fn crowded(
                 .crop
                 .extend_from_slice(&work.pixels[y * work.width + r.x..y * work.width + r.x + r.width]);
         }
-        let crop = Work { pixels: scratch.crop, width: r.width, height: r.height, scale: 1 };
+        let crop = Work { pixels: scratch.crop, width: r.width, height: r.height, scale: 1, fits: work.fits };
         count.decoder_calls += 1;
         count.decoder_pixels += area;
         let mut codes = Vec::new();
@@ -351,7 +375,8 @@ pub(super) fn downscale(
 fn detect(work: &Work<'_>, up: usize, dark: impl Fn(usize, usize) -> bool) -> Vec<ScannedCode> {
     contained_decode!(
         rqrr::PreparedImage::prepare_from_bitmap(work.width * up, work.height * up, &dark),
-        |p: rqrr::Point| work.to_frame(p, up)
+        |p: rqrr::Point| work.to_frame(p, up),
+        work.fits
     )
 }
 
@@ -359,7 +384,8 @@ fn detect(work: &Work<'_>, up: usize, dark: impl Fn(usize, usize) -> bool) -> Ve
 fn detect_grey(work: &Work<'_>, grey: impl Fn(usize, usize) -> u8) -> Vec<ScannedCode> {
     contained_decode!(
         rqrr::PreparedImage::prepare_from_greyscale(work.width * 2, work.height * 2, &grey),
-        |p: rqrr::Point| work.to_frame(p, 2)
+        |p: rqrr::Point| work.to_frame(p, 2),
+        work.fits
     )
 }
 
@@ -367,6 +393,7 @@ fn detect_grey(work: &Work<'_>, grey: impl Fn(usize, usize) -> u8) -> Vec<Scanne
 pub fn raw_rqrr(frame: &LumaFrame<'_>) -> Vec<ScannedCode> {
     contained_decode!(
         rqrr::PreparedImage::prepare_from_greyscale(frame.width(), frame.height(), |x, y| frame.get(x, y)),
-        |p: rqrr::Point| Point { x: p.x, y: p.y }
+        |p: rqrr::Point| Point { x: p.x, y: p.y },
+        &Cell::new(u64::MAX)
     )
 }
