@@ -4,7 +4,7 @@
 use crate::authority_cmd::{load, save};
 use crate::{CliError, TrustArgs};
 use genuine_core::revocation::ListKind;
-use genuine_core::sync::http::{HttpConfig, HttpFeed};
+use genuine_core::sync::{FeedConfig, HttpFeed, ReqwestTransport};
 use genuine_core::unix_now;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -140,7 +140,8 @@ fn serve(dir: &Path, addr: &str) -> Result<ExitCode, CliError> {
 
 pub fn sync(feed_url: &str, json: bool, trust: &TrustArgs) -> Result<ExitCode, CliError> {
     let mut store = crate::verify_cmd::open_store(trust)?;
-    let feed = HttpFeed::new(feed_url, HttpConfig::default()).map_err(CliError::msg)?;
+    let transport = ReqwestTransport::new().map_err(CliError::msg)?;
+    let feed = HttpFeed::new(feed_url, transport, FeedConfig::default()).map_err(CliError::msg)?;
     let report = genuine_core::sync::sync(&mut store, &feed, unix_now(), &Default::default())
         .map_err(|e| CliError::msg(format!("sync refused, nothing changed: {e}")))?;
     if json {

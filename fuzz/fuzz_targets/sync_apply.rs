@@ -4,7 +4,7 @@
 #![no_main]
 #[path = "common.rs"]
 mod common;
-use genuine_core::sync::{Fetch, FetchError, Fetched};
+use genuine_core::sync::{CancelToken, Fetch, FetchError, Fetched};
 use libfuzzer_sys::fuzz_target;
 
 /// Serves the input's chunks (split on 0xFF 0xFE) to successive requests; an
@@ -12,7 +12,7 @@ use libfuzzer_sys::fuzz_target;
 struct Hostile(Vec<Vec<u8>>, std::sync::atomic::AtomicUsize);
 
 impl Fetch for Hostile {
-    fn fetch(&self, _path: &str, cap: u64, _etag: Option<&str>) -> Result<Fetched, FetchError> {
+    fn fetch(&self, _path: &str, cap: u64, _etag: Option<&str>, _cancel: &CancelToken) -> Result<Fetched, FetchError> {
         let i = self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         match self.0.get(i) {
             Some(b) if b.is_empty() => Ok(Fetched::NotFound),

@@ -10,7 +10,7 @@
 mod world;
 use genuine_core::gs1::Gtin;
 use genuine_core::revocation::ListKind;
-use genuine_core::sync::{Fetch, FetchError, Fetched};
+use genuine_core::sync::{CancelToken, Fetch, FetchError, Fetched};
 use genuine_core::{Store, Verdict};
 use libfuzzer_sys::fuzz_target;
 use std::cell::RefCell;
@@ -22,7 +22,7 @@ use world::Bytes;
 struct Feed(RefCell<BTreeMap<String, Vec<u8>>>);
 
 impl Fetch for Feed {
-    fn fetch(&self, path: &str, cap: u64, _etag: Option<&str>) -> Result<Fetched, FetchError> {
+    fn fetch(&self, path: &str, cap: u64, _etag: Option<&str>, _cancel: &CancelToken) -> Result<Fetched, FetchError> {
         match self.0.borrow().get(path) {
             Some(b) if b.len() as u64 > cap => Err(FetchError::TooLarge { path: path.into(), cap }),
             Some(b) => Ok(Fetched::Body(b.clone(), None)),

@@ -23,11 +23,19 @@ pub enum Behavior {
     Truncate,
     /// These bytes instead of the file.
     Body(Vec<u8>),
+    /// Chunked, with a first chunk size of 2^64 - 1 ("endless data" in the framing).
+    HugeChunk,
+    /// A head of 1 MiB of headers before the file.
+    HugeHead,
 }
+
+/// Answers `/_lab/...` requests (a test's remote control): status and body.
+pub type Control = Arc<dyn Fn(&str) -> (u16, Vec<u8>) + Send + Sync>;
 
 #[derive(Default)]
 struct Shared {
     dir: PathBuf,
+    control: Option<Control>,
     overrides: HashMap<String, Behavior>,
     hits: HashMap<String, u32>,
     not_modified: u32,
@@ -69,6 +77,11 @@ impl FeedServer {
         self.lock().overrides.insert(format!("/{path}"), behavior);
     }
 
+    /// Hands `/_lab/...` requests to `control`.
+    pub fn set_control(&self, control: Control) {
+        self.lock().control = Some(control);
+    }
+
     /// Back to serving files only.
     pub fn clear(&self) {
         self.lock().overrides.clear();
@@ -89,10 +102,24 @@ impl FeedServer {
     }
 }
 
+/// Serves requests on one connection, kept alive while it serves files (as
+/// a CDN does); a misbehaviour ends it.
 fn handle(stream: TcpStream, shared: &Mutex<Shared>) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
+    while serve_one(&mut reader, &stream, shared)? {}
+    Ok(())
+}
+
+/// One request; `Ok(true)` when the connection may serve another.
+fn serve_one(
+    reader: &mut BufReader<TcpStream>,
+    stream: &TcpStream,
+    shared: &Mutex<Shared>,
+) -> std::io::Result<bool> {
     let mut line = String::new();
-    reader.read_line(&mut line)?;
+    if reader.read_line(&mut line)? == 0 {
+        return Ok(false);
+    }
     let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
     let mut if_none_match = None;
     loop {
@@ -106,14 +133,16 @@ fn handle(stream: TcpStream, shared: &Mutex<Shared>) -> std::io::Result<()> {
             if_none_match = Some(value.trim().to_string());
         }
     }
-    let (behavior, file) = {
+    let (behavior, file, control) = {
         let mut s = shared.lock().unwrap_or_else(|e| e.into_inner());
         *s.hits.entry(path.clone()).or_default() += 1;
-        (s.overrides.get(&path).cloned(), s.dir.join(path.trim_start_matches('/')))
+        (s.overrides.get(&path).cloned(), s.dir.join(path.trim_start_matches('/')), s.control.clone())
     };
     let mut out = stream;
+    let misbehaving = behavior.is_some();
     let head = |status: &str, len: Option<usize>, etag: Option<&str>| {
-        let mut h = format!("HTTP/1.1 {status}\r\nConnection: close\r\n");
+        let close = if misbehaving { "Connection: close\r\n" } else { "" };
+        let mut h = format!("HTTP/1.1 {status}\r\n{close}");
         if let Some(n) = len {
             h.push_str(&format!("Content-Length: {n}\r\n"));
         }
@@ -122,7 +151,13 @@ fn handle(stream: TcpStream, shared: &Mutex<Shared>) -> std::io::Result<()> {
         }
         h + "\r\n"
     };
-    match behavior {
+    if let (Some(lab), Some(control)) = (path.strip_prefix("/_lab/"), control) {
+        let (status, body) = control(lab);
+        out.write_all(head(&format!("{status} Lab"), Some(body.len()), None).as_bytes())?;
+        out.write_all(&body)?;
+        return Ok(true);
+    }
+    let misbehaved = match behavior {
         Some(Behavior::Status(code)) => {
             out.write_all(head(&format!("{code} Oops"), Some(0), None).as_bytes())
         }
@@ -149,17 +184,39 @@ fn handle(stream: TcpStream, shared: &Mutex<Shared>) -> std::io::Result<()> {
             out.write_all(head("200 OK", Some(body.len()), None).as_bytes())?;
             out.write_all(&body)
         }
+        Some(Behavior::HugeChunk) => {
+            let h = "HTTP/1.1 200 OK\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n";
+            out.write_all(h.as_bytes())?;
+            out.write_all(b"ffffffffffffffff\r\n")?;
+            out.write_all(&vec![0xA5u8; 1 << 20])
+        }
+        Some(Behavior::HugeHead) => {
+            let body = std::fs::read(&file).unwrap_or_default();
+            let mut h = String::from("HTTP/1.1 200 OK\r\nConnection: close\r\n");
+            while h.len() < 1 << 20 {
+                h.push_str(&format!("X-Padding-{}: {}\r\n", h.len(), "p".repeat(1000)));
+            }
+            h.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+            out.write_all(h.as_bytes())?;
+            out.write_all(&body)
+        }
         None => match std::fs::read(&file) {
             Ok(body) => {
                 let etag = format!("\"{}\"", genuine_core::keys::hex(&Sha256::digest(&body)[..16]));
                 if if_none_match.as_deref() == Some(etag.as_str()) {
                     shared.lock().unwrap_or_else(|e| e.into_inner()).not_modified += 1;
-                    return out.write_all(head("304 Not Modified", Some(0), Some(&etag)).as_bytes());
+                    out.write_all(head("304 Not Modified", Some(0), Some(&etag)).as_bytes())?;
+                    return Ok(true);
                 }
                 out.write_all(head("200 OK", Some(body.len()), Some(&etag)).as_bytes())?;
-                out.write_all(&body)
+                out.write_all(&body)?;
+                return Ok(true);
             }
-            Err(_) => out.write_all(head("404 Not Found", Some(0), None).as_bytes()),
+            Err(_) => {
+                out.write_all(head("404 Not Found", Some(0), None).as_bytes())?;
+                return Ok(true);
+            }
         },
-    }
+    };
+    misbehaved.map(|()| false)
 }

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod feed_server;
 pub mod files;
 pub mod frames;
+pub mod lab;
 pub mod world;
 
 use std::path::PathBuf;
@@ -72,6 +73,7 @@ impl genuine_core::sync::Fetch for DirFeed {
         path: &str,
         cap: u64,
         _etag: Option<&str>,
+        _cancel: &genuine_core::sync::CancelToken,
     ) -> Result<genuine_core::sync::Fetched, genuine_core::sync::FetchError> {
         use genuine_core::sync::{FetchError, Fetched};
         match std::fs::read(self.0.join(path)) {

@@ -5,10 +5,10 @@ use crate::demo::{self, NOW};
 use crate::dump;
 use crate::feed_server::FeedServer;
 use genuine_core::authority::Authority;
-use genuine_core::sync::http::{HttpConfig, HttpFeed};
-use genuine_core::sync::{CancelToken, SyncError, SyncReport, sync};
+use genuine_core::sync::{CancelToken, FeedConfig, HttpFeed, ReqwestTransport, SyncError, SyncReport, sync};
 use genuine_core::{Store, Verdict};
 use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// A day in seconds.
@@ -54,16 +54,14 @@ impl World {
         self.a.publish(self.feed.path(), at, DAY, false).unwrap();
     }
 
-    /// An HTTP feed on the server with short timeouts.
-    pub fn http(&self) -> HttpFeed {
-        let config = HttpConfig {
-            connect_timeout: Duration::from_secs(2),
+    /// The feed over HTTP (reqwest) with short timeouts.
+    pub fn http(&self) -> HttpFeed<Arc<ReqwestTransport>> {
+        let config = FeedConfig {
             request_timeout: Duration::from_millis(1500),
             retries: 1,
             backoff: Duration::from_millis(10),
-            cancel: CancelToken::default(),
         };
-        HttpFeed::new(&self.server.url, config).unwrap()
+        HttpFeed::new(&self.server.url, reqwest_transport(), config).unwrap()
     }
 
     /// Syncs with the device clock at `now`.
@@ -102,6 +100,13 @@ impl World {
         copy_dir(self.feed.path(), copy.path());
         copy
     }
+}
+
+/// One reqwest transport for a test process: it holds the connection pool
+/// and its runtime, as an app's would.
+pub fn reqwest_transport() -> Arc<ReqwestTransport> {
+    static TRANSPORT: OnceLock<Arc<ReqwestTransport>> = OnceLock::new();
+    Arc::clone(TRANSPORT.get_or_init(|| Arc::new(ReqwestTransport::new().expect("reqwest transport"))))
 }
 
 /// The store rows of one brand, its revocation buckets included.

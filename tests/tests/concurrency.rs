@@ -1,7 +1,7 @@
 //! Verification from 8 threads while syncs run: no error, no "database is locked".
 
 use genuine_core::revocation::ListKind;
-use genuine_core::sync::http::{HttpConfig, HttpFeed};
+use genuine_core::sync::{FeedConfig, HttpFeed, ReqwestTransport};
 use genuine_core::{Store, Verdict};
 use genuine_tests::demo::{self, NOW};
 use genuine_tests::feed_server::FeedServer;
@@ -38,7 +38,7 @@ fn eight_threads_verify_while_a_sync_runs() {
         })
         .collect();
 
-    let http = HttpFeed::new(&server.url, HttpConfig::default()).unwrap();
+    let http = HttpFeed::new(&server.url, ReqwestTransport::new().unwrap(), FeedConfig::default()).unwrap();
     let mut x = 7u64;
     for round in 0..6u64 {
         let entries: Vec<u64> = (0..50_000)

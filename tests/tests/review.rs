@@ -223,8 +223,14 @@ fn re_importing_the_shipped_bundle_after_a_root_rotation_changes_nothing() {
 fn the_engine_enforces_caps_whatever_the_transport_returns() {
     struct Careless(DirFeed);
     impl genuine_core::sync::Fetch for Careless {
-        fn fetch(&self, path: &str, _cap: u64, etag: Option<&str>) -> Result<Fetched, FetchError> {
-            let got = self.0.fetch(path, u64::MAX, etag)?;
+        fn fetch(
+            &self,
+            path: &str,
+            _cap: u64,
+            etag: Option<&str>,
+            cancel: &CancelToken,
+        ) -> Result<Fetched, FetchError> {
+            let got = self.0.fetch(path, u64::MAX, etag, cancel)?;
             match got {
                 // Pads the timestamp far past its 4 KiB cap.
                 Fetched::Body(mut b, e) if path.ends_with("timestamp") => {

@@ -4,13 +4,12 @@
 use genuine_core::Verdict;
 use genuine_core::gs1::Gtin;
 use genuine_core::revocation::ListKind;
-use genuine_core::sync::http::{HttpConfig, HttpFeed};
-use genuine_core::sync::{CancelToken, FetchError, SyncError, sync};
+use genuine_core::sync::{CancelToken, FeedConfig, FetchError, HttpFeed, SyncError, sync};
 use genuine_core::verdict::{Freshness, RevocationReason};
 use genuine_tests::demo::{self, ACME_GTIN, NOW};
 use genuine_tests::dump;
 use genuine_tests::feed_server::Behavior;
-use genuine_tests::world::{DAY, World};
+use genuine_tests::world::{DAY, World, reqwest_transport};
 use std::time::Duration;
 
 fn serial_of(w: &World, name: &str) -> (Gtin, String, Option<String>) {
@@ -272,12 +271,8 @@ fn a_cancelled_sync_changes_nothing_and_the_next_one_works() {
     w.server.set("v1/revocations/acme/1", Behavior::Stall);
     let before = dump(&w.db);
     let cancel = CancelToken::default();
-    let config = HttpConfig {
-        request_timeout: Duration::from_secs(120),
-        cancel: cancel.clone(),
-        ..Default::default()
-    };
-    let feed = HttpFeed::new(&w.server.url, config).unwrap();
+    let config = FeedConfig { request_timeout: Duration::from_secs(120), ..Default::default() };
+    let feed = HttpFeed::new(&w.server.url, reqwest_transport(), config).unwrap();
     let canceller = {
         let cancel = cancel.clone();
         std::thread::spawn(move || {

@@ -6,21 +6,24 @@
 //! and close its store. Every export returns a `Result`, and every body runs behind
 //! `catch_unwind`, so a panic becomes `GenuineError.Internal` instead of
 //! crossing into the JVM or Swift.
+//!
+//! The library has no HTTP or TLS code: `sync()` moves its bytes through the
+//! app's own HTTP stack, an [`HttpTransport`] the app passes to
+//! `Verifier.open` (the SDK ships one on `HttpURLConnection` for Kotlin and
+//! one on `URLSession` for Swift).
 
-#[cfg(target_os = "android")]
-#[allow(non_snake_case)]
-mod android;
+mod transport;
 mod types;
 
 use genuine_core::Store;
 use genuine_core::scan::{LumaFrame, Scanner};
-use genuine_core::sync::CancelToken;
-use genuine_core::sync::http::{HttpConfig, HttpFeed};
+use genuine_core::sync::{CancelToken, FeedConfig, HttpFeed};
 use genuine_core::trust::TrustAnchor;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
+pub use transport::*;
 pub use types::*;
 
 uniffi::setup_scaffolding!();
@@ -96,7 +99,8 @@ pub struct VerifierConfig {
     pub root_threshold: u8,
     /// The feed's base URL, for `sync()`.
     pub feed_url: Option<String>,
-    /// Seconds a feed request may take, body included (0: 20 s).
+    /// Seconds a feed request may take, body included (0: 20 s). The
+    /// transport is told it on each request and the sync holds it to it.
     pub request_timeout_seconds: u32,
 }
 
@@ -138,6 +142,8 @@ struct SyncSetup {
     anchor: TrustAnchor,
     feed_url: Option<String>,
     timeout: Duration,
+    /// The app's HTTP stack; `None`: no sync (a verifier on its bundle alone).
+    transport: Option<Arc<dyn HttpTransport>>,
     /// One sync at a time.
     running: Mutex<()>,
 }
@@ -160,9 +166,12 @@ impl Verifier {
 
 #[uniffi::export]
 impl Verifier {
-    /// Opens (or creates) the store and pins the root keys.
-    #[uniffi::constructor]
-    pub fn open(config: VerifierConfig) -> Result<Arc<Verifier>> {
+    /// Opens (or creates) the store and pins the root keys. `transport` is
+    /// the app's HTTP stack, which `sync()` moves the feed's bytes through
+    /// (Kotlin: `HttpUrlConnectionTransport()` or the app's OkHttp client;
+    /// Swift: `URLSessionTransport()`); without one, `sync()` is refused.
+    #[uniffi::constructor(default(transport = None))]
+    pub fn open(config: VerifierConfig, transport: Option<Arc<dyn HttpTransport>>) -> Result<Arc<Verifier>> {
         guard(|| {
             let keys = config
                 .root_keys
@@ -180,7 +189,7 @@ impl Verifier {
             // bundle, and the next sync brings the rest.
             let (store, rebuilt) = Store::open_or_rebuild(&db_path, &anchor).map_err(storage)?;
             let timeout = match config.request_timeout_seconds {
-                0 => HttpConfig::default().request_timeout,
+                0 => FeedConfig::default().request_timeout,
                 s => Duration::from_secs(u64::from(s)),
             };
             Ok(Arc::new(Verifier {
@@ -192,6 +201,7 @@ impl Verifier {
                     anchor,
                     feed_url: config.feed_url,
                     timeout,
+                    transport,
                     running: Mutex::new(()),
                 }),
             }))
@@ -269,11 +279,12 @@ impl Verifier {
         })
     }
 
-    /// Fetches new keys and revocations from the feed, on a thread of its
-    /// own (the HTTP client blocks), so it needs no async runtime: Kotlin
-    /// `suspend`, Swift `async`. Cancel-safe: everything is checked before one
-    /// transaction, and dropping the call (a Kotlin coroutine cancel) stops the
-    /// thread within a fraction of a second with nothing written.
+    /// Fetches new keys and revocations from the feed through the app's
+    /// transport, on a thread of its own (the transport blocks), so it needs
+    /// no async runtime: Kotlin `suspend`, Swift `async`. Cancel-safe:
+    /// everything is checked before one transaction, and dropping the call (a
+    /// Kotlin coroutine cancel) cancels the request's `CancelSignal`, which the
+    /// transport watches, with nothing written.
     /// Verification goes on meanwhile, from the other connection.
     pub async fn sync(&self) -> Result<SyncReport> {
         let cancel = CancelToken::default();
@@ -304,10 +315,10 @@ impl Drop for CancelOnDrop {
 impl SyncSetup {
     fn run(&self, cancel: &CancelToken) -> Result<SyncReport> {
         let url = self.feed_url.as_deref().ok_or_else(|| bad("no feed_url in the config"))?;
+        let transport = self.transport.clone().ok_or_else(|| bad("no transport given to Verifier.open"))?;
         let _one_at_a_time = lock(&self.running);
-        let config =
-            HttpConfig { request_timeout: self.timeout, cancel: cancel.clone(), ..HttpConfig::default() };
-        let feed = HttpFeed::new(url, config).map_err(bad)?;
+        let config = FeedConfig { request_timeout: self.timeout, ..FeedConfig::default() };
+        let feed = HttpFeed::new(url, AppTransport(transport), config).map_err(bad)?;
         // Its own connection: verifies keep running during the fetch.
         let mut store = Store::open(&self.db_path, &self.anchor).map_err(storage)?;
         let result = genuine_core::sync::sync(&mut store, &feed, now(), cancel);
@@ -345,13 +356,16 @@ mod tests {
 
     fn demo_verifier(dir: &std::path::Path) -> Arc<Verifier> {
         let roots = parse_anchor(include_str!("../../../cli/demo/anchor.txt").into()).unwrap();
-        let v = Verifier::open(VerifierConfig {
-            db_path: dir.join("g.db").to_string_lossy().into(),
-            root_keys: roots.root_keys,
-            root_threshold: roots.root_threshold,
-            feed_url: None,
-            request_timeout_seconds: 0,
-        })
+        let v = Verifier::open(
+            VerifierConfig {
+                db_path: dir.join("g.db").to_string_lossy().into(),
+                root_keys: roots.root_keys,
+                root_threshold: roots.root_threshold,
+                feed_url: None,
+                request_timeout_seconds: 0,
+            },
+            None,
+        )
         .unwrap();
         v.import_bundle(include_bytes!("../../../cli/demo/trust.bundle").to_vec()).unwrap();
         v

@@ -10,7 +10,9 @@
 //! the write) or a crash leaves the previous state intact.
 //!
 //! Sync is blocking I/O: run it on a thread of its own (the SDK does, and
-//! offers it to Kotlin and Swift as `suspend` / `async`).
+//! offers it to Kotlin and Swift as `suspend` / `async`). The bytes move
+//! through a [`Transport`] the embedder plugs in ([`HttpFeed`] puts a feed's
+//! paths on it); nothing a transport returns is trusted.
 //!
 //! Each refusal names the attack it stops: rollback, mix-and-match, freeze,
 //! endless data, slow retrieval, fork.
@@ -18,8 +20,13 @@
 mod apply;
 mod brand;
 mod checks;
-#[cfg(feature = "net")]
-pub mod http;
+#[cfg(feature = "reqwest")]
+mod reqwest_transport;
+mod transport;
+
+#[cfg(feature = "reqwest")]
+pub use reqwest_transport::ReqwestTransport;
+pub use transport::{FeedConfig, HttpFeed, HttpRequest, HttpResponse, Transport, TransportError};
 
 use apply::apply;
 use brand::{ChainPlan, fetch_brand};
@@ -118,11 +125,19 @@ impl FetchError {
     }
 }
 
-/// Where feed files come from: HTTP in apps, anything in tests.
+/// Where feed files come from: an [`HttpFeed`] over a [`Transport`], or
+/// anything else (a directory, a test's script).
 pub trait Fetch {
     /// Fetches `path` (relative to the feed root), refusing more than `cap`
-    /// bytes; `etag` makes the request conditional. Blocks.
-    fn fetch(&self, path: &str, cap: u64, etag: Option<&str>) -> Result<Fetched, FetchError>;
+    /// bytes; `etag` makes the request conditional; stops when `cancel` is
+    /// cancelled. Blocks.
+    fn fetch(
+        &self,
+        path: &str,
+        cap: u64,
+        etag: Option<&str>,
+        cancel: &CancelToken,
+    ) -> Result<Fetched, FetchError>;
 }
 
 /// Why a sync was refused. The store is unchanged.
@@ -342,13 +357,13 @@ impl<F: Fetch> Counted<'_, F> {
         if self.cancel.is_cancelled() {
             return Err(SyncError::Cancelled);
         }
-        let got = match self.inner.fetch(path, cap, etag) {
+        let got = match self.inner.fetch(path, cap, etag, self.cancel) {
             Err(FetchError::Cancelled) => return Err(SyncError::Cancelled),
             got => got?,
         };
         if let Fetched::Body(b, _) = &got {
             // The cap is the engine's, not the transport's: whatever moves the
-            // bytes (our HTTP client, an app's), nothing over it goes further.
+            // bytes (reqwest, an app's HTTP stack), nothing over it goes further.
             if b.len() as u64 > cap {
                 return Err(FetchError::TooLarge { path: path.into(), cap }.into());
             }

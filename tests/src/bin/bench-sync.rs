@@ -3,7 +3,7 @@
 //! Prints a table. Run: `cargo run --release -p genuine-tests --bin bench-sync`
 
 use genuine_core::revocation::ListKind;
-use genuine_core::sync::http::{HttpConfig, HttpFeed};
+use genuine_core::sync::{FeedConfig, HttpFeed, ReqwestTransport};
 use genuine_tests::demo::{self, NOW};
 use genuine_tests::feed_server::FeedServer;
 use std::time::{Duration, Instant};
@@ -33,7 +33,8 @@ fn main() {
     let server = FeedServer::start(feed.path().to_path_buf());
     let (dir, mut store) = genuine_tests::demo_store();
     let db = dir.path().join("genuine.db");
-    let http = HttpFeed::new(&server.url, HttpConfig::default()).expect("http");
+    let transport = ReqwestTransport::new().expect("transport");
+    let http = HttpFeed::new(&server.url, transport, FeedConfig::default()).expect("http");
 
     let million = random(1_000_000, 0x1234_5678_9abc_def1);
     a.revoke_entries("acme", ListKind::Revoked, &million).expect("revoke");

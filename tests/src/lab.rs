@@ -1,0 +1,246 @@
+//! The misbehaving-server suite, written once and run through every
+//! transport: reqwest from Rust (`tests/tests/transports.rs`) and the
+//! Kotlin SDK's default transport on a real JVM (`SyncLabTest.kt`, driving
+//! the `sync-lab` binary over loopback). One device syncs through the steps
+//! in order, as a phone would over time: first sync, 304, delta, base, then
+//! each attack, each refused with the store unchanged, then recovery and a
+//! freeze.
+//!
+//! Time is the real clock on both sides: the Kotlin SDK has no other.
+
+use crate::demo;
+use crate::feed_server::{Behavior, FeedServer};
+use crate::world::copy_dir;
+use genuine_core::authority::Authority;
+use genuine_core::gs1::Gtin;
+use genuine_core::revocation::ListKind;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A day in seconds.
+const DAY: u64 = 86_400;
+
+/// What a step's sync must end in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// Synced, fetching what changed.
+    Synced,
+    /// Synced, the server answered 304.
+    NotModified,
+    /// Synced, revocations by delta.
+    Delta,
+    /// Synced, revocations by a base (a long gap).
+    Base,
+    /// Refused as the network's fault (retry later); the error says `words`.
+    Network(&'static str),
+    /// Refused as an attack or a broken feed; the error says `words`.
+    FeedRefused(&'static str),
+    /// The caller cancels the sync after [`CANCEL_AFTER`].
+    Cancelled,
+}
+
+/// When the cancelling step cancels.
+pub const CANCEL_AFTER: Duration = Duration::from_millis(300);
+/// The request timeout the suite's syncs use (the Kotlin SDK's unit is seconds).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// The steps, in order: a name and what its sync must end in.
+pub const STEPS: &[(&str, Expect)] = &[
+    ("first-sync", Expect::Synced),
+    ("not-modified", Expect::NotModified),
+    ("delta", Expect::Delta),
+    ("base", Expect::Base),
+    ("rollback", Expect::FeedRefused("rollback")),
+    ("mix-and-match", Expect::FeedRefused("mix-and-match")),
+    ("endless-data", Expect::Network("cap")),
+    ("endless-chunk", Expect::Network("")),
+    ("oversized-head", Expect::Network("")),
+    ("slow-retrieval", Expect::Network("timed out")),
+    ("truncated", Expect::Network("")),
+    ("not-found", Expect::FeedRefused("not found")),
+    ("server-error", Expect::Network("HTTP 500")),
+    ("cancelled", Expect::Cancelled),
+    ("recovered", Expect::Synced),
+    ("freeze", Expect::FeedRefused("freeze")),
+];
+
+/// The operator's side of the suite: a feed on a loopback server that each
+/// step changes or breaks.
+pub struct Lab {
+    /// The operator and brands.
+    pub a: Authority,
+    /// The feed directory.
+    pub feed: tempfile::TempDir,
+    /// An older copy of the feed (rollback).
+    older: Option<tempfile::TempDir>,
+    /// The server.
+    pub server: FeedServer,
+    /// Serials revoked so far.
+    revoked: u32,
+    /// The last publish time (publishes are at least a second apart).
+    published_at: u64,
+}
+
+impl Default for Lab {
+    fn default() -> Self {
+        Lab::new()
+    }
+}
+
+impl Lab {
+    /// The demo world's feed, published now.
+    pub fn new() -> Lab {
+        let feed = tempfile::tempdir().expect("temp dir");
+        let server = FeedServer::start(feed.path().to_path_buf());
+        let mut lab = Lab { a: demo::authority(), feed, older: None, server, revoked: 0, published_at: 0 };
+        lab.publish();
+        lab
+    }
+
+    /// The feed's base URL.
+    pub fn url(&self) -> &str {
+        &self.server.url
+    }
+
+    fn publish_at(&mut self, at: u64, ttl: u64) {
+        self.a.publish(self.feed.path(), at, ttl, false).expect("publish");
+    }
+
+    /// Publishes now with a one-day timestamp.
+    pub fn publish(&mut self) {
+        let now = genuine_core::unix_now().max(self.published_at + 1);
+        self.published_at = now;
+        self.publish_at(now, DAY);
+    }
+
+    fn revoke_one(&mut self) {
+        self.revoked += 1;
+        let gtin = Gtin::parse(demo::ACME_GTIN).expect("demo GTIN");
+        self.a.revoke("acme", ListKind::Revoked, &gtin, &format!("LAB{:05}", self.revoked)).expect("revoke");
+    }
+
+    /// The two newest snapshot files, newest first.
+    fn newest_snapshots(&self) -> (String, String) {
+        let mut versions: Vec<u64> = std::fs::read_dir(self.feed.path().join("v1/snapshot"))
+            .expect("snapshots")
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse().ok())
+            .collect();
+        versions.sort_unstable();
+        let path = |v: &u64| format!("v1/snapshot/{v}");
+        let n = versions.len();
+        (path(&versions[n - 1]), path(&versions[n.saturating_sub(2)]))
+    }
+
+    /// Sets the feed up for step `name`, with the server behaving again first.
+    pub fn step(&mut self, name: &str) -> Result<Expect, String> {
+        let expect =
+            STEPS.iter().find(|(n, _)| *n == name).map(|(_, e)| *e).ok_or(format!("no step {name}"))?;
+        self.server.clear();
+        self.server.set_dir(self.feed.path().to_path_buf());
+        match name {
+            "first-sync" | "not-modified" | "recovered" => {}
+            "delta" => {
+                self.revoke_one();
+                self.publish();
+            }
+            "base" => {
+                // Keep this feed: served later, it is a rollback.
+                let older = tempfile::tempdir().map_err(|e| e.to_string())?;
+                copy_dir(self.feed.path(), older.path());
+                self.older = Some(older);
+                // More deltas than a device bridges one by one.
+                for _ in 0..=genuine_core::sync::MAX_DELTA_RUN {
+                    self.revoke_one();
+                    self.publish();
+                }
+            }
+            "rollback" => {
+                let older = self.older.as_ref().ok_or("run the base step first")?;
+                self.server.set_dir(older.path().to_path_buf());
+            }
+            "mix-and-match" => {
+                // The new timestamp names snapshot N; the server hands out N-1 under its name.
+                self.revoke_one();
+                self.publish();
+                let (newest, previous) = self.newest_snapshots();
+                let old = std::fs::read(self.feed.path().join(previous)).map_err(|e| e.to_string())?;
+                self.server.set(&newest, Behavior::Body(old));
+            }
+            "endless-data" => self.server.set("v1/timestamp", Behavior::Endless),
+            "endless-chunk" => self.server.set("v1/timestamp", Behavior::HugeChunk),
+            "oversized-head" => self.server.set("v1/timestamp", Behavior::HugeHead),
+            // The snapshot of the mix-and-match step is still to fetch.
+            "slow-retrieval" => self.server.set(&self.newest_snapshots().0, Behavior::Stall),
+            "truncated" => self.server.set(&self.newest_snapshots().0, Behavior::Truncate),
+            "not-found" => self.server.set(&self.newest_snapshots().0, Behavior::Status(404)),
+            "server-error" => self.server.set(&self.newest_snapshots().0, Behavior::Status(500)),
+            "cancelled" => self.server.set(&self.newest_snapshots().0, Behavior::Stall),
+            "freeze" => {
+                // A newer timestamp that expired a day ago: the feed was frozen.
+                self.revoke_one();
+                let at = genuine_core::unix_now() - 2 * DAY;
+                self.publish_at(at, DAY);
+            }
+            _ => return Err(format!("no setup for {name}")),
+        }
+        Ok(expect)
+    }
+}
+
+/// The `sync-lab` binary's remote control, for the Kotlin suite:
+/// - `steps`: one line per step, `NAME EXPECT[:WORDS]`;
+/// - `step/NAME`: sets the step up;
+/// - `dump?db=PATH`: the store at PATH, as [`crate::dump`] prints it.
+pub fn control(lab: &std::sync::Mutex<Lab>, request: &str) -> (u16, Vec<u8>) {
+    let (route, query) = request.split_once('?').unwrap_or((request, ""));
+    if route == "steps" {
+        let lines: Vec<String> = STEPS.iter().map(|(n, e)| format!("{n} {}", describe(*e))).collect();
+        return (200, lines.join("\n").into_bytes());
+    }
+    if let Some(name) = route.strip_prefix("step/") {
+        let mut lab = lab.lock().unwrap_or_else(|e| e.into_inner());
+        return match lab.step(name) {
+            Ok(e) => (200, describe(e).into_bytes()),
+            Err(e) => (400, e.into_bytes()),
+        };
+    }
+    if let (true, Some(db)) = (route == "dump", query.strip_prefix("db=")) {
+        let db = PathBuf::from(percent_decode(db));
+        return (200, crate::dump(&db).into_bytes());
+    }
+    (404, b"unknown lab request".to_vec())
+}
+
+/// An expectation as the Kotlin suite reads it.
+pub fn describe(e: Expect) -> String {
+    match e {
+        Expect::Synced => "synced".into(),
+        Expect::NotModified => "not-modified".into(),
+        Expect::Delta => "delta".into(),
+        Expect::Base => "base".into(),
+        Expect::Network(w) => format!("network:{w}"),
+        Expect::FeedRefused(w) => format!("feed-refused:{w}"),
+        Expect::Cancelled => "cancelled".into(),
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
