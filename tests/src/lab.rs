@@ -160,11 +160,15 @@ impl Lab {
                 self.server.set_dir(older.path().to_path_buf());
             }
             "mix-and-match" => {
-                // The new timestamp names snapshot N; the server hands out N-1 under its name.
+                // The new timestamp names snapshot N; the server hands out N-1
+                // under its name, at N's length (so that the hash, not the
+                // length, is what refuses it).
                 self.revoke_one();
                 self.publish();
                 let (newest, previous) = self.newest_snapshots();
-                let old = std::fs::read(self.feed.path().join(previous)).map_err(|e| e.to_string())?;
+                let read = |p: &str| std::fs::read(self.feed.path().join(p)).map_err(|e| e.to_string());
+                let (new, mut old) = (read(&newest)?, read(&previous)?);
+                old.resize(new.len(), 0);
                 self.server.set(&newest, Behavior::Body(old));
             }
             "endless-data" => self.server.set("v1/timestamp", Behavior::Endless),

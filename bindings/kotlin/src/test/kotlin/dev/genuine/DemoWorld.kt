@@ -24,10 +24,16 @@ object DemoWorld {
     val roots: PinnedRoots
         get() = parseAnchor(File(repo, "cli/demo/anchor.txt").readText())
 
-    /** A verifier on `db`, pinned to the demo roots; no bundle imported yet. */
-    fun open(db: File, feedUrl: String? = null, timeoutSeconds: UInt = 0u): Verifier {
+    /** A verifier on `db`, pinned to the demo roots, syncing through `transport`; no bundle imported yet. */
+    fun open(
+        db: File,
+        feedUrl: String? = null,
+        timeoutSeconds: UInt = 0u,
+        transport: HttpTransport = HttpUrlConnectionTransport(),
+    ): Verifier {
         val roots = roots
-        return Verifier.open(VerifierConfig(db.path, roots.rootKeys, roots.rootThreshold, feedUrl, timeoutSeconds))
+        val config = VerifierConfig(db.path, roots.rootKeys, roots.rootThreshold, feedUrl, timeoutSeconds)
+        return Verifier.open(config, transport)
     }
 
     fun fixture(name: String): BufferedImage = ImageIO.read(File(repo, "tests/fixtures/$name"))

@@ -1,0 +1,132 @@
+package dev.genuine
+
+import java.io.IOException
+import java.net.HttpURLConnection
+import java.net.Proxy
+import java.net.URL
+import java.util.concurrent.Executors
+import java.util.concurrent.ScheduledExecutorService
+import java.util.concurrent.TimeUnit
+
+/**
+ * The SDK's default transport: `sync()` on the platform's own HTTP stack,
+ * [HttpURLConnection], with no dependency. On Android that stack honours the
+ * app's network security config (cleartext policy, pinning, user-added CAs
+ * where the config trusts them) and the system proxy; on a JVM, the JVM's
+ * trust store and `http(s).proxyHost` settings.
+ *
+ * What the sync asks of each request, enforced while it runs:
+ * - the byte cap while streaming (an endless body costs at most the cap);
+ * - the deadline for the whole request, body included (a stalled server is
+ *   cut off by closing the connection, not waited on);
+ * - cancellation: when the coroutine that called `sync()` is cancelled, the
+ *   request's [CancelSignal] turns on and the connection is closed within
+ *   [WATCH_MILLIS];
+ * - a body shorter than its `Content-Length` is a failure (HttpURLConnection
+ *   itself hands it over as if whole).
+ *
+ * Nothing it returns is trusted: the core re-checks the cap and checks every
+ * hash, signature and version. An app with its own client (OkHttp with its
+ * interceptors and pinning) implements [HttpTransport] on it instead; see
+ * docs/INTEGRATION.md.
+ *
+ * @param proxy a proxy for every request, or null for the platform's choice.
+ */
+class HttpUrlConnectionTransport @JvmOverloads constructor(
+    private val proxy: Proxy? = null,
+) : HttpTransport {
+
+    override fun `get`(request: HttpRequest): HttpResponse {
+        val timeout = request.timeoutMillis.coerceAtMost(MAX_TIMEOUT).toLong()
+        val deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout)
+        fun left(): Long = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())
+        if (request.cancel.isCancelled()) throw TransportException.Cancelled()
+        val url = try {
+            URL(request.url)
+        } catch (e: IOException) {
+            throw TransportException.Failed("bad URL: ${e.message}")
+        }
+        val connection = (if (proxy != null) url.openConnection(proxy) else url.openConnection()) as HttpURLConnection
+        // Closes the connection once the sync is cancelled or the deadline
+        // passes: a read blocked on a stalled server then fails at once.
+        val watch = WATCHER.scheduleAtFixedRate({
+            if (request.cancel.isCancelled() || left() <= 0) connection.disconnect()
+        }, WATCH_MILLIS, WATCH_MILLIS, TimeUnit.MILLISECONDS)
+        try {
+            // Read to the end, a connection goes back to the platform's
+            // keep-alive pool for the sync's next file.
+            return exchange(connection, request, ::left)
+        } catch (e: Exception) {
+            connection.disconnect()
+            throw when {
+                e is TransportException -> e
+                request.cancel.isCancelled() -> TransportException.Cancelled()
+                left() <= 0 || e is java.net.SocketTimeoutException -> TransportException.Timeout()
+                else -> TransportException.Failed("${e.javaClass.simpleName}: ${e.message}")
+            }
+        } finally {
+            watch.cancel(false)
+        }
+    }
+
+    private fun exchange(connection: HttpURLConnection, request: HttpRequest, left: () -> Long): HttpResponse {
+        val budget = left().coerceAtLeast(1).coerceAtMost(Int.MAX_VALUE.toLong()).toInt()
+        connection.connectTimeout = budget
+        connection.readTimeout = budget
+        connection.instanceFollowRedirects = true
+        connection.useCaches = false
+        connection.setRequestProperty("Accept-Encoding", "identity")
+        request.ifNoneMatch?.let { connection.setRequestProperty("If-None-Match", it) }
+        val status = connection.responseCode
+        // The JDK caps a response head itself; this keeps the SDK's own cap
+        // whatever the platform's default.
+        val head = connection.headerFields.entries.sumOf { (k, v) -> (k?.length ?: 0) + v.sumOf { it.length + 4 } }
+        if (head > MAX_HEAD) throw TransportException.Failed("response head of $head bytes, over $MAX_HEAD")
+        val etag = connection.getHeaderField("ETag")
+        // Only a 200's body is used; other answers are their status.
+        if (status != HttpURLConnection.HTTP_OK) {
+            (connection.errorStream ?: runCatching { connection.inputStream }.getOrNull())?.close()
+            return HttpResponse(status.toUShort(), etag, ByteArray(0))
+        }
+        val cap = request.maxBytes.coerceAtMost(Long.MAX_VALUE.toULong()).toLong()
+        val declared = connection.contentLengthLong
+        if (declared > cap) throw TransportException.TooLarge()
+        val body = connection.inputStream.use { input ->
+            val out = java.io.ByteArrayOutputStream()
+            val buffer = ByteArray(64 * 1024)
+            var total = 0L
+            while (true) {
+                if (request.cancel.isCancelled()) throw TransportException.Cancelled()
+                if (left() <= 0) throw TransportException.Timeout()
+                val n = input.read(buffer)
+                if (n < 0) break
+                total += n
+                if (total > cap) throw TransportException.TooLarge()
+                out.write(buffer, 0, n)
+            }
+            out.toByteArray()
+        }
+        // HttpURLConnection ends a body that the server cut short as if it
+        // were whole: a short file is a failed transfer, not a file.
+        if (declared >= 0 && body.size.toLong() != declared) {
+            throw TransportException.Failed("body cut short: ${body.size} of $declared bytes")
+        }
+        return HttpResponse(status.toUShort(), etag, body)
+    }
+
+    companion object {
+        /** How often a running request checks its cancel signal and deadline. */
+        const val WATCH_MILLIS = 50L
+
+        /** Most bytes of response head accepted. */
+        const val MAX_HEAD = 64 * 1024
+
+        /** A deadline beyond this (a day) is taken as this. */
+        private const val MAX_TIMEOUT = 86_400_000uL
+
+        /** One daemon thread watches every request of every transport. */
+        private val WATCHER: ScheduledExecutorService = Executors.newSingleThreadScheduledExecutor { task ->
+            Thread(task, "genuine-http-watch").apply { isDaemon = true }
+        }
+    }
+}
