@@ -8,13 +8,6 @@ plugins {
 group = "dev.genuine"
 version = "0.1.0"
 
-// The rustls-platform-verifier Kotlin component must match the crate in Cargo.lock.
-val rustlsPlatformVerifierVersion: String = run {
-    val lock = rootDir.resolve("../../Cargo.lock").readText()
-    Regex("""name = "rustls-platform-verifier-android"\s+version = "([^"]+)"""").find(lock)?.groupValues?.get(1)
-        ?: "0.1.1"
-}
-
 android {
     namespace = "dev.genuine"
     compileSdk = 35
@@ -23,6 +16,8 @@ android {
         consumerProguardFiles("consumer-rules.pro")
     }
     sourceSets["main"].kotlin.srcDir("src/main/kotlin-generated")
+    // The SDK's own Kotlin (the default HttpURLConnection transport), shared with the JVM artifact.
+    sourceSets["main"].kotlin.srcDir("../kotlin/src/main/kotlin")
     sourceSets["main"].jniLibs.srcDir("src/main/jniLibs")
     compileOptions {
         sourceCompatibility = JavaVersion.VERSION_17
@@ -39,5 +34,4 @@ dependencies {
     // The @aar flavour of JNA carries its own native libraries for Android ABIs (≥ 5.17: 16 KB aligned).
     implementation("net.java.dev.jna:jna:5.17.0@aar")
     implementation("org.jetbrains.kotlinx:kotlinx-coroutines-android:1.10.2")
-    implementation("rustls:rustls-platform-verifier:$rustlsPlatformVerifierVersion")
 }

@@ -8,10 +8,9 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 cd "$root"
 
-# 16 KB page alignment (required on Google Play for Android 15+ devices); NDK r28+
-# does this by default, the flag keeps older NDKs right too.
-# Relocations packed (Android's APS2 format, API 23+): -0.2 MB (docs/BENCHMARKS.md).
-export RUSTFLAGS="${RUSTFLAGS:-} -C link-arg=-Wl,-z,max-page-size=16384 -C link-arg=-Wl,--pack-dyn-relocs=android"
+# 16 KB pages and packed relocations: see link-flags.sh (check.sh checks the result).
+. "$here/link-flags.sh"
+export RUSTFLAGS="${RUSTFLAGS:-} $ANDROID_LINK_FLAGS"
 cargo ndk --platform 24 -t arm64-v8a -t armeabi-v7a -t x86_64 \
   -o "$here/src/main/jniLibs" build --locked --profile release-mobile -p genuine-ffi
 
@@ -23,6 +22,11 @@ target/release/uniffi-bindgen generate --no-format \
   --library "$here/src/main/jniLibs/arm64-v8a/libgenuine_ffi.so" \
   --config "$here/uniffi-android.toml" \
   --language kotlin --out-dir "$here/src/main/kotlin-generated"
+
+# Every LOAD segment 16 KB aligned, or Play refuses the app on 16 KB devices.
+for so in "$here"/src/main/jniLibs/*/libgenuine_ffi.so; do
+  "$here/check-alignment.sh" "$so"
+done
 
 cd "$here"
 gradle --no-daemon assembleRelease

@@ -13,9 +13,6 @@ dependencyResolutionManagement {
     repositories {
         google()
         mavenCentral()
-        // rustls-platform-verifier's small Kotlin component, published by the
-        // rustls project; the version must match Cargo.lock (see build.gradle.kts).
-        maven { url = uri("https://github.com/rustls/rustls-platform-verifier/raw/maven-archive/android-release-support/maven/") }
     }
 }
 

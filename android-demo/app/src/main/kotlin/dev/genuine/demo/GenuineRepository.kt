@@ -2,6 +2,7 @@ package dev.genuine.demo
 
 import android.content.Context
 import dev.genuine.GenuineException
+import dev.genuine.HttpUrlConnectionTransport
 import dev.genuine.TrustStatus
 import dev.genuine.Verifier
 import dev.genuine.VerifierConfig
@@ -48,7 +49,10 @@ class GenuineRepository(private val context: Context) {
             feedUrl = BuildConfig.FEED_URL,
             requestTimeoutSeconds = 0u,
         )
-        val verifier = Verifier.open(config)
+        // Sync moves its bytes over Android's own HTTP stack (the app's network
+        // security config, proxy and user CAs apply); an app with an OkHttp
+        // client passes its own HttpTransport instead.
+        val verifier = Verifier.open(config, HttpUrlConnectionTransport())
         // The trust shipped with the app, so the very first scan works offline.
         // Imported at every launch: it is cheap, a no-op once held, never rolls
         // anything back, and brings in a newer bundle after an app update (or
