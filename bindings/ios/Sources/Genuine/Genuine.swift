@@ -22,12 +22,17 @@ public extension Verifier {
     }
 
     /// Opens a verifier from an anchor file's text (`threshold N` / `key HEX` lines),
-    /// read by the library's own parser.
-    static func open(dbPath: String, anchorText: String, feedUrl: String?) throws -> Verifier {
+    /// read by the library's own parser. `sync()` moves its bytes through
+    /// `transport`: URLSession by default (ATS, the system proxy), or the app's own.
+    static func open(
+        dbPath: String, anchorText: String, feedUrl: String?,
+        requestTimeoutSeconds: UInt32 = 0,
+        transport: HttpTransport = URLSessionTransport()
+    ) throws -> Verifier {
         let roots = try parseAnchor(text: anchorText)
         let config = VerifierConfig(
             dbPath: dbPath, rootKeys: roots.rootKeys, rootThreshold: roots.rootThreshold,
-            feedUrl: feedUrl, requestTimeoutSeconds: 0)
-        return try Verifier.open(config: config)
+            feedUrl: feedUrl, requestTimeoutSeconds: requestTimeoutSeconds)
+        return try Verifier.open(config: config, transport: transport)
     }
 }
