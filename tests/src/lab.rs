@@ -14,6 +14,7 @@ use crate::world::copy_dir;
 use genuine_core::authority::Authority;
 use genuine_core::gs1::Gtin;
 use genuine_core::revocation::ListKind;
+use genuine_core::sync::{CancelToken, FeedConfig, HttpFeed, sync};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -79,6 +80,8 @@ pub struct Lab {
     revoked: u32,
     /// The last publish time (publishes are at least a second apart).
     published_at: u64,
+    /// The sync speed benchmark's own store, synced through reqwest.
+    bench_store: Option<(tempfile::TempDir, genuine_core::Store)>,
 }
 
 impl Default for Lab {
@@ -92,9 +95,47 @@ impl Lab {
     pub fn new() -> Lab {
         let feed = tempfile::tempdir().expect("temp dir");
         let server = FeedServer::start(feed.path().to_path_buf());
-        let mut lab = Lab { a: demo::authority(), feed, older: None, server, revoked: 0, published_at: 0 };
+        let mut lab = Lab {
+            a: demo::authority(),
+            feed,
+            older: None,
+            server,
+            revoked: 0,
+            published_at: 0,
+            bench_store: None,
+        };
         lab.publish();
         lab
+    }
+
+    /// The sync speed benchmark's feed: a brand with 1,000,000 revoked
+    /// serials, published as a base (docs/BENCHMARKS.md).
+    pub fn bench() -> Lab {
+        let mut lab = Lab::new();
+        lab.a
+            .revoke_entries("acme", ListKind::Revoked, &random(1_000_000, 0x1234_5678_9abc_def1))
+            .expect("revoke");
+        let now = genuine_core::unix_now().max(lab.published_at + 1);
+        lab.published_at = now;
+        lab.a.publish(lab.feed.path(), now, DAY, true).expect("publish");
+        lab
+    }
+
+    /// The benchmark's next publish: a delta of 10,000 entries.
+    pub fn bench_delta(&mut self) {
+        self.a.revoke_entries("acme", ListKind::Revoked, &random(10_000, 0x0bad_cafe)).expect("revoke");
+        self.publish();
+    }
+
+    /// Syncs the benchmark's own store through reqwest: milliseconds taken.
+    pub fn bench_reqwest_sync(&mut self) -> Result<f64, String> {
+        let (_, store) = self.bench_store.get_or_insert_with(crate::demo_store);
+        let config = FeedConfig { request_timeout: Duration::from_secs(60), ..FeedConfig::default() };
+        let feed = HttpFeed::new(&self.server.url, crate::world::reqwest_transport(), config)
+            .map_err(|e| e.to_string())?;
+        let start = std::time::Instant::now();
+        sync(store, &feed, genuine_core::unix_now(), &CancelToken::default()).map_err(|e| e.to_string())?;
+        Ok(start.elapsed().as_secs_f64() * 1e3)
     }
 
     /// The feed's base URL.
@@ -195,7 +236,8 @@ impl Lab {
 /// The `sync-lab` binary's remote control, for the Kotlin suite:
 /// - `steps`: one line per step, `NAME EXPECT[:WORDS]`;
 /// - `step/NAME`: sets the step up;
-/// - `dump?db=PATH`: the store at PATH, as [`crate::dump`] prints it.
+/// - `dump?db=PATH`: the store at PATH, as [`crate::dump`] prints it;
+/// - `bench/delta`, `bench/reqwest-sync`: the sync speed benchmark's steps.
 pub fn control(lab: &std::sync::Mutex<Lab>, request: &str) -> (u16, Vec<u8>) {
     let (route, query) = request.split_once('?').unwrap_or((request, ""));
     if route == "steps" {
@@ -207,6 +249,16 @@ pub fn control(lab: &std::sync::Mutex<Lab>, request: &str) -> (u16, Vec<u8>) {
         return match lab.step(name) {
             Ok(e) => (200, describe(e).into_bytes()),
             Err(e) => (400, e.into_bytes()),
+        };
+    }
+    if route == "bench/delta" {
+        lab.lock().unwrap_or_else(|e| e.into_inner()).bench_delta();
+        return (200, b"published".to_vec());
+    }
+    if route == "bench/reqwest-sync" {
+        return match lab.lock().unwrap_or_else(|e| e.into_inner()).bench_reqwest_sync() {
+            Ok(ms) => (200, format!("{ms:.1}").into_bytes()),
+            Err(e) => (500, e.into_bytes()),
         };
     }
     if let (true, Some(db)) = (route == "dump", query.strip_prefix("db=")) {
@@ -247,4 +299,17 @@ fn percent_decode(s: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `n` pseudo-random list entries from `seed` (xorshift: the benchmarks' serials).
+pub fn random(n: usize, seed: u64) -> Vec<u64> {
+    let mut x = seed;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        })
+        .collect()
 }

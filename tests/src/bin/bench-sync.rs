@@ -6,6 +6,7 @@ use genuine_core::revocation::ListKind;
 use genuine_core::sync::{FeedConfig, HttpFeed, ReqwestTransport};
 use genuine_tests::demo::{self, NOW};
 use genuine_tests::feed_server::FeedServer;
+use genuine_tests::lab::random;
 use std::time::{Duration, Instant};
 
 fn file_size(db: &std::path::Path) -> u64 {
@@ -13,18 +14,6 @@ fn file_size(db: &std::path::Path) -> u64 {
     let conn = rusqlite::Connection::open(db).expect("open");
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).expect("checkpoint");
     std::fs::metadata(db).expect("size").len()
-}
-
-fn random(n: usize, seed: u64) -> Vec<u64> {
-    let mut x = seed;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        })
-        .collect()
 }
 
 fn main() {

@@ -1,11 +1,7 @@
 package dev.genuine
 
 import dev.genuine.examples.OkHttpTransport
-import java.io.BufferedReader
 import java.io.File
-import java.net.HttpURLConnection
-import java.net.URI
-import java.net.URLEncoder
 import java.nio.file.Files
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
@@ -27,39 +23,10 @@ import org.junit.jupiter.api.fail
  * recovery, freeze — and each refusal leaves its store byte for byte as it was.
  */
 class SyncLabTest {
-    /** The `sync-lab` binary: a loopback feed the test drives step by step. */
-    private class Lab : AutoCloseable {
-        private val process: Process = ProcessBuilder(System.getProperty("genuine.syncLab"))
-            .redirectError(ProcessBuilder.Redirect.INHERIT)
-            .start()
-        val url: String = process.inputStream.bufferedReader().readLine()
-            ?: error("sync-lab printed no URL")
-
-        fun ask(path: String): String {
-            val connection = URI("${url}_lab/$path").toURL().openConnection() as HttpURLConnection
-            val status = connection.responseCode
-            val text = (if (status == 200) connection.inputStream else connection.errorStream)
-                .bufferedReader().use(BufferedReader::readText)
-            check(status == 200) { "lab $path: $status $text" }
-            return text
-        }
-
-        fun steps(): List<Pair<String, String>> =
-            ask("steps").lines().map { it.substringBefore(' ') to it.substringAfter(' ') }
-
-        /** The store at `db`, as the Rust suite dumps it. */
-        fun dump(db: File): String = ask("dump?db=" + URLEncoder.encode(db.path, Charsets.UTF_8))
-
-        override fun close() {
-            process.outputStream.close()
-            process.destroy()
-        }
-    }
-
     private fun runSuite(transport: HttpTransport) {
         val dir = Files.createTempDirectory("genuine-lab").toFile()
         try {
-            Lab().use { lab ->
+            SyncLab().use { lab ->
                 val db = File(dir, "genuine.db")
                 DemoWorld.open(db, lab.url, timeoutSeconds = 1u, transport = transport).use { v ->
                     v.importBundle(DemoWorld.bundle)
