@@ -146,6 +146,8 @@ struct SyncSetup {
     transport: Option<Arc<dyn HttpTransport>>,
     /// One sync at a time.
     running: Mutex<()>,
+    /// The cancel tokens of the syncs in flight, for `cancel_sync()`.
+    in_flight: Mutex<Vec<CancelToken>>,
 }
 
 fn now() -> u64 {
@@ -203,6 +205,7 @@ impl Verifier {
                     timeout,
                     transport,
                     running: Mutex::new(()),
+                    in_flight: Mutex::new(Vec::new()),
                 }),
             }))
         })
@@ -288,18 +291,33 @@ impl Verifier {
     /// Verification goes on meanwhile, from the other connection.
     pub async fn sync(&self) -> Result<SyncReport> {
         let cancel = CancelToken::default();
+        lock(&self.sync.in_flight).push(cancel.clone());
         let _cancel_when_dropped = CancelOnDrop(cancel.clone());
         let (done, result) = tokio::sync::oneshot::channel();
         let setup = Arc::clone(&self.sync);
+        let token = cancel.clone();
         std::thread::Builder::new()
             .name("genuine-sync".into())
             .spawn(move || {
-                let _ = done.send(guard(|| setup.run(&cancel)));
+                let _ = done.send(guard(|| setup.run(&token)));
             })
             .map_err(|e| GenuineError::Internal { detail: format!("no sync thread: {e}") })?;
-        result
+        let report = result
             .await
-            .unwrap_or_else(|_| Err(GenuineError::Internal { detail: "the sync thread stopped".into() }))
+            .unwrap_or_else(|_| Err(GenuineError::Internal { detail: "the sync thread stopped".into() }));
+        lock(&self.sync.in_flight).retain(|t| !t.is_cancelled() && !t.same_as(&cancel));
+        report
+    }
+
+    /// Cancels every sync in flight: each stops at its next check (its
+    /// transport sees the request's `CancelSignal` turn on) with nothing
+    /// written, and fails with `Network(retryable)`. For Swift, whose `async`
+    /// calls into the library cannot be cancelled by a `Task` cancel: the
+    /// facade's `sync()` calls this from a cancellation handler.
+    pub fn cancel_sync(&self) {
+        for token in lock(&self.sync.in_flight).drain(..) {
+            token.cancel();
+        }
     }
 }
 

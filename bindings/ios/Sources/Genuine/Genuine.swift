@@ -35,4 +35,16 @@ public extension Verifier {
             feedUrl: feedUrl, requestTimeoutSeconds: requestTimeoutSeconds)
         return try Verifier.open(config: config, transport: transport)
     }
+
+    /// `sync()` that a Swift `Task` cancel stops: uniffi's Swift futures
+    /// cannot be cancelled themselves, so the cancellation handler asks the
+    /// library to cancel the syncs in flight (the transport sees the request's
+    /// `CancelSignal` and stops; nothing is written).
+    func syncCancellable() async throws -> SyncReport {
+        try await withTaskCancellationHandler {
+            try await sync()
+        } onCancel: {
+            cancelSync()
+        }
+    }
 }

@@ -5,7 +5,8 @@
 // - the byte cap enforced while streaming (an endless body costs at most the cap);
 // - the deadline for the whole request, body included;
 // - cancellation: the request's CancelSignal turns on when the Swift task that
-//   awaits `sync()` is cancelled, and the data task is cancelled within 50 ms;
+//   awaits `syncCancellable()` is cancelled (or on `cancelSync()`), and the
+//   data task is cancelled within 50 ms;
 // - a body shorter than its Content-Length is a failure, not a file.
 // Nothing it returns is trusted: the core re-checks the cap and checks every
 // hash, signature and version.

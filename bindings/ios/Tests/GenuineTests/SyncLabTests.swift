@@ -78,7 +78,7 @@ final class SyncLabTests: XCTestCase {
             XCTAssertEqual(try lab.ask("step/" + name), expect)
             let before = try lab.dump(db)
             if expect == "cancelled" {
-                let pending = Task { try await v.sync() }
+                let pending = Task { try await v.syncCancellable() }
                 try await Task.sleep(nanoseconds: 300_000_000)
                 pending.cancel()
                 _ = await pending.result

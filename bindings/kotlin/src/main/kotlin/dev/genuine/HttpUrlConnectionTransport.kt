@@ -4,9 +4,12 @@ import java.io.IOException
 import java.net.HttpURLConnection
 import java.net.Proxy
 import java.net.URL
+import java.util.concurrent.ExecutionException
+import java.util.concurrent.ExecutorService
 import java.util.concurrent.Executors
-import java.util.concurrent.ScheduledExecutorService
+import java.util.concurrent.Future
 import java.util.concurrent.TimeUnit
+import java.util.concurrent.TimeoutException
 
 /**
  * The SDK's default transport: `sync()` on the platform's own HTTP stack,
@@ -17,11 +20,17 @@ import java.util.concurrent.TimeUnit
  *
  * What the sync asks of each request, enforced while it runs:
  * - the byte cap while streaming (an endless body costs at most the cap);
- * - the deadline for the whole request, body included (a stalled server is
- *   cut off by closing the connection, not waited on);
- * - cancellation: when the coroutine that called `sync()` is cancelled, the
- *   request's [CancelSignal] turns on and the connection is closed within
- *   [WATCH_MILLIS];
+ * - the deadline for the whole request, body included;
+ * - cancellation: when the coroutine that called `sync()` is cancelled (or
+ *   on `cancelSync()`), the request's [CancelSignal] turns on and the call
+ *   returns within [WATCH_MILLIS].
+ *
+ * A stalled read cannot be interrupted in HttpURLConnection (`disconnect()`
+ * itself blocks, draining the body), so the exchange runs on a worker thread
+ * and the calling thread waits for it, checking the signal and the deadline:
+ * on either it returns at once, and the abandoned worker ends at its read
+ * timeout (the request's deadline) after its connection is closed.
+ *
  * - a body shorter than its `Content-Length` is a failure (HttpURLConnection
  *   itself hands it over as if whole).
  *
@@ -47,26 +56,39 @@ class HttpUrlConnectionTransport @JvmOverloads constructor(
             throw TransportException.Failed("bad URL: ${e.message}")
         }
         val connection = (if (proxy != null) url.openConnection(proxy) else url.openConnection()) as HttpURLConnection
-        // Closes the connection once the sync is cancelled or the deadline
-        // passes: a read blocked on a stalled server then fails at once.
-        val watch = WATCHER.scheduleAtFixedRate({
-            if (request.cancel.isCancelled() || left() <= 0) connection.disconnect()
-        }, WATCH_MILLIS, WATCH_MILLIS, TimeUnit.MILLISECONDS)
-        try {
-            // Read to the end, a connection goes back to the platform's
-            // keep-alive pool for the sync's next file.
-            return exchange(connection, request, ::left)
-        } catch (e: Exception) {
-            connection.disconnect()
-            throw when {
-                e is TransportException -> e
-                request.cancel.isCancelled() -> TransportException.Cancelled()
-                left() <= 0 || e is java.net.SocketTimeoutException -> TransportException.Timeout()
-                else -> TransportException.Failed("${e.javaClass.simpleName}: ${e.message}")
+        // Read to the end, a connection goes back to the platform's
+        // keep-alive pool for the sync's next file.
+        val exchange: Future<HttpResponse> = WORKERS.submit<HttpResponse> { exchange(connection, request, ::left) }
+        while (true) {
+            try {
+                return exchange.get(WATCH_MILLIS, TimeUnit.MILLISECONDS)
+            } catch (_: TimeoutException) {
+                val stop = when {
+                    request.cancel.isCancelled() -> TransportException.Cancelled()
+                    left() <= 0 -> TransportException.Timeout()
+                    else -> null
+                }
+                if (stop != null) {
+                    abandon(exchange, connection)
+                    throw stop
+                }
+            } catch (e: ExecutionException) {
+                abandon(exchange, connection)
+                val cause = e.cause ?: e
+                throw when {
+                    cause is TransportException -> cause
+                    request.cancel.isCancelled() -> TransportException.Cancelled()
+                    left() <= 0 || cause is java.net.SocketTimeoutException -> TransportException.Timeout()
+                    else -> TransportException.Failed("${cause.javaClass.simpleName}: ${cause.message}")
+                }
             }
-        } finally {
-            watch.cancel(false)
         }
+    }
+
+    /** Leaves a failed or stopped exchange to end on its own; its connection is not reused. */
+    private fun abandon(exchange: Future<HttpResponse>, connection: HttpURLConnection) {
+        exchange.cancel(true)
+        WORKERS.execute { connection.disconnect() }
     }
 
     private fun exchange(connection: HttpURLConnection, request: HttpRequest, left: () -> Long): HttpResponse {
@@ -115,7 +137,7 @@ class HttpUrlConnectionTransport @JvmOverloads constructor(
     }
 
     companion object {
-        /** How often a running request checks its cancel signal and deadline. */
+        /** How often a waiting request checks its cancel signal and deadline. */
         const val WATCH_MILLIS = 50L
 
         /** Most bytes of response head accepted. */
@@ -124,9 +146,9 @@ class HttpUrlConnectionTransport @JvmOverloads constructor(
         /** A deadline beyond this (a day) is taken as this. */
         private const val MAX_TIMEOUT = 86_400_000uL
 
-        /** One daemon thread watches every request of every transport. */
-        private val WATCHER: ScheduledExecutorService = Executors.newSingleThreadScheduledExecutor { task ->
-            Thread(task, "genuine-http-watch").apply { isDaemon = true }
+        /** Daemon threads for the exchanges (one per request in flight, reused). */
+        private val WORKERS: ExecutorService = Executors.newCachedThreadPool { task ->
+            Thread(task, "genuine-http").apply { isDaemon = true }
         }
     }
 }

@@ -12,6 +12,7 @@ import okhttp3.OkHttpClient
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
 import org.junit.jupiter.api.fail
 
 /**
@@ -70,8 +71,41 @@ class SyncLabTest {
         }
     }
 
+    /**
+     * A cancel stops a request stalled mid-body at once, not at its deadline
+     * (60 s here): Swift's path, `cancelSync()` from another thread, which is
+     * also where a coroutine cancel arrives.
+     */
+    private fun cancelStopsAStalledRequest(transport: HttpTransport) {
+        val dir = Files.createTempDirectory("genuine-lab").toFile()
+        try {
+            SyncLab().use { lab ->
+                val db = File(dir, "genuine.db")
+                DemoWorld.open(db, lab.url, timeoutSeconds = 60u, transport = transport).use { v ->
+                    v.importBundle(DemoWorld.bundle)
+                    assertEquals("cancelled", lab.ask("step/cancelled")) // the snapshot stalls
+                    val before = lab.dump(db)
+                    val started = System.nanoTime()
+                    Thread { Thread.sleep(300); v.cancelSync() }.start()
+                    val error = assertThrows<GenuineException.Network> { runBlocking { v.sync() } }
+                    val seconds = (System.nanoTime() - started) / 1e9
+                    assertTrue(error.detail.contains("cancelled") && seconds < 5, "${error.detail} after $seconds s")
+                    assertEquals(before, lab.dump(db))
+                }
+            }
+        } finally {
+            dir.deleteRecursively()
+        }
+    }
+
     @Test
     fun everyStepThroughTheDefaultHttpUrlConnectionTransport() = runSuite(HttpUrlConnectionTransport())
+
+    @Test
+    fun cancelSyncStopsTheDefaultTransportAtOnce() = cancelStopsAStalledRequest(HttpUrlConnectionTransport())
+
+    @Test
+    fun cancelSyncStopsAnOkHttpCallAtOnce() = cancelStopsAStalledRequest(OkHttpTransport(OkHttpClient()))
 
     @Test
     fun everyStepThroughAnAppsOwnOkHttpClient() = runSuite(OkHttpTransport(OkHttpClient()))
