@@ -322,3 +322,18 @@ pub fn finder_grid(n: usize, width: usize, height: usize) -> Frame {
     }
     f
 }
+
+/// A `scan_luma` fuzz input as the fuzz target reads it (width, height and
+/// row padding from the first six bytes, modulo its bounds), as a frame:
+/// how a slow input the fuzzer found is replayed.
+pub fn fuzz_frame(data: &[u8]) -> Option<Frame> {
+    let le = |i: usize| Some(usize::from(u16::from_le_bytes([*data.get(i)?, *data.get(i + 1)?])));
+    let (width, height) = (le(0)? % 300, le(2)? % 300);
+    let stride = width + le(4)? % 64;
+    let pixels = data.get(6..)?;
+    let mut out = Vec::with_capacity(width * height);
+    for y in 0..height {
+        out.extend_from_slice(pixels.get(y * stride..y * stride + width)?);
+    }
+    Some(Frame { pixels: out, width, height, codes: Vec::new() })
+}

@@ -192,3 +192,41 @@ fn a_real_code_beside_a_finder_grid_is_still_read() {
     assert!(work.crowded, "{work:?}");
     assert_eq!(codes.iter().map(|c| c.text.as_str()).collect::<Vec<_>>(), [text.as_str()], "{work:?}");
 }
+
+/// The class behind a fuzz find (CI's `scan_luma` run timed out): rqrr fits
+/// a grid to every plausible triple of capstone-like patterns, 81 scorings
+/// each, so its work grows with how many such patterns a frame holds — a
+/// 162x162 frame cost 132 ms. The fuzz input and small grids of finders
+/// (which stay under the crowded threshold, so every rqrr try sees them)
+/// each need more fitting than the frame's budget without it; the scanner
+/// spends at most the budget on all its rqrr tries together.
+#[test]
+fn rqrr_grid_fitting_stays_within_the_frame_budget() {
+    use genuine_core::scan::FIT_BUDGET;
+    use genuine_tests::frames::{finder_grid, fuzz_frame};
+    let fuzz =
+        std::fs::read(genuine_tests::repo_root().join("fuzz/corpus/scan_luma/fuzz-found-rqrr-fitting"))
+            .unwrap();
+    let cases = [
+        ("the fuzz input", fuzz_frame(&fuzz).unwrap()),
+        ("a 3x3 grid of finders", finder_grid(3, 120, 120)),
+        ("a 4x4 grid of finders", finder_grid(4, 160, 160)),
+    ];
+    let mut scanner = Scanner::with_engine(genuine_core::scan::Engine::RqrrPipeline);
+    for (what, f) in cases {
+        // rqrr alone, unbounded, on one of the scanner's binarisations (2x up, as for small frames):
+        let mut unbounded = u64::MAX;
+        let (w, h) = (f.width * 2, f.height * 2);
+        let mut img =
+            rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| f.pixels[(y / 2) * f.width + x / 2]);
+        let _ = img.detect_grids_within(&mut unbounded);
+        let needed = u64::MAX - unbounded;
+        let frame = LumaFrame::new(&f.pixels, f.width, f.height, f.width).unwrap();
+        let (_, work) = scanner.scan_counted(&frame);
+        assert!(work.fit_samples <= FIT_BUDGET, "{what}: {work:?}");
+        assert!(
+            needed > FIT_BUDGET || work.fit_samples > FIT_BUDGET / 2,
+            "{what}: one try needs {needed}, {work:?}"
+        );
+    }
+}

@@ -30,22 +30,14 @@ fn case(name: &str) -> Option<Frame> {
         f.pixels = bg.pixels;
         return Some(f);
     }
-    if name == "fuzz-found" {
-        // The input the scan_luma fuzz target found slow (95 candidates, 24
-        // plausible triples): 100 ms in rxing's C++-port reader before it was
-        // taken off the crowded path.
-        let path = genuine_tests::repo_root().join("fuzz/corpus/scan_luma/fuzz-found-95-candidates");
-        let data = std::fs::read(path).ok()?;
-        let (w, h) = (
-            usize::from(u16::from_le_bytes([data[0], data[1]])),
-            usize::from(u16::from_le_bytes([data[2], data[3]])),
-        );
-        return Some(Frame {
-            pixels: data.get(6..6 + w * h)?.to_vec(),
-            width: w,
-            height: h,
-            codes: Vec::new(),
-        });
+    // Inputs the scan_luma fuzz target found slow: 95 candidates and 24
+    // plausible triples (100 ms in rxing's C++-port reader before it was
+    // taken off the crowded path), and a 162x162 frame whose capstone-like
+    // patterns cost rqrr 132 ms of grid fitting before its work budget.
+    if let Some(file) = name.strip_prefix("fuzz-found") {
+        let file = if file.is_empty() { "-95-candidates" } else { file };
+        let path = genuine_tests::repo_root().join(format!("fuzz/corpus/scan_luma/fuzz-found{file}"));
+        return genuine_tests::frames::fuzz_frame(&std::fs::read(path).ok()?);
     }
     if let Some(rest) = name.strip_prefix("scatter-") {
         let (n, big) = rest.split_once('-')?;
@@ -143,6 +135,7 @@ fn main() {
         names.push(format!("scatter-{n}-1080p"));
     }
     names.push("fuzz-found".to_string());
+    names.push("fuzz-found-rqrr-fitting".to_string());
     for name in names {
         let Some((ms, kib, work)) = run(&name) else {
             println!("| {name} | failed | | | | | | | |");

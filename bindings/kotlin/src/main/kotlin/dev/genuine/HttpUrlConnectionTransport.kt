@@ -114,7 +114,8 @@ class HttpUrlConnectionTransport @JvmOverloads constructor(
         val declared = connection.contentLengthLong
         if (declared > cap) throw TransportException.TooLarge()
         val body = connection.inputStream.use { input ->
-            val out = java.io.ByteArrayOutputStream()
+            // Sized from the declared length (at most the cap): an 8 MB base is not copied as it grows.
+            val out = java.io.ByteArrayOutputStream(if (declared in 0..cap) declared.toInt().coerceAtMost(MAX_PRESIZE) else 64 * 1024)
             val buffer = ByteArray(64 * 1024)
             var total = 0L
             while (true) {
@@ -139,6 +140,9 @@ class HttpUrlConnectionTransport @JvmOverloads constructor(
     companion object {
         /** How often a waiting request checks its cancel signal and deadline. */
         const val WATCH_MILLIS = 50L
+
+        /** Largest buffer allocated up front from a declared length. */
+        private const val MAX_PRESIZE = 64 * 1024 * 1024
 
         /** Most bytes of response head accepted. */
         const val MAX_HEAD = 64 * 1024
