@@ -6,7 +6,9 @@ pub mod demo;
 pub mod feed_server;
 pub mod files;
 pub mod frames;
+#[cfg(feature = "net")]
 pub mod lab;
+#[cfg(feature = "net")]
 pub mod world;
 
 use std::path::PathBuf;

@@ -73,8 +73,8 @@ class SyncLabTest {
 
     /**
      * A cancel stops a request stalled mid-body at once, not at its deadline
-     * (60 s here): Swift's path, `cancelSync()` from another thread, which is
-     * also where a coroutine cancel arrives.
+     * (60 s here): `cancelSync()` from another thread (Swift's path), then a
+     * coroutine cancel (Kotlin's).
      */
     private fun cancelStopsAStalledRequest(transport: HttpTransport) {
         val dir = Files.createTempDirectory("genuine-lab").toFile()
@@ -91,6 +91,20 @@ class SyncLabTest {
                     val seconds = (System.nanoTime() - started) / 1e9
                     assertTrue(error.detail.contains("cancelled") && seconds < 5, "${error.detail} after $seconds s")
                     assertEquals(before, lab.dump(db))
+
+                    // A coroutine cancel: the sync's own thread must stop too, or the
+                    // next sync would wait for it (one sync at a time) until the deadline.
+                    runBlocking {
+                        val pending = async(Dispatchers.IO) { v.sync() }
+                        delay(300)
+                        pending.cancelAndJoin()
+                    }
+                    assertEquals(before, lab.dump(db))
+                    lab.ask("step/recovered")
+                    val next = System.nanoTime()
+                    runBlocking { v.sync() }
+                    val waited = (System.nanoTime() - next) / 1e9
+                    assertTrue(waited < 5, "the next sync waited $waited s for the cancelled one")
                 }
             }
         } finally {
