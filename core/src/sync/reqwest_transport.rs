@@ -18,7 +18,9 @@ use std::time::{Duration, Instant};
 /// How often a waiting request checks the cancel token.
 const POLL: Duration = Duration::from_millis(50);
 
-/// Sync over reqwest. Create it once and reuse it: it holds the connection pool.
+/// Sync over reqwest. Create it once and reuse it: it holds the connection
+/// pool. Like the sync, it blocks: call it from a thread of your own, and
+/// drop it outside any async runtime (tokio refuses to drop its runtime there).
 #[derive(Debug)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
