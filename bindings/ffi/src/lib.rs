@@ -406,6 +406,42 @@ mod tests {
         assert_eq!(v.status().unwrap().root_version, Some(1));
     }
 
+    /// What the app's transport is asked, and what it answers goes no further
+    /// than the engine allows: a body over the cap it was told is refused.
+    #[test]
+    fn the_apps_transport_is_told_the_cap_and_deadline_and_held_to_them() {
+        struct Careless(Mutex<Vec<HttpRequest>>);
+        impl HttpTransport for Careless {
+            fn get(&self, request: HttpRequest) -> std::result::Result<HttpResponse, TransportError> {
+                let body = vec![0; request.max_bytes as usize + 1];
+                lock(&self.0).push(request);
+                Ok(HttpResponse { status: 200, etag: None, body })
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let roots = parse_anchor(include_str!("../../../cli/demo/anchor.txt").into()).unwrap();
+        let transport = Arc::new(Careless(Mutex::new(Vec::new())));
+        let config = VerifierConfig {
+            db_path: dir.path().join("g.db").to_string_lossy().into(),
+            root_keys: roots.root_keys,
+            root_threshold: roots.root_threshold,
+            feed_url: Some("https://feed.example/base".into()),
+            request_timeout_seconds: 7,
+        };
+        let v = Verifier::open(config, Some(transport.clone())).unwrap();
+        v.import_bundle(include_bytes!("../../../cli/demo/trust.bundle").to_vec()).unwrap();
+        let r = guard(|| v.sync.run(&CancelToken::default()));
+        assert!(
+            matches!(&r, Err(GenuineError::Network { detail, retryable: false }) if detail.contains("cap")),
+            "{r:?}"
+        );
+        let asked = lock(&transport.0);
+        assert_eq!(asked.len(), 1, "refused, not retried");
+        assert_eq!(asked[0].url, "https://feed.example/base/v1/root/2");
+        assert_eq!(asked[0].timeout_millis, 7_000);
+        assert!(!asked[0].cancel.is_cancelled());
+    }
+
     /// A sync without a feed is a caller's mistake, reported from the sync thread.
     #[test]
     fn a_sync_without_a_feed_is_bad_input() {
