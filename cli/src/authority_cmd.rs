@@ -141,8 +141,17 @@ pub fn load(path: &Path) -> Result<Authority, CliError> {
 pub fn save(path: &Path, a: &Authority) -> Result<(), CliError> {
     let json = serde_json::to_string_pretty(a).map_err(CliError::msg)?;
     let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, json)
-        .and_then(|_| std::fs::rename(&tmp, path))
+    let _ = std::fs::remove_file(&tmp);
+    // The file holds secret seeds: readable by its owner only, from the
+    // moment it exists (not chmod-ed after a world-readable write).
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(&tmp)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, json.as_bytes()).and_then(|()| f.sync_all()))
+        .and_then(|()| std::fs::rename(&tmp, path))
         .map_err(|e| CliError::msg(format!("{}: {e}", path.display())))
 }
 
@@ -210,7 +219,21 @@ pub fn key(action: KeyAction, state: &Path) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// What `issue --out` writes, known before anything is signed or printed.
+enum CodeImage {
+    Svg,
+    Png,
+}
+
 pub fn issue(args: IssueArgs, state: &Path) -> Result<ExitCode, CliError> {
+    let image = match &args.out {
+        None => None,
+        Some(out) => match out.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+            Some("svg") => Some(CodeImage::Svg),
+            Some("png") => Some(CodeImage::Png),
+            _ => return Err(CliError::msg(format!("--out {}: must end in .png or .svg", out.display()))),
+        },
+    };
     let a = load(state)?;
     let gtin = genuine_core::authority::parse_gtin(&args.gtin).map_err(CliError::msg)?;
     let mut data = Gs1Data::new(gtin);
@@ -230,15 +253,13 @@ pub fn issue(args: IssueArgs, state: &Path) -> Result<ExitCode, CliError> {
         .issue(&args.brand, data, args.kid, args.host.as_deref(), unix_now(), args.force)
         .map_err(CliError::msg)?;
     println!("{url}");
-    if let Some(out) = &args.out {
-        let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-        let bytes = match ext.as_str() {
-            "svg" => render::render_svg(&url).map_err(CliError::msg)?.into_bytes(),
-            "png" => {
+    if let (Some(out), Some(image)) = (&args.out, image) {
+        let bytes = match image {
+            CodeImage::Svg => render::render_svg(&url).map_err(CliError::msg)?.into_bytes(),
+            CodeImage::Png => {
                 let img = render::render_luma(&url, 8).map_err(CliError::msg)?;
                 render::png(&img.pixels, img.size as u32, img.size as u32).map_err(CliError::msg)?
             }
-            _ => return Err(CliError::msg("--out must end in .png or .svg")),
         };
         std::fs::write(out, bytes).map_err(|e| CliError::msg(format!("{}: {e}", out.display())))?;
         eprintln!("wrote {} ({} characters)", out.display(), url.len());
@@ -248,6 +269,7 @@ pub fn issue(args: IssueArgs, state: &Path) -> Result<ExitCode, CliError> {
 
 pub fn bundle(out: &Path, anchor_out: &Path, state: &Path) -> Result<ExitCode, CliError> {
     let a = load(state)?;
+    a.check_prefixes().map_err(CliError::msg)?;
     let write =
         |p: &Path, b: &[u8]| std::fs::write(p, b).map_err(|e| CliError::msg(format!("{}: {e}", p.display())));
     write(out, &a.bundle().encode())?;

@@ -149,12 +149,13 @@ pub fn sync(feed_url: &str, json: bool, trust: &TrustArgs) -> Result<ExitCode, C
     } else {
         let changed: usize = report.revocations.iter().map(|r| r.entries).sum();
         println!(
-            "synced timestamp v{}: {} root(s), {} brand record(s), {} keyset(s), {} revocation entr(ies); {} bytes in {} file(s){}",
+            "synced timestamp v{}: {} root(s), {} brand record(s), {} keyset(s), {} revocation {}; {} bytes in {} file(s){}",
             report.timestamp_version,
             report.trust.roots_added.len(),
             report.trust.brands_updated.len(),
             report.trust.keysets_updated.len(),
             changed,
+            if changed == 1 { "entry" } else { "entries" },
             report.bytes_fetched,
             report.files_fetched,
             if report.not_modified { " (not modified)" } else { "" }

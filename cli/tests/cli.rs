@@ -184,3 +184,39 @@ fn a_brand_revokes_and_a_shopper_syncs_through_a_served_feed() {
     let _ = server.kill();
     let _ = server.wait();
 }
+
+/// What a brand trying the CLI hit (issue 15): a prefix nesting with another
+/// brand's was accepted, and every phone then refused both brands; `issue
+/// --out x.jpg` signed and printed a code before refusing the file name; the
+/// state file, which holds secret seeds, was created world-readable.
+#[test]
+fn a_newcomers_mistakes_are_refused_before_anything_is_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ok = |args: &[&str]| ok_in(d, args);
+    ok(&["root", "init"]);
+    ok(&["brand", "add", "--id", "tea", "--name", "Tea Co", "--prefix", "4012345", "--host", "t.example"]);
+    for nested in ["40123", "401234567"] {
+        let o = genuine(
+            d,
+            &["brand", "add", "--id", "tea2", "--name", "T2", "--prefix", nested, "--host", "u.example"],
+        );
+        assert_eq!(o.status.code(), Some(2), "{nested}: {}", stdout(&o));
+        assert!(stderr(&o).contains("overlaps brand 'tea'"), "{}", stderr(&o));
+    }
+    ok(&["brand", "add", "--id", "tea2", "--name", "T2", "--prefix", "4012346", "--host", "u.example"]);
+
+    ok(&["key", "new", "--brand", "tea"]);
+    let o = genuine(d, &["issue", "--brand", "tea", "--gtin", "4012345000009", "--out", "code.jpg"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stdout(&o).is_empty(), "no code may be printed: {}", stdout(&o));
+    assert!(stderr(&o).contains("must end in .png or .svg"), "{}", stderr(&o));
+    assert!(!d.join("code.jpg").exists());
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(d.join("genuine-state.json")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the state file holds secret seeds");
+    }
+}

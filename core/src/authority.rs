@@ -12,7 +12,7 @@ use crate::keys::signing::SecretKey;
 use crate::link::DigitalLink;
 use crate::trust::{
     BRAND_TYPE, BrandRecord, ClaimKey, KEYSET_TYPE, Keyset, ROOT_TYPE, RootDocument, TrustAnchor,
-    is_company_prefix,
+    is_company_prefix, overlapping_prefix,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -227,6 +227,15 @@ impl Authority {
         if let Some(p) = company_prefixes.iter().find(|p| !is_company_prefix(p)) {
             return Err(AuthorityError::Invalid(format!("'{p}' is not a 4-12 digit company prefix")));
         }
+        // Every phone refuses a brand whose prefix nests with another's
+        // (import's PrefixConflict): refuse it here, before it is published.
+        for (other, state) in &self.brands {
+            if let Some((p, q)) = overlapping_prefix(&company_prefixes, &state.record.company_prefixes) {
+                return Err(AuthorityError::Invalid(format!(
+                    "prefix {p} overlaps brand '{other}''s {q}: one GTIN would belong to two brands, and phones refuse both"
+                )));
+            }
+        }
         let master_seeds = fresh_seeds(masters, rng);
         let revoker_seeds = fresh_seeds(1, rng);
         let record = BrandRecord {
@@ -243,6 +252,23 @@ impl Authority {
         let keyset = Keyset { brand_id: brand_id.to_string(), version: 1, issued_at: now, keys: Vec::new() };
         let state = BrandState { record, master_seeds, revoker_seeds, keyset, claim_seeds: BTreeMap::new() };
         self.brands.insert(brand_id.to_string(), state);
+        Ok(())
+    }
+
+    /// Refuses a state in which two brands' prefixes nest (a state file from
+    /// before `add_brand` checked): what would be published, phones refuse.
+    pub fn check_prefixes(&self) -> Result<(), AuthorityError> {
+        for (id, brand) in &self.brands {
+            for (other, state) in self.brands.iter().filter(|(o, _)| *o > id) {
+                if let Some((p, q)) =
+                    overlapping_prefix(&brand.record.company_prefixes, &state.record.company_prefixes)
+                {
+                    return Err(AuthorityError::Invalid(format!(
+                        "brand '{id}''s prefix {p} overlaps brand '{other}''s {q}: phones refuse both; remove one"
+                    )));
+                }
+            }
+        }
         Ok(())
     }
 

@@ -4,7 +4,7 @@
 use crate::bundle::{BundleError, TrustBundle};
 use crate::envelope::Envelope;
 use crate::store::{Store, StoreError};
-use crate::trust::{BrandRecord, Keyset, RootDocument, TrustError};
+use crate::trust::{BrandRecord, Keyset, RootDocument, TrustError, overlapping_prefix};
 use rusqlite::{Transaction, TransactionBehavior, params};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -405,15 +405,12 @@ fn apply_brand(
     // Company prefixes are what keeps brands apart: refuse overlaps even if
     // the root signed them, as the root's mistake must not become a forgery.
     for (other_id, other) in state.brands.iter().filter(|(o, _)| **o != id) {
-        for p in &brand.company_prefixes {
-            let overlaps = |q: &String| p.starts_with(q.as_str()) || q.starts_with(p.as_str());
-            if other.doc.company_prefixes.iter().any(overlaps) {
-                return Err(DocumentError::PrefixConflict {
-                    brand: id.clone(),
-                    prefix: p.clone(),
-                    other: other_id.clone(),
-                });
-            }
+        if let Some((prefix, _)) = overlapping_prefix(&brand.company_prefixes, &other.doc.company_prefixes) {
+            return Err(DocumentError::PrefixConflict {
+                brand: id.clone(),
+                prefix: prefix.to_string(),
+                other: other_id.clone(),
+            });
         }
     }
     // New master keys or prefixes: the stored keyset must still verify.

@@ -156,6 +156,7 @@ impl Authority {
         ttl: u64,
         force_base: bool,
     ) -> std::io::Result<PublishReport> {
+        self.check_prefixes().map_err(|e| std::io::Error::other(e.to_string()))?;
         let mut report = PublishReport::default();
         let revokers: BTreeMap<String, SecretKey> = self
             .brands

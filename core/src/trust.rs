@@ -201,6 +201,16 @@ fn check_role(kind: &'static str, role: &str, keys: &[PublicKey], threshold: u8)
     Ok(())
 }
 
+/// The first of `prefixes` that nests with one of `others` (one starts the
+/// other), with the one it nests with. Two brands' prefixes must never nest:
+/// a GTIN under both would belong to two brands, one able to forge the other's.
+pub fn overlapping_prefix<'a>(prefixes: &'a [String], others: &'a [String]) -> Option<(&'a str, &'a str)> {
+    prefixes.iter().find_map(|p| {
+        let nests = |q: &&String| p.starts_with(q.as_str()) || q.starts_with(p.as_str());
+        others.iter().find(nests).map(|q| (p.as_str(), q.as_str()))
+    })
+}
+
 /// Is this a plausible GS1 company prefix (4 to 12 digits)?
 pub fn is_company_prefix(p: &str) -> bool {
     (4..=12).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit())

@@ -264,6 +264,25 @@ fn a_brand_cannot_claim_another_brands_prefix() {
     assert!(matches!(skipped(&mut store, &dir, &bundle, NOW), DocumentError::PrefixConflict { .. }));
 }
 
+/// The operator's side of the same rule: a brand whose prefix nests with
+/// another's is refused when added, and a state that holds one (made before
+/// that check) is refused at publish with nothing written, since every phone
+/// would refuse the pair.
+#[test]
+fn the_operator_refuses_nesting_prefixes_before_phones_have_to() {
+    let mut a = demo::authority();
+    let mut rng = demo::seeded("nesting");
+    for nested in ["9506", "95060001"] {
+        let added = a.add_brand("evil", "Evil", vec![nested.into()], vec![], 1, 1, NOW, &mut rng);
+        assert!(added.unwrap_err().to_string().contains("overlaps brand 'acme'"), "{nested}");
+    }
+    a.brands.get_mut("globex").unwrap().record.company_prefixes = vec!["95060001".into()];
+    let feed = tempfile::tempdir().unwrap();
+    let err = a.publish(feed.path(), NOW, 86_400, false).unwrap_err();
+    assert!(err.to_string().contains("overlaps"), "{err}");
+    assert_eq!(std::fs::read_dir(feed.path()).unwrap().count(), 0, "nothing published");
+}
+
 #[test]
 fn older_documents_never_roll_back_newer_ones() {
     let before = demo::authority();
