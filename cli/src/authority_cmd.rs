@@ -208,7 +208,9 @@ pub fn key(action: KeyAction, state: &Path) -> Result<ExitCode, CliError> {
         }
         KeyAction::Rotate { brand } => {
             let kid = a.rotate_claim_key(&brand, now, &mut rng).map_err(CliError::msg)?;
-            println!("brand '{brand}': key {kid} now signs; earlier keys stopped signing");
+            println!(
+                "brand '{brand}': key {kid} now signs; earlier keys stopped signing; rebuild the bundle (or publish the feed) so phones know it"
+            );
         }
         KeyAction::Revoke { brand, kid } => {
             a.revoke_claim_key(&brand, kid, now).map_err(CliError::msg)?;
