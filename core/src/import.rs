@@ -2,7 +2,7 @@
 //! written in one transaction, so a bad bundle changes nothing.
 
 use crate::bundle::{BundleError, TrustBundle};
-use crate::envelope::Envelope;
+use crate::envelope::{Envelope, EnvelopeError};
 use crate::store::{Store, StoreError};
 use crate::trust::{BrandRecord, Keyset, RootDocument, TrustError, overlapping_prefix};
 use rusqlite::{Transaction, TransactionBehavior, params};
@@ -20,6 +20,16 @@ pub enum ImportError {
     /// No root in the bundle is signed by the pinned anchor, and none is stored.
     #[error("no root signed by the pinned root keys")]
     NoTrustedRoot,
+    /// The store trusts no root yet and not one of the pinned root keys signs
+    /// any of the bundle's roots: a bundle of another operator's trust world
+    /// (or an app built with another anchor).
+    #[error(
+        "this bundle was made for another trust anchor: none of the pinned root keys signs any of its {roots} root(s)"
+    )]
+    OtherAnchor {
+        /// Roots in the bundle.
+        roots: usize,
+    },
     /// A root version is missing between the trusted one and a newer one.
     #[error("root v{0} is missing")]
     RootGap(u32),
@@ -295,8 +305,13 @@ fn apply_roots(
         state.root = Some(doc);
     }
     let Some(root) = &state.root else {
-        let error = refused.map(|source| DocumentError::Untrusted { what: "root".into(), source });
-        return Err(error.map_or(ImportError::NoTrustedRoot, ImportError::Root));
+        return Err(match refused {
+            None => ImportError::NoTrustedRoot,
+            Some(_) if !pending.is_empty() && pending.iter().all(|env| unsigned_by(env, anchor)) => {
+                ImportError::OtherAnchor { roots: pending.len() }
+            }
+            Some(source) => ImportError::Root(DocumentError::Untrusted { what: "root".into(), source }),
+        });
     };
     // What is left: roots we hold or older ones (an old bundle re-imported
     // after a rotation: skipped, never an error), or roots that are refused.
@@ -328,6 +343,15 @@ fn apply_roots(
         }
     }
     Ok(())
+}
+
+/// Does not one of the anchor's keys sign `env`? (Not "too few": none at all,
+/// so the root belongs to another trust world.)
+fn unsigned_by(env: &Envelope, anchor: &crate::trust::TrustAnchor) -> bool {
+    matches!(
+        RootDocument::open_first(env, anchor),
+        Err(TrustError::NotSignedByPrevious { source: EnvelopeError::BelowThreshold { valid: 0, .. }, .. })
+    )
 }
 
 /// A root that is not the successor of ours: `Ok` if it is one we hold or an

@@ -100,7 +100,15 @@ fn a_root_not_signed_by_the_pinned_keys_is_refused() {
     let mut rng = demo::seeded("impostor");
     let impostor = Authority::new(3, 2, demo::VERIFY_UNTIL, T0, &mut rng).unwrap();
     let (dir, mut store) = empty_store(&a.anchor);
-    let err = root_error(refused(&mut store, &dir, &impostor.bundle(), T0));
+    // Said plainly (a newcomer's mistake: issue 15): the bundle is another world's.
+    let err = refused(&mut store, &dir, &impostor.bundle(), T0);
+    assert!(matches!(err, ImportError::OtherAnchor { roots: 1 }), "{err}");
+    assert!(err.to_string().contains("made for another trust anchor"), "{err}");
+    // One valid signature of the two needed is this world's root, short of
+    // signatures: not "another anchor".
+    let mut short = a.bundle();
+    short.roots[0].signatures.truncate(1);
+    let err = root_error(refused(&mut store, &dir, &short, T0));
     assert!(below_threshold(&err), "{err}");
 }
 
