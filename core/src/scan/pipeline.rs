@@ -20,6 +20,9 @@ macro_rules! contained_decode {
             let mut found = Vec::new();
             let budget: &Cell<u64> = $budget;
             let mut left = budget.get();
+            // Counted as all spent until rqrr returns: if it panics (contained
+            // below), no later try of this frame gets a fresh budget.
+            budget.set(0);
             let grids = img.detect_grids_within(&mut left);
             budget.set(left);
             for grid in grids {
