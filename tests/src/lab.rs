@@ -115,9 +115,7 @@ impl Lab {
         lab.a
             .revoke_entries("acme", ListKind::Revoked, &random(1_000_000, 0x1234_5678_9abc_def1))
             .expect("revoke");
-        let now = genuine_core::unix_now().max(lab.published_at + 1);
-        lab.published_at = now;
-        lab.a.publish(lab.feed.path(), now, DAY, true).expect("publish");
+        lab.publish_now(true);
         lab
     }
 
@@ -149,9 +147,15 @@ impl Lab {
 
     /// Publishes now with a one-day timestamp.
     pub fn publish(&mut self) {
+        self.publish_now(false);
+    }
+
+    /// Publishes now (at least a second after the last publish), with a base
+    /// of every brand's lists when `force_base`.
+    fn publish_now(&mut self, force_base: bool) {
         let now = genuine_core::unix_now().max(self.published_at + 1);
         self.published_at = now;
-        self.publish_at(now, DAY);
+        self.a.publish(self.feed.path(), now, DAY, force_base).expect("publish");
     }
 
     fn revoke_one(&mut self) {
@@ -262,8 +266,10 @@ pub fn control(lab: &std::sync::Mutex<Lab>, request: &str) -> (u16, Vec<u8>) {
         };
     }
     if let (true, Some(db)) = (route == "dump", query.strip_prefix("db=")) {
-        let db = PathBuf::from(percent_decode(db));
-        return (200, crate::dump(&db).into_bytes());
+        return match genuine_core::link::percent_decode(db) {
+            Ok(db) => (200, crate::dump(&PathBuf::from(db)).into_bytes()),
+            Err(e) => (400, e.to_string().into_bytes()),
+        };
     }
     (404, b"unknown lab request".to_vec())
 }
@@ -279,26 +285,6 @@ pub fn describe(e: Expect) -> String {
         Expect::FeedRefused(w) => format!("feed-refused:{w}"),
         Expect::Cancelled => "cancelled".into(),
     }
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
-        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `n` pseudo-random list entries from `seed` (xorshift: the benchmarks' serials).

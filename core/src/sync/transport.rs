@@ -149,11 +149,6 @@ impl<T: Transport> HttpFeed<T> {
         Ok(HttpFeed { base, transport, config })
     }
 
-    /// The feed's base URL, ending in `/`.
-    pub fn base_url(&self) -> &str {
-        &self.base
-    }
-
     fn once(
         &self,
         path: &str,

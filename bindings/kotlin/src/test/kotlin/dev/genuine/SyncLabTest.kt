@@ -24,93 +24,89 @@ import org.junit.jupiter.api.fail
  * recovery, freeze — and each refusal leaves its store byte for byte as it was.
  */
 class SyncLabTest {
-    private fun runSuite(transport: HttpTransport) {
+    /** A fresh lab and a verifier with the demo bundle syncing from it through `transport`. */
+    private fun withLab(transport: HttpTransport, timeoutSeconds: UInt, body: (SyncLab, File, Verifier) -> Unit) {
         val dir = Files.createTempDirectory("genuine-lab").toFile()
         try {
             SyncLab().use { lab ->
                 val db = File(dir, "genuine.db")
-                DemoWorld.open(db, lab.url, timeoutSeconds = 1u, transport = transport).use { v ->
+                DemoWorld.open(db, lab.url, timeoutSeconds, transport).use { v ->
                     v.importBundle(DemoWorld.bundle)
-                    for ((name, expect) in lab.steps()) {
-                        assertEquals(expect, lab.ask("step/$name"))
-                        val before = lab.dump(db)
-                        if (expect == "cancelled") {
-                            runBlocking {
-                                val pending = async(Dispatchers.IO) { v.sync() }
-                                delay(300)
-                                pending.cancelAndJoin()
-                            }
-                            assertEquals(before, lab.dump(db), "$name changed the store")
-                            continue
-                        }
-                        val outcome = runCatching { runBlocking { v.sync() } }
-                        val report = outcome.getOrNull()
-                        val error = outcome.exceptionOrNull()
-                        when (expect.substringBefore(':')) {
-                            "synced" -> assertTrue(report != null && !report.notModified && report.refused.isEmpty(), "$name: $outcome")
-                            "not-modified" -> assertTrue(report?.notModified == true, "$name: $outcome")
-                            "delta" -> assertEquals(1uL, report?.revocationEntries, "$name: $outcome")
-                            "base" -> assertTrue((report?.revocationEntries ?: 0uL) > 1uL, "$name: $outcome")
-                            "network", "feed-refused" -> {
-                                val words = expect.substringAfter(':')
-                                val detail = when (error) {
-                                    is GenuineException.Network -> if (expect.startsWith("network")) error.detail else null
-                                    is GenuineException.FeedRefused -> if (expect.startsWith("feed")) error.detail else null
-                                    else -> null
-                                } ?: fail("$name: expected $expect, got $outcome")
-                                assertTrue(detail.contains(words), "$name: $detail")
-                                assertEquals(before, lab.dump(db), "$name changed the store: $detail")
-                            }
-                            else -> fail("$name: unknown expectation $expect")
-                        }
-                    }
+                    body(lab, db, v)
                 }
             }
         } finally {
             dir.deleteRecursively()
         }
     }
+
+    private fun runSuite(transport: HttpTransport) =
+        withLab(transport, timeoutSeconds = 1u) { lab, db, v ->
+            for ((name, expect) in lab.steps()) {
+                assertEquals(expect, lab.ask("step/$name"))
+                val before = lab.dump(db)
+                if (expect == "cancelled") {
+                    runBlocking {
+                        val pending = async(Dispatchers.IO) { v.sync() }
+                        delay(300)
+                        pending.cancelAndJoin()
+                    }
+                    assertEquals(before, lab.dump(db), "$name changed the store")
+                    continue
+                }
+                val outcome = runCatching { runBlocking { v.sync() } }
+                val report = outcome.getOrNull()
+                val error = outcome.exceptionOrNull()
+                when (expect.substringBefore(':')) {
+                    "synced" -> assertTrue(report != null && !report.notModified && report.refused.isEmpty(), "$name: $outcome")
+                    "not-modified" -> assertTrue(report?.notModified == true, "$name: $outcome")
+                    "delta" -> assertEquals(1uL, report?.revocationEntries, "$name: $outcome")
+                    "base" -> assertTrue((report?.revocationEntries ?: 0uL) > 1uL, "$name: $outcome")
+                    "network", "feed-refused" -> {
+                        val words = expect.substringAfter(':')
+                        val detail = when (error) {
+                            is GenuineException.Network -> if (expect.startsWith("network")) error.detail else null
+                            is GenuineException.FeedRefused -> if (expect.startsWith("feed")) error.detail else null
+                            else -> null
+                        } ?: fail("$name: expected $expect, got $outcome")
+                        assertTrue(detail.contains(words), "$name: $detail")
+                        assertEquals(before, lab.dump(db), "$name changed the store: $detail")
+                    }
+                    else -> fail("$name: unknown expectation $expect")
+                }
+            }
+        }
 
     /**
      * A cancel stops a request stalled mid-body at once, not at its deadline
      * (60 s here): `cancelSync()` from another thread (Swift's path), then a
      * coroutine cancel (Kotlin's).
      */
-    private fun cancelStopsAStalledRequest(transport: HttpTransport) {
-        val dir = Files.createTempDirectory("genuine-lab").toFile()
-        try {
-            SyncLab().use { lab ->
-                val db = File(dir, "genuine.db")
-                DemoWorld.open(db, lab.url, timeoutSeconds = 60u, transport = transport).use { v ->
-                    v.importBundle(DemoWorld.bundle)
-                    assertEquals("cancelled", lab.ask("step/cancelled")) // the snapshot stalls
-                    val before = lab.dump(db)
-                    val started = System.nanoTime()
-                    Thread { Thread.sleep(300); v.cancelSync() }.start()
-                    val error = assertThrows<GenuineException.Network> { runBlocking { v.sync() } }
-                    val seconds = (System.nanoTime() - started) / 1e9
-                    assertTrue(error.detail.contains("cancelled") && seconds < 5, "${error.detail} after $seconds s")
-                    assertEquals(before, lab.dump(db))
+    private fun cancelStopsAStalledRequest(transport: HttpTransport) =
+        withLab(transport, timeoutSeconds = 60u) { lab, db, v ->
+            assertEquals("cancelled", lab.ask("step/cancelled")) // the snapshot stalls
+            val before = lab.dump(db)
+            val started = System.nanoTime()
+            Thread { Thread.sleep(300); v.cancelSync() }.start()
+            val error = assertThrows<GenuineException.Network> { runBlocking { v.sync() } }
+            val seconds = (System.nanoTime() - started) / 1e9
+            assertTrue(error.detail.contains("cancelled") && seconds < 5, "${error.detail} after $seconds s")
+            assertEquals(before, lab.dump(db))
 
-                    // A coroutine cancel: the sync's own thread must stop too, or the
-                    // next sync would wait for it (one sync at a time) until the deadline.
-                    runBlocking {
-                        val pending = async(Dispatchers.IO) { v.sync() }
-                        delay(300)
-                        pending.cancelAndJoin()
-                    }
-                    assertEquals(before, lab.dump(db))
-                    lab.ask("step/recovered")
-                    val next = System.nanoTime()
-                    runBlocking { v.sync() }
-                    val waited = (System.nanoTime() - next) / 1e9
-                    assertTrue(waited < 5, "the next sync waited $waited s for the cancelled one")
-                }
+            // A coroutine cancel: the sync's own thread must stop too, or the
+            // next sync would wait for it (one sync at a time) until the deadline.
+            runBlocking {
+                val pending = async(Dispatchers.IO) { v.sync() }
+                delay(300)
+                pending.cancelAndJoin()
             }
-        } finally {
-            dir.deleteRecursively()
+            assertEquals(before, lab.dump(db))
+            lab.ask("step/recovered")
+            val next = System.nanoTime()
+            runBlocking { v.sync() }
+            val waited = (System.nanoTime() - next) / 1e9
+            assertTrue(waited < 5, "the next sync waited $waited s for the cancelled one")
         }
-    }
 
     @Test
     fun everyStepThroughTheDefaultHttpUrlConnectionTransport() = runSuite(HttpUrlConnectionTransport())
