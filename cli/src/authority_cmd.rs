@@ -2,10 +2,10 @@
 //! State (with secret seeds) lives in one JSON file, written atomically.
 
 use crate::CliError;
-use genuine_core::authority::{Authority, random_serial};
-use genuine_core::gs1::Gs1Data;
-use genuine_core::render;
-use genuine_core::unix_now;
+use crate::now_secs as unix_now;
+use genuine_format::gs1::Gs1Data;
+use genuine_issuer::authority::{Authority, random_serial};
+use genuine_issuer::render;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -15,25 +15,28 @@ const DAY: u64 = 86_400;
 pub enum RootAction {
     /// Create a new root and its anchor (refuses to overwrite a state file)
     Init {
-        /// Number of root keys
-        #[arg(long, default_value_t = 3)]
-        keys: usize,
-        /// Root signatures required
-        #[arg(long, default_value_t = 2)]
-        threshold: u8,
-        /// Years until the root expires
-        #[arg(long, default_value_t = 10)]
-        years: u64,
+        #[command(flatten)]
+        root: RootKeysArgs,
     },
     /// Rotate to fresh root keys (signed by the old and the new keys)
     Rotate {
-        #[arg(long, default_value_t = 3)]
-        keys: usize,
-        #[arg(long, default_value_t = 2)]
-        threshold: u8,
-        #[arg(long, default_value_t = 10)]
-        years: u64,
+        #[command(flatten)]
+        root: RootKeysArgs,
     },
+}
+
+/// The shape of a root: how many keys, how many must sign, how long it lives.
+#[derive(clap::Args)]
+pub struct RootKeysArgs {
+    /// Number of root keys
+    #[arg(long, default_value_t = 3)]
+    keys: usize,
+    /// Root signatures required
+    #[arg(long, default_value_t = 2)]
+    threshold: u8,
+    /// Years until the root expires
+    #[arg(long, default_value_t = 10)]
+    years: u64,
 }
 
 #[derive(clap::Subcommand)]
@@ -158,7 +161,7 @@ pub fn save(path: &Path, a: &Authority) -> Result<(), CliError> {
 pub fn root(action: RootAction, state: &Path) -> Result<ExitCode, CliError> {
     let now = unix_now();
     let a = match action {
-        RootAction::Init { keys, threshold, years } => {
+        RootAction::Init { root: RootKeysArgs { keys, threshold, years } } => {
             if state.exists() {
                 return Err(CliError::msg(format!(
                     "{} exists; refusing to replace its keys",
@@ -167,7 +170,7 @@ pub fn root(action: RootAction, state: &Path) -> Result<ExitCode, CliError> {
             }
             Authority::new(keys, threshold, now + years * 365 * DAY, now, &mut rng).map_err(CliError::msg)?
         }
-        RootAction::Rotate { keys, threshold, years } => {
+        RootAction::Rotate { root: RootKeysArgs { keys, threshold, years } } => {
             let mut a = load(state)?;
             a.rotate_root(keys, threshold, now + years * 365 * DAY, now, &mut rng).map_err(CliError::msg)?;
             a
@@ -204,7 +207,10 @@ pub fn key(action: KeyAction, state: &Path) -> Result<ExitCode, CliError> {
             let kid = a
                 .new_claim_key(&brand, prefixes, (now, until, until + shelf_days * DAY), now, &mut rng)
                 .map_err(CliError::msg)?;
-            println!("brand '{brand}': key {kid} signs until {}", crate::report::date(until));
+            println!(
+                "brand '{brand}': key {kid} signs until {}",
+                crate::report::date(genuine::UnixTime::from_secs(until))
+            );
         }
         KeyAction::Rotate { brand } => {
             let kid = a.rotate_claim_key(&brand, now, &mut rng).map_err(CliError::msg)?;
@@ -237,7 +243,7 @@ pub fn issue(args: IssueArgs, state: &Path) -> Result<ExitCode, CliError> {
         },
     };
     let a = load(state)?;
-    let gtin = genuine_core::authority::parse_gtin(&args.gtin).map_err(CliError::msg)?;
+    let gtin = genuine_issuer::authority::parse_gtin(&args.gtin).map_err(CliError::msg)?;
     let mut data = Gs1Data::new(gtin);
     let serial = args.serial.unwrap_or_else(|| random_serial(10, &mut rng));
     let mut elements = vec![("21".to_string(), serial)];

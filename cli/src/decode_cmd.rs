@@ -1,7 +1,7 @@
 //! `genuine decode`: the scanner alone, for benchmarks and debugging.
 
 use crate::CliError;
-use genuine_core::scan::{DecodedImage, Engine, Scanner, raw_rqrr};
+use genuine_scan::{DecodedImage, Engine, Scanner, raw_rqrr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;

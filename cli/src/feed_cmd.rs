@@ -2,10 +2,10 @@
 //! development, and sync a store from a feed URL.
 
 use crate::authority_cmd::{load, save};
+use crate::now_secs as unix_now;
 use crate::{CliError, TrustArgs};
-use genuine_core::revocation::ListKind;
-use genuine_core::sync::{FeedConfig, HttpFeed, ReqwestTransport};
-use genuine_core::unix_now;
+use genuine::{FeedConfig, HttpFeed, ReqwestTransport};
+use genuine_format::revocation::ListKind;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -13,38 +13,54 @@ use std::process::ExitCode;
 pub enum RevokeAction {
     /// Revoke one code (GTIN + serial)
     Code {
-        #[arg(long)]
-        brand: String,
-        #[arg(long)]
-        gtin: String,
-        #[arg(long)]
-        serial: String,
+        #[command(flatten)]
+        code: CodeArgs,
     },
     /// Report a code seen copied onto other items
     Cloned {
-        #[arg(long)]
-        brand: String,
-        #[arg(long)]
-        gtin: String,
-        #[arg(long)]
-        serial: String,
+        #[command(flatten)]
+        code: CodeArgs,
     },
     /// Recall a batch (GTIN + batch)
     Batch {
-        #[arg(long)]
-        brand: String,
+        #[command(flatten)]
+        brand: BrandArg,
+        /// GTIN of the product (8, 12, 13 or 14 digits)
         #[arg(long)]
         gtin: String,
+        /// The batch or lot (AI 10)
         #[arg(long)]
         batch: String,
     },
     /// Revoke a claim key online (through the revocation lists)
     Key {
-        #[arg(long)]
-        brand: String,
+        #[command(flatten)]
+        brand: BrandArg,
+        /// The key's kid
         #[arg(long)]
         kid: u16,
     },
+}
+
+/// The brand an action is for.
+#[derive(clap::Args)]
+pub struct BrandArg {
+    /// Brand id
+    #[arg(long = "brand")]
+    id: String,
+}
+
+/// One code: its brand, GTIN and serial.
+#[derive(clap::Args)]
+pub struct CodeArgs {
+    #[command(flatten)]
+    brand: BrandArg,
+    /// GTIN of the product (8, 12, 13 or 14 digits)
+    #[arg(long)]
+    gtin: String,
+    /// The code's serial (AI 21)
+    #[arg(long)]
+    serial: String,
 }
 
 #[derive(clap::Subcommand)]
@@ -73,21 +89,21 @@ pub enum FeedAction {
 
 pub fn revoke(action: RevokeAction, state: &Path) -> Result<ExitCode, CliError> {
     let mut a = load(state)?;
-    let gtin = |g: &str| genuine_core::authority::parse_gtin(g).map_err(CliError::msg);
+    let gtin = |g: &str| genuine_issuer::authority::parse_gtin(g).map_err(CliError::msg);
     let (brand, what) = match &action {
-        RevokeAction::Code { brand, gtin: g, serial } => {
+        RevokeAction::Code { code: CodeArgs { brand: BrandArg { id: brand }, gtin: g, serial } } => {
             a.revoke(brand, ListKind::Revoked, &gtin(g)?, serial).map_err(CliError::msg)?;
             (brand, format!("code {g}/{serial} revoked"))
         }
-        RevokeAction::Cloned { brand, gtin: g, serial } => {
+        RevokeAction::Cloned { code: CodeArgs { brand: BrandArg { id: brand }, gtin: g, serial } } => {
             a.revoke(brand, ListKind::Cloned, &gtin(g)?, serial).map_err(CliError::msg)?;
             (brand, format!("code {g}/{serial} reported cloned"))
         }
-        RevokeAction::Batch { brand, gtin: g, batch } => {
+        RevokeAction::Batch { brand: BrandArg { id: brand }, gtin: g, batch } => {
             a.revoke(brand, ListKind::Recalled, &gtin(g)?, batch).map_err(CliError::msg)?;
             (brand, format!("batch {g}/{batch} recalled"))
         }
-        RevokeAction::Key { brand, kid } => {
+        RevokeAction::Key { brand: BrandArg { id: brand }, kid } => {
             a.revoke_key_online(brand, *kid).map_err(CliError::msg)?;
             (brand, format!("key {kid} revoked"))
         }
@@ -142,7 +158,7 @@ pub fn sync(feed_url: &str, json: bool, trust: &TrustArgs) -> Result<ExitCode, C
     let mut store = crate::verify_cmd::open_store(trust)?;
     let transport = ReqwestTransport::new().map_err(CliError::msg)?;
     let feed = HttpFeed::new(feed_url, transport, FeedConfig::default()).map_err(CliError::msg)?;
-    let report = genuine_core::sync::sync(&mut store, &feed, unix_now(), &Default::default())
+    let report = genuine::sync(&mut store, &feed, genuine::device_now(), &Default::default())
         .map_err(|e| CliError::msg(format!("sync refused, nothing changed: {e}")))?;
     if json {
         println!("{}", serde_json::to_string(&report).map_err(CliError::msg)?);

@@ -32,6 +32,14 @@ struct TrustArgs {
     bundle: Option<PathBuf>,
 }
 
+/// How results are printed.
+#[derive(clap::Args)]
+struct OutputArgs {
+    /// Print JSON instead of text
+    #[arg(long)]
+    json: bool,
+}
+
 /// Where brand tooling keeps its keys.
 #[derive(clap::Args)]
 struct StateArgs {
@@ -44,11 +52,13 @@ struct StateArgs {
 enum Command {
     /// Verify a code, given as its URL text or as an image file containing it
     Verify {
-        /// A code URL, or a PNG/JPEG file
+        /// A code's URL (anything with "://"), or a PNG/JPEG/WebP file
         input: String,
-        /// Print JSON (one object per code) instead of text
+        /// Take INPUT as a code's text even if it is no URL
         #[arg(long)]
-        json: bool,
+        text: bool,
+        #[command(flatten)]
+        output: OutputArgs,
         #[command(flatten)]
         trust: TrustArgs,
     },
@@ -56,9 +66,8 @@ enum Command {
     Scan {
         /// A PNG, JPEG or WebP file
         image: PathBuf,
-        /// Print JSON (one object per code) instead of text
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        output: OutputArgs,
         #[command(flatten)]
         trust: TrustArgs,
     },
@@ -83,9 +92,8 @@ enum Command {
     },
     /// Show what the store trusts
     Status {
-        /// Print JSON
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        output: OutputArgs,
         #[command(flatten)]
         trust: TrustArgs,
     },
@@ -136,9 +144,8 @@ enum Command {
         /// The feed's base URL
         #[arg(long)]
         feed: String,
-        /// Print the report as JSON
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        output: OutputArgs,
         #[command(flatten)]
         trust: TrustArgs,
     },
@@ -163,6 +170,11 @@ pub enum CliError {
     Message(String),
 }
 
+/// The device clock in unix seconds, as the issuer's tooling takes it.
+pub fn now_secs() -> u64 {
+    genuine::device_now().as_secs()
+}
+
 impl CliError {
     fn msg(s: impl std::fmt::Display) -> CliError {
         CliError::Message(s.to_string())
@@ -172,21 +184,24 @@ impl CliError {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Verify { input, json, trust } => verify_cmd::verify(&input, json, &trust),
-        Command::Scan { image, json, trust } => match image.to_str() {
-            Some(path) if image.is_file() => verify_cmd::verify(path, json, &trust),
-            _ => Err(CliError::msg(format!("{}: not a readable image file", image.display()))),
-        },
+        Command::Verify { input, text, output, trust } => {
+            let input =
+                if text { Ok(verify_cmd::Input::Text(input)) } else { verify_cmd::Input::guess(input) };
+            input.and_then(|input| verify_cmd::verify(&input, output.json, &trust))
+        }
+        Command::Scan { image, output, trust } => {
+            verify_cmd::Input::image(image).and_then(|input| verify_cmd::verify(&input, output.json, &trust))
+        }
         Command::Decode { files, json, engine } => decode_cmd::decode(&files, json, engine),
         Command::Import { file, trust } => verify_cmd::import(&file, &trust),
-        Command::Status { json, trust } => verify_cmd::status(json, &trust),
+        Command::Status { output, trust } => verify_cmd::status(output.json, &trust),
         Command::Root { action, state } => authority_cmd::root(action, &state.state),
         Command::Brand { action, state } => authority_cmd::brand(action, &state.state),
         Command::Key { action, state } => authority_cmd::key(action, &state.state),
         Command::Issue { args, state } => authority_cmd::issue(args, &state.state),
         Command::Revoke { action, state } => feed_cmd::revoke(action, &state.state),
         Command::Feed { action, state } => feed_cmd::feed(action, &state.state),
-        Command::Sync { feed, json, trust } => feed_cmd::sync(&feed, json, &trust),
+        Command::Sync { feed, output, trust } => feed_cmd::sync(&feed, output.json, &trust),
         Command::Bundle { out, anchor_out, state } => authority_cmd::bundle(&out, &anchor_out, &state.state),
     };
     match result {

@@ -1,14 +1,20 @@
-//! Verdicts in words a person can act on.
+//! Verdicts in words a person can act on: a headline for the technical
+//! reader, then the shopper's card from the shared wording (the same words
+//! the apps show).
 
-use genuine_core::gs1::Gs1Date;
-use genuine_core::verdict::{
-    ForgeryReason, Freshness, NotSignedReason, Product, RevocationReason, Verdict, Warning,
+use genuine::wording::{Tone, describe};
+use genuine::{
+    ForgeryReason, Freshness, NotSignedReason, Product, RevocationReason, UnixTime, Verdict, Warning,
 };
 use std::fmt::Write;
 
 /// A unix time as a UTC date.
-pub fn date(secs: u64) -> String {
-    Gs1Date::from_unix(secs).to_string()
+pub fn date(time: UnixTime) -> String {
+    time.iso_date()
+}
+
+fn date_secs(secs: u64) -> String {
+    date(UnixTime::from_secs(secs))
 }
 
 fn product_line(p: &Product) -> String {
@@ -42,8 +48,8 @@ fn warning(w: &Warning) -> String {
         Warning::ProductExpired { expiry } => format!("the product expired on {expiry}"),
         Warning::ClockBehind { device, signed_floor } => format!(
             "this device's clock ({}) is behind signed data ({}); the later time was used",
-            date(*device),
-            date(*signed_floor)
+            date_secs(*device),
+            date_secs(*signed_floor)
         ),
     }
 }
@@ -51,8 +57,22 @@ fn warning(w: &Warning) -> String {
 /// The verdict as a few lines of text.
 pub fn human(verdict: &Verdict, text: &str) -> String {
     let mut out = String::new();
-    let short: String = text.chars().take(160).map(|c| if c.is_control() { '.' } else { c }).collect();
+    // Whole, so a copied URL still works; control characters cannot reach
+    // the terminal.
+    let shown: String = text.chars().map(|c| if c.is_control() { '.' } else { c }).collect();
+    let card = describe(verdict);
     match verdict {
+        Verdict::Authentic(a) if card.tone == Tone::LookAlikeLink => {
+            let _ = writeln!(
+                out,
+                "LOOK-ALIKE LINK: a genuine signature by {} ({}), key {}, on a link the brand never registered",
+                a.issuer.brand_name, a.issuer.brand_id, a.issuer.kid
+            );
+            let _ = writeln!(out, "  product  {}", product_line(&a.product));
+            for w in &a.warnings {
+                let _ = writeln!(out, "  warning  {}", warning(w));
+            }
+        }
         Verdict::Authentic(a) => {
             let _ = writeln!(
                 out,
@@ -83,7 +103,7 @@ pub fn human(verdict: &Verdict, text: &str) -> String {
             let _ = writeln!(
                 out,
                 "REVOKED: {why}, on {} ({}, key {})",
-                date(*since),
+                date_secs(*since),
                 issuer.brand_name,
                 issuer.kid
             );
@@ -96,10 +116,10 @@ pub fn human(verdict: &Verdict, text: &str) -> String {
                     format!("signed by a key of '{signer_brand}', which may not sign this product")
                 }
                 ForgeryReason::KeyNotYetValid { sign_from } => {
-                    format!("its key only signs from {}", date(*sign_from))
+                    format!("its key only signs from {}", date_secs(*sign_from))
                 }
                 ForgeryReason::KeyExpired { verify_until } => {
-                    format!("its key stopped vouching on {}", date(*verify_until))
+                    format!("its key stopped vouching on {}", date_secs(*verify_until))
                 }
             };
             let _ = writeln!(out, "FORGED: {why}");
@@ -123,6 +143,7 @@ pub fn human(verdict: &Verdict, text: &str) -> String {
             let _ = writeln!(out, "MALFORMED: looks like a Genuine code but cannot be read: {reason}");
         }
     }
-    let _ = writeln!(out, "  text     {short}");
+    let _ = writeln!(out, "  shopper  {}: {} {}", card.title, card.explanation, card.next_step);
+    let _ = writeln!(out, "  text     {shown}");
     out
 }

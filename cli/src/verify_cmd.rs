@@ -2,10 +2,7 @@
 
 use crate::report;
 use crate::{CliError, TrustArgs};
-use genuine_core::Store;
-use genuine_core::scan::{DecodedImage, scan};
-use genuine_core::trust::TrustAnchor;
-use genuine_core::unix_now;
+use genuine::{DecodedImage, Scanner, Store, TrustAnchor, device_now};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -24,7 +21,14 @@ fn default_db() -> Result<PathBuf, CliError> {
 pub fn open_store(trust: &TrustArgs) -> Result<Store, CliError> {
     let (anchor_text, bundle) = match (&trust.anchor, &trust.bundle) {
         (Some(anchor), bundle) => (read_text(anchor)?, bundle.as_deref().map(read).transpose()?),
-        (None, None) => (DEMO_ANCHOR.to_string(), Some(DEMO_BUNDLE.to_vec())),
+        (None, None) => {
+            // Out of the box, but never silently: these keys are public.
+            eprintln!(
+                "genuine: trusting the public demo keys (no --anchor given); \
+                 pass --anchor and --bundle for a real trust anchor"
+            );
+            (DEMO_ANCHOR.to_string(), Some(DEMO_BUNDLE.to_vec()))
+        }
         (None, Some(_)) => {
             return Err(CliError::msg("--bundle needs the --anchor it was made for"));
         }
@@ -35,7 +39,7 @@ pub fn open_store(trust: &TrustArgs) -> Result<Store, CliError> {
         None => default_db()?,
     };
     let (mut store, rebuilt) = Store::open_or_rebuild(&db, &anchor).map_err(|e| match e {
-        genuine_core::store::StoreError::AnchorMismatch => CliError::msg(format!(
+        genuine::StoreError::AnchorMismatch => CliError::msg(format!(
             "{} trusts a different root; pass --db for a store of this anchor",
             db.display()
         )),
@@ -50,7 +54,7 @@ pub fn open_store(trust: &TrustArgs) -> Result<Store, CliError> {
     if let Some(bundle) = bundle {
         // Idempotent: documents the store already has (or has newer) are skipped.
         let report =
-            store.import_bundle(&bundle, unix_now()).map_err(|e| CliError::msg(format!("bundle: {e}")))?;
+            store.import_bundle(&bundle, device_now()).map_err(|e| CliError::msg(format!("bundle: {e}")))?;
         for refused in &report.refused {
             eprintln!("genuine: bundle: skipped brand {}: {}", refused.brand_id, refused.error);
         }
@@ -66,30 +70,71 @@ fn read_text(path: &Path) -> Result<String, CliError> {
     std::fs::read_to_string(path).map_err(|e| CliError::msg(format!("{}: {e}", path.display())))
 }
 
-/// The codes to verify: the text itself, or every QR code in the image file.
-fn codes_in(input: &str) -> Result<Vec<String>, CliError> {
-    let path = Path::new(input);
-    if !path.is_file() {
-        return Ok(vec![input.to_string()]);
+/// What `verify` was given.
+pub enum Input {
+    /// A code's text.
+    Text(String),
+    /// An image file with codes in it.
+    Image(PathBuf),
+}
+
+impl Input {
+    /// A URL is a code's text; anything else must be an image file that
+    /// exists (a mistyped path is an error, not "not a genuine code").
+    pub fn guess(input: String) -> Result<Input, CliError> {
+        if input.contains("://") && !Path::new(&input).exists() {
+            return Ok(Input::Text(input));
+        }
+        Input::image(PathBuf::from(input))
     }
-    let image = DecodedImage::decode(&read(path)?).map_err(|e| CliError::msg(format!("{input}: {e}")))?;
-    let frame = image.frame().map_err(|e| CliError::msg(format!("{input}: {e}")))?;
-    let codes: Vec<String> = scan(&frame).into_iter().map(|c| c.text).collect();
+
+    /// An image file: it must exist and be a file.
+    pub fn image(path: PathBuf) -> Result<Input, CliError> {
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_file() => Ok(Input::Image(path)),
+            Ok(_) => Err(CliError::msg(format!("{}: is a directory, not an image file", path.display()))),
+            Err(e) => Err(CliError::msg(format!(
+                "{}: {e} (give a code's URL, an image file, or --text for other text)",
+                path.display()
+            ))),
+        }
+    }
+
+    fn name(&self) -> String {
+        match self {
+            Input::Text(text) => text.clone(),
+            Input::Image(path) => path.display().to_string(),
+        }
+    }
+}
+
+/// The codes to verify: the text itself, or every QR code in the image file.
+fn codes_in(input: &Input) -> Result<Vec<String>, CliError> {
+    let path = match input {
+        Input::Text(text) => return Ok(vec![text.clone()]),
+        Input::Image(path) => path,
+    };
+    let name = path.display();
+    let image = DecodedImage::decode(&read(path)?).map_err(|e| CliError::msg(format!("{name}: {e}")))?;
+    let frame = image.frame().map_err(|e| CliError::msg(format!("{name}: {e}")))?;
+    let codes: Vec<String> = Scanner::new().scan(&frame).into_iter().map(|c| c.text).collect();
     if codes.is_empty() {
-        return Err(CliError::msg(format!("{input}: no QR code found in the image")));
+        return Err(CliError::msg(format!("{name}: no QR code found in the image")));
     }
     Ok(codes)
 }
 
-pub fn verify(input: &str, json: bool, trust: &TrustArgs) -> Result<ExitCode, CliError> {
+pub fn verify(input: &Input, json: bool, trust: &TrustArgs) -> Result<ExitCode, CliError> {
     let codes = codes_in(input)?;
+    let input = input.name();
     let store = open_store(trust)?;
     let mut all_authentic = true;
     for (i, text) in codes.iter().enumerate() {
-        let verdict = store.verify(text, unix_now()).map_err(CliError::msg)?;
-        all_authentic &= matches!(verdict, genuine_core::Verdict::Authentic(_));
+        let verdict = genuine::verify(&store, text, device_now()).map_err(CliError::msg)?;
+        all_authentic &= matches!(verdict, genuine::Verdict::Authentic(_));
         if json {
-            let line = serde_json::json!({ "input": input, "text": text, "result": verdict });
+            let card = genuine::wording::describe(&verdict);
+            let line = serde_json::json!({ "input": input, "text": text, "result": verdict, "card": card });
             println!("{line}");
         } else {
             if codes.len() > 1 {
@@ -103,14 +148,14 @@ pub fn verify(input: &str, json: bool, trust: &TrustArgs) -> Result<ExitCode, Cl
 
 pub fn import(file: &Path, trust: &TrustArgs) -> Result<ExitCode, CliError> {
     let mut store = open_store(trust)?;
-    let report = store.import_bundle(&read(file)?, unix_now()).map_err(CliError::msg)?;
+    let report = store.import_bundle(&read(file)?, device_now()).map_err(CliError::msg)?;
     println!("{}", serde_json::to_string_pretty(&report).map_err(CliError::msg)?);
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn status(json: bool, trust: &TrustArgs) -> Result<ExitCode, CliError> {
     let store = open_store(trust)?;
-    let summary = store.summary(unix_now()).map_err(CliError::msg)?;
+    let summary = store.summary(device_now()).map_err(CliError::msg)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&summary).map_err(CliError::msg)?);
         return Ok(ExitCode::SUCCESS);

@@ -60,11 +60,53 @@ fn a_url_verifies_as_text_and_bad_files_are_clear_errors() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("cannot read image"), "{}", stderr(&o));
 
-    let blank = genuine_core::render::png(&[255; 64 * 64], 64, 64).unwrap();
+    let blank = genuine_issuer::render::png(&[255; 64 * 64], 64, 64).unwrap();
     std::fs::write(dir.path().join("blank.png"), blank).unwrap();
     let o = genuine(dir.path(), &["verify", "--db", db, "blank.png"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no QR code found"), "{}", stderr(&o));
+}
+
+/// What a shopper-side newcomer hit: a mistyped path or a directory said
+/// "NOT A GENUINE CODE" (exit 1), a long URL was cut without a mark, and
+/// the demo keys were trusted without a word.
+#[test]
+fn verify_tells_a_missing_file_from_a_fake_and_prints_codes_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("g.db");
+    let db = db.to_str().unwrap();
+    for target in ["nonexistent.png", ".", "no-such-dir/code.jpg", "hello"] {
+        let o = genuine(dir.path(), &["verify", "--db", db, target]);
+        assert_eq!(o.status.code(), Some(2), "{target}: {}{}", stdout(&o), stderr(&o));
+        assert!(!stdout(&o).contains("NOT A GENUINE CODE"), "{target}");
+        assert!(stderr(&o).contains(target.trim_start_matches("./")), "{target}: {}", stderr(&o));
+    }
+    // Other text is still checked when asked to.
+    let o = genuine(dir.path(), &["verify", "--text", "--db", db, "hello"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("NOT A GENUINE CODE"));
+    // A URL is printed whole, however long: a copied link must still work.
+    let long = format!("https://example.com/01/09506000134352?x={}", "a".repeat(300));
+    let o = genuine(dir.path(), &["verify", "--db", db, &long]);
+    assert!(stdout(&o).contains(&long), "{}", stdout(&o));
+    // Out of the box, and saying so.
+    assert!(stderr(&o).contains("trusting the public demo keys"), "{}", stderr(&o));
+}
+
+/// A genuine signature on a host the brand never registered gets its own
+/// headline, and the shopper's card from the shared wording, not a plain GENUINE.
+#[test]
+fn a_look_alike_link_has_a_headline_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = repo().join("tests/fixtures/lookalike-host.png");
+    let o = genuine(dir.path(), &["verify", "--db", "g.db", path.to_str().unwrap()]);
+    let out = stdout(&o);
+    assert!(out.starts_with("LOOK-ALIKE LINK: a genuine signature by Acme"), "{out}");
+    assert!(!out.contains("GENUINE: issued"), "{out}");
+    assert!(out.contains("shopper  Check the link: "), "{out}");
+    let json = genuine(dir.path(), &["verify", "--json", "--db", "g.db", path.to_str().unwrap()]);
+    let line: serde_json::Value = serde_json::from_str(stdout(&json).trim()).unwrap();
+    assert_eq!(line["card"]["tone"], "look_alike_link");
 }
 
 /// Runs `genuine` in `dir`, asserting success; returns its stdout.

@@ -2,9 +2,9 @@
 //! fetching or in the middle of applying a large base — leaves the previous
 //! state intact, and a later sync succeeds.
 
-use genuine_core::revocation::ListKind;
-use genuine_core::trust::TrustAnchor;
-use genuine_core::{Store, Verdict, unix_now};
+use genuine::{Store, Verdict};
+use genuine_format::revocation::ListKind;
+use genuine_format::trust::TrustAnchor;
 use genuine_tests::demo;
 use genuine_tests::feed_server::FeedServer;
 use std::process::{Command, Stdio};
@@ -22,26 +22,29 @@ fn sync_cmd(db: &std::path::Path, url: &str) -> Command {
 fn state(db: &std::path::Path, anchor: &TrustAnchor, probe: &str) -> (Option<u64>, bool) {
     let store = Store::open(db, anchor).expect("store opens after a kill");
     let seq = store
-        .summary(unix_now())
+        .summary(genuine::device_now())
         .expect("summary")
         .brands
         .iter()
         .find(|b| b.brand_id == "acme")
         .and_then(|b| b.revocation_seq);
-    let revoked = matches!(store.verify(probe, unix_now()).expect("verify"), Verdict::Revoked { .. });
+    let revoked = matches!(
+        genuine::verify(&store, probe, genuine::device_now()).expect("verify"),
+        Verdict::Revoked { .. }
+    );
     (seq, revoked)
 }
 
 #[test]
 fn a_sync_killed_mid_apply_leaves_the_previous_state() {
-    let now = unix_now();
+    let now = genuine::device_now().as_secs();
     let mut a = demo::authority();
     // A large list: a base of 1.5 million entries (12 MB), with one real code in it.
     let serial = "CRASH2345";
     let probe = a
         .issue("acme", demo::product(demo::ACME_GTIN, None, serial, None), Some(1), None, now, true)
         .unwrap();
-    let gtin = genuine_core::gs1::Gtin::parse(demo::ACME_GTIN).unwrap();
+    let gtin = genuine_format::gs1::Gtin::parse(demo::ACME_GTIN).unwrap();
     a.revoke("acme", ListKind::Revoked, &gtin, serial).unwrap();
     let mut x = 0x9E37_79B9_7F4A_7C15u64;
     let entries: Vec<u64> = (0..ENTRIES)

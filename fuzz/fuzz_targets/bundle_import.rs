@@ -7,8 +7,8 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let mut store = common::demo_store();
-    let before = store.summary(common::NOW).expect("summary");
-    if store.import_bundle(data, common::NOW).is_err() {
-        assert_eq!(before, store.summary(common::NOW).expect("summary"));
+    let before = store.summary(genuine::UnixTime::from_secs(common::NOW)).expect("summary");
+    if store.import_bundle(data, genuine::UnixTime::from_secs(common::NOW)).is_err() {
+        assert_eq!(before, store.summary(genuine::UnixTime::from_secs(common::NOW)).expect("summary"));
     }
 });

@@ -7,12 +7,12 @@ use libfuzzer_sys::fuzz_target;
 use std::cell::RefCell;
 
 thread_local! {
-    static STORE: RefCell<genuine_core::Store> = RefCell::new(common::demo_store());
+    static STORE: RefCell<genuine::Store> = RefCell::new(common::demo_store());
 }
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     STORE.with(|s| {
-        s.borrow().verify(&text, common::NOW).expect("verify returns a verdict");
+        genuine::verify(&s.borrow(), &text, genuine::UnixTime::from_secs(common::NOW)).expect("verify returns a verdict");
     });
 });

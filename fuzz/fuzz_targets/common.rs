@@ -1,7 +1,7 @@
 #![allow(dead_code)]
 // Shared by the fuzz targets: the demo trust, from the committed files.
-use genuine_core::Store;
-use genuine_core::trust::TrustAnchor;
+use genuine::Store;
+use genuine_format::trust::TrustAnchor;
 
 pub const ANCHOR: &str = include_str!("../../cli/demo/anchor.txt");
 pub const BUNDLE: &[u8] = include_bytes!("../../cli/demo/trust.bundle");
@@ -15,6 +15,6 @@ pub fn anchor() -> TrustAnchor {
 /// An in-memory store holding the demo bundle.
 pub fn demo_store() -> Store {
     let mut store = Store::open_in_memory(&anchor()).expect("store");
-    store.import_bundle(BUNDLE, NOW).expect("demo bundle");
+    store.import_bundle(BUNDLE, genuine::UnixTime::from_secs(NOW)).expect("demo bundle");
     store
 }

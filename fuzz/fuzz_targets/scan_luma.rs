@@ -4,8 +4,8 @@
 //! finder patterns: security review finding 6), rqrr's grid fitting included.
 //! Seeds also hold the inputs the fuzzer found: `fuzz-found-*`.
 #![no_main]
-use genuine_core::scan::finders::{DENSE_LIMIT, MAX_CANDIDATES, MAX_REGIONS, NEIGHBOURS};
-use genuine_core::scan::{FIT_BUDGET, LumaFrame, Scanner};
+use genuine_scan::limits::{DENSE_LIMIT, FIT_BUDGET, MAX_CANDIDATES, MAX_REGIONS, NEIGHBOURS};
+use genuine_scan::{LumaFrame, Scanner};
 use libfuzzer_sys::fuzz_target;
 
 /// libfuzzer-sys aborts on every panic, even a caught one. The scanner's

@@ -4,7 +4,7 @@
 #![no_main]
 #[path = "common.rs"]
 mod common;
-use genuine_core::sync::{CancelToken, Fetch, FetchError, Fetched};
+use genuine::{CancelToken, Fetch, FetchError, Fetched};
 use libfuzzer_sys::fuzz_target;
 
 /// Serves the input's chunks (split on 0xFF 0xFE) to successive requests; an
@@ -32,9 +32,9 @@ fuzz_target!(|data: &[u8]| {
     }
     chunks.push(rest.to_vec());
     let mut store = common::demo_store();
-    let before = store.summary(common::NOW).expect("summary");
+    let before = store.summary(genuine::UnixTime::from_secs(common::NOW)).expect("summary");
     let feed = Hostile(chunks, Default::default());
-    if genuine_core::sync::sync(&mut store, &feed, common::NOW, &Default::default()).is_err() {
-        assert_eq!(before, store.summary(common::NOW).expect("summary"));
+    if genuine::sync(&mut store, &feed, genuine::UnixTime::from_secs(common::NOW), &Default::default()).is_err() {
+        assert_eq!(before, store.summary(genuine::UnixTime::from_secs(common::NOW)).expect("summary"));
     }
 });

@@ -8,10 +8,10 @@
 #![no_main]
 #[path = "world.rs"]
 mod world;
-use genuine_core::gs1::Gtin;
-use genuine_core::revocation::ListKind;
-use genuine_core::sync::{CancelToken, Fetch, FetchError, Fetched};
-use genuine_core::{Store, Verdict};
+use genuine_format::gs1::Gtin;
+use genuine_format::revocation::ListKind;
+use genuine::{CancelToken, Fetch, FetchError, Fetched};
+use genuine::{Store, Verdict};
 use libfuzzer_sys::fuzz_target;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -31,7 +31,7 @@ impl Fetch for Feed {
     }
 }
 
-fn publish(a: &mut genuine_core::authority::Authority, feed: &Feed, now: u64, ttl: u64) {
+fn publish(a: &mut genuine_issuer::authority::Authority, feed: &Feed, now: u64, ttl: u64) {
     let dir = std::env::temp_dir().join(format!("genuine-fuzz-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     if a.publish(&dir, now, ttl, false).is_err() {
@@ -55,11 +55,11 @@ fn publish(a: &mut genuine_core::authority::Authority, feed: &Feed, now: u64, tt
 fuzz_target!(|data: &[u8]| {
     let mut a = world::world();
     let mut store = Store::open_in_memory(&a.anchor).expect("store");
-    if store.import(&a.bundle(), world::T0).is_err() {
+    if store.import(&a.bundle(), genuine::UnixTime::from_secs(world::T0)).is_err() {
         return;
     }
     let code = a
-        .issue("acme", genuine_core::gs1::Gs1Data::new(Gtin::parse(world::ACME_GTIN).unwrap()), None, None, world::T0, true)
+        .issue("acme", genuine_format::gs1::Gs1Data::new(Gtin::parse(world::ACME_GTIN).unwrap()), None, None, world::T0, true)
         .ok();
     let feed = Feed::default();
     let mut input = Bytes(data);
@@ -103,12 +103,12 @@ fuzz_target!(|data: &[u8]| {
             5 => {
                 let now = world::T0 + input.u64() % (20 * 365 * 86_400);
                 latest_device = latest_device.max(now);
-                let before = store.summary(now).expect("summary");
-                let result = genuine_core::sync::sync(&mut store, &feed, now, &Default::default());
+                let before = store.summary(genuine::UnixTime::from_secs(now)).expect("summary");
+                let result = genuine::sync(&mut store, &feed, genuine::UnixTime::from_secs(now), &Default::default());
                 if result.is_err() {
-                    assert_eq!(before, store.summary(now).expect("summary"), "a refused sync changed the store");
+                    assert_eq!(before, store.summary(genuine::UnixTime::from_secs(now)).expect("summary"), "a refused sync changed the store");
                 }
-                let floor = store.time_floor().expect("floor");
+                let floor = store.time_floor().expect("floor").as_secs();
                 assert!(floor <= latest_device, "floor {floor} past every device clock (latest {latest_device})");
             }
             6 => a.replace_timestamp_key(input.u64() % world::END, &mut rng),
@@ -128,7 +128,7 @@ fuzz_target!(|data: &[u8]| {
             _ => {
                 // Verifying never panics, whatever was synced.
                 if let Some(code) = &code {
-                    let verdict = store.verify(code, input.u64()).expect("verify");
+                    let verdict = genuine::verify(&store, code, genuine::UnixTime::from_secs(input.u64())).expect("verify");
                     let _ = matches!(verdict, Verdict::Authentic(_));
                 }
             }

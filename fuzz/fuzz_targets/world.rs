@@ -3,7 +3,7 @@
 // holds (seeded, public, like the demo's), so what the fuzzer chooses is
 // signed and gets past the signature checks into the version, time, chain
 // and apply logic.
-use genuine_core::authority::Authority;
+use genuine_issuer::authority::Authority;
 
 /// 2026-01-01.
 pub const T0: u64 = 1_767_225_600;

@@ -5,7 +5,7 @@ import UIKit
 
 struct CameraPreview: UIViewRepresentable {
     let session: AVCaptureSession
-    let codes: [FoundCode]
+    let codes: [Outline]
 
     func makeUIView(context: Context) -> PreviewView {
         let view = PreviewView()
@@ -23,7 +23,7 @@ struct CameraPreview: UIViewRepresentable {
         var previewLayer: AVCaptureVideoPreviewLayer { layer as! AVCaptureVideoPreviewLayer }
         private var outlines: [CAShapeLayer] = []
 
-        func show(_ codes: [FoundCode]) {
+        func show(_ codes: [Outline]) {
             outlines.forEach { $0.removeFromSuperlayer() }
             outlines = codes.map { code in
                 // Sensor points to layer points: the layer knows the rotation and the crop.
@@ -37,8 +37,7 @@ struct CameraPreview: UIViewRepresentable {
                 let shape = CAShapeLayer()
                 shape.path = path.cgPath
                 shape.fillColor = UIColor.clear.cgColor
-                let rgb = VerdictWording.describe(code.verdict).tone.rgb
-                shape.strokeColor = UIColor(red: rgb.red, green: rgb.green, blue: rgb.blue, alpha: 1).cgColor
+                shape.strokeColor = UIColor(code.code.card.color).cgColor
                 shape.lineWidth = 4
                 previewLayer.addSublayer(shape)
                 return shape

@@ -1,27 +1,18 @@
 // The camera: AVCaptureVideoDataOutput in 420YpCbCr8BiPlanarFullRange, plane 0
-// (luma) handed to the SDK with its bytesPerRow and no copy (the facade's
-// scanLuma(pixelBuffer:)), on the capture queue.
+// (luma) handed to the SDK's scan session with its bytesPerRow and no copy
+// (the facade's scanFrame(pixelBuffer:nowMillis:)), on the capture queue.
 import AVFoundation
 import CoreGraphics
+import Foundation
 import Genuine
 
-/// A code found in a frame: its verdict and its corners as capture-device
-/// points (0...1, in the sensor's orientation), which the preview layer converts.
-struct FoundCode: Equatable {
-    let text: String
-    let verdict: Verdict
+/// A code in the current frame, with its corners as capture-device points
+/// (0...1, in the sensor's orientation), which the preview layer converts.
+struct Outline: Equatable {
+    let code: ScannedVerdict
     let corners: [CGPoint]
 
-    /// Shoelace area: the biggest code is the one the shopper aims at.
-    var area: CGFloat {
-        guard corners.count > 2 else { return 0 }
-        var sum: CGFloat = 0
-        for i in corners.indices {
-            let (a, b) = (corners[i], corners[(i + 1) % corners.count])
-            sum += a.x * b.y - b.x * a.y
-        }
-        return abs(sum / 2)
-    }
+    static func == (a: Outline, b: Outline) -> Bool { a.code.text == b.code.text && a.corners == b.corners }
 }
 
 enum CameraError: LocalizedError {
@@ -39,13 +30,13 @@ enum CameraError: LocalizedError {
 final class CameraScanner: NSObject, AVCaptureVideoDataOutputSampleBufferDelegate {
     let session = AVCaptureSession()
     private let queue = DispatchQueue(label: "dev.genuine.demo.capture")
-    private let verifier: Verifier
+    private let scanSession: ScanSession
     private var device: AVCaptureDevice?
-    /// Called on the capture queue with each frame's codes, or what failed.
-    var onFrame: ((Result<[FoundCode], Error>) -> Void)?
+    /// Called on the capture queue with each frame's report and outlines, or what failed.
+    var onFrame: ((Result<(FrameReport, [Outline]), Error>) -> Void)?
 
-    init(verifier: Verifier) {
-        self.verifier = verifier
+    init(scanSession: ScanSession) {
+        self.scanSession = scanSession
     }
 
     /// Asks for the camera if needed, then sets the session up.
@@ -99,14 +90,14 @@ final class CameraScanner: NSObject, AVCaptureVideoDataOutputSampleBufferDelegat
         let width = CGFloat(CVPixelBufferGetWidthOfPlane(pixelBuffer, 0))
         let height = CGFloat(CVPixelBufferGetHeightOfPlane(pixelBuffer, 0))
         do {
-            let found = try verifier.scanLuma(pixelBuffer: pixelBuffer).map { code in
-                FoundCode(
-                    text: code.text,
-                    verdict: try verifier.verify(text: code.text),
-                    // The output is not rotated, so buffer pixels are sensor points.
-                    corners: code.corners.map { CGPoint(x: CGFloat($0.x) / width, y: CGFloat($0.y) / height) })
+            // Wall-clock milliseconds: the history shows when each code was seen.
+            let now = UInt64(Date().timeIntervalSince1970 * 1000)
+            let report = try scanSession.scanFrame(pixelBuffer: pixelBuffer, nowMillis: now)
+            let outlines = report.codes.map { code in
+                // The output is not rotated, so buffer pixels are sensor points.
+                Outline(code: code, corners: code.corners.map { CGPoint(x: CGFloat($0.x) / width, y: CGFloat($0.y) / height) })
             }
-            onFrame?(.success(found))
+            onFrame?(.success((report, outlines)))
         } catch {
             onFrame?(.failure(error))
         }

@@ -8,7 +8,7 @@ import Genuine
 final class GenuineModel: ObservableObject {
     enum Setup {
         case opening
-        case ready(Verifier, CameraScanner)
+        case ready(Verifier, ScanSession, CameraScanner)
         case failed(String)
     }
 
@@ -16,31 +16,42 @@ final class GenuineModel: ObservableObject {
     nonisolated static let syncTask = "dev.genuine.demo.sync"
 
     @Published private(set) var setup: Setup = .opening
-    @Published private(set) var codes: [FoundCode] = []
-    @Published private var session = ScanSession()
+    @Published private(set) var codes: [Outline] = []
+    /// The card on screen and the history, as the SDK's session keeps them.
+    @Published private(set) var shown: SessionEntry?
+    @Published private(set) var history: [SessionEntry] = []
+    /// The SDK's words for every verdict, status and problem (the same as the Android demo's).
+    private let wording = Wording.english()
     @Published private(set) var syncing = false
     @Published private(set) var status: TrustStatus?
     @Published private(set) var problem: String?
     @Published var torchOn = false {
-        didSet { if case let .ready(_, camera) = setup { camera.setTorch(torchOn) } }
+        didSet { if case let .ready(_, _, camera) = setup { camera.setTorch(torchOn) } }
     }
 
     /// The card on screen: set it to a history entry to show it, nil to close it.
-    var card: Scan? {
-        get { session.card }
-        set { if let scan = newValue { session.show(scan) } else { session.dismiss() } }
+    var card: SessionEntry? {
+        get { shown }
+        set {
+            guard case let .ready(_, session, _) = setup else { return }
+            if let entry = newValue { _ = session.show(text: entry.text) } else { session.dismiss() }
+            shown = session.card()
+        }
     }
 
-    var history: [Scan] { session.history }
-
     private var verifier: Verifier? {
-        if case let .ready(verifier, _) = setup { return verifier }
+        if case let .ready(verifier, _, _) = setup { return verifier }
         return nil
     }
 
     /// The line under the camera: freshness, or what went wrong.
     var statusLine: String {
-        [problem, status.map(VerdictWording.status)].compactMap { $0 }.joined(separator: " ")
+        [problem, status.map { wording.status(status: $0) }].compactMap { $0 }.joined(separator: " ")
+    }
+
+    private func problemText(_ error: Error) -> String {
+        if let error = error as? GenuineError { return wording.syncProblem(error: error) }
+        return error.localizedDescription
     }
 
     /// Opens the verifier off the main thread, imports the bundle, starts the camera, syncs.
@@ -49,15 +60,16 @@ final class GenuineModel: ObservableObject {
         do {
             let verifier = try await Task.detached(priority: .userInitiated) { try Self.openVerifier() }.value
             status = try? verifier.status()
-            let camera = CameraScanner(verifier: verifier)
+            let session = ScanSession(verifier: verifier, wording: wording)
+            let camera = CameraScanner(scanSession: session)
             camera.onFrame = { [weak self] result in
                 Task { @MainActor in self?.onFrame(result) }
             }
             try await camera.configure()
-            setup = .ready(verifier, camera)
+            setup = .ready(verifier, session, camera)
             camera.start()
         } catch {
-            setup = .failed((error as? LocalizedError)?.errorDescription ?? VerdictWording.syncProblem(error))
+            setup = .failed((error as? LocalizedError)?.errorDescription ?? problemText(error))
         }
         scheduleBackgroundSync()
         await refresh()
@@ -85,21 +97,23 @@ final class GenuineModel: ObservableObject {
     }
 
     func resume() {
-        if case let .ready(_, camera) = setup { camera.start() }
+        if case let .ready(_, _, camera) = setup { camera.start() }
     }
 
     func pause() {
-        if case let .ready(_, camera) = setup { camera.stop() }
+        if case let .ready(_, _, camera) = setup { camera.stop() }
         torchOn = false
     }
 
-    private func onFrame(_ result: Result<[FoundCode], Error>) {
+    private func onFrame(_ result: Result<(FrameReport, [Outline]), Error>) {
         switch result {
         case let .failure(error):
-            problem = VerdictWording.syncProblem(error)
-        case let .success(found):
-            codes = found
-            session.onFrame(found, now: Date())
+            problem = problemText(error)
+        case let .success((report, outlines)):
+            codes = outlines
+            guard case let .ready(_, session, _) = setup else { return }
+            if report.historyChanged { history = session.history() }
+            if report.cardChanged { shown = session.card() }
         }
     }
 
@@ -112,7 +126,7 @@ final class GenuineModel: ObservableObject {
             _ = try await verifier.sync()
             problem = nil
         } catch {
-            problem = VerdictWording.syncProblem(error)
+            problem = problemText(error)
         }
         status = try? verifier.status()
     }

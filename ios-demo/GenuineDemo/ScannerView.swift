@@ -1,8 +1,16 @@
 // Camera on top with outlines and the verdict card; history below, pull to sync.
 import SwiftUI
 
-extension Tone {
-    var color: Color { Color(red: rgb.red, green: rgb.green, blue: rgb.blue) }
+extension VerdictCard {
+    /// The tone's colour, from the SDK's ARGB.
+    var color: Color {
+        let channel = { (shift: UInt32) in Double((toneArgb >> shift) & 0xFF) / 255 }
+        return Color(red: channel(16), green: channel(8), blue: channel(0))
+    }
+}
+
+extension SessionEntry: Identifiable {
+    public var id: String { text }
 }
 
 struct ScannerView: View {
@@ -12,8 +20,8 @@ struct ScannerView: View {
         VStack(spacing: 0) {
             ZStack(alignment: .bottom) {
                 camera
-                if let scan = model.card {
-                    VerdictCard(text: scan.card) { model.card = nil }
+                if let entry = model.card {
+                    CardPanel(card: entry.card) { model.card = nil }
                         .padding(12)
                 }
             }
@@ -51,48 +59,49 @@ struct ScannerView: View {
             ProgressView("Opening…").frame(maxWidth: .infinity, maxHeight: .infinity)
         case let .failed(message):
             Text(message).padding(24).frame(maxWidth: .infinity, maxHeight: .infinity)
-        case let .ready(_, scanner):
+        case let .ready(_, _, scanner):
             CameraPreview(session: scanner.session, codes: model.codes)
                 .ignoresSafeArea(edges: .top)
         }
     }
 }
 
-struct VerdictCard: View {
-    let text: VerdictText
+struct CardPanel: View {
+    let card: VerdictCard
     let onClose: () -> Void
 
     var body: some View {
         VStack(alignment: .leading, spacing: 6) {
             HStack {
-                Text(text.title).font(.title2.bold())
+                Text(card.title).font(.title2.bold())
                 Spacer()
                 Button("Close", action: onClose).foregroundStyle(.white)
             }
-            Text(text.explanation).font(.body)
-            Text(text.nextStep).font(.callout.weight(.semibold))
-            ForEach(text.details, id: \.self) { detail in
+            Text(card.explanation).font(.body)
+            Text(card.nextStep).font(.callout.weight(.semibold))
+            ForEach(card.details, id: \.self) { detail in
                 HStack(alignment: .top) {
                     Text(detail.label).frame(width: 120, alignment: .leading)
                     Text(detail.value)
                 }
                 .font(.caption)
             }
-            ForEach(text.notes, id: \.self) { Text($0).font(.caption) }
+            ForEach(card.notes, id: \.self) { Text($0).font(.caption) }
         }
         .foregroundStyle(.white)
         .padding(16)
-        .background(text.tone.color, in: RoundedRectangle(cornerRadius: 16))
+        .background(card.color, in: RoundedRectangle(cornerRadius: 16))
         .accessibilityElement(children: .combine)
+        .accessibilityLabel("\(card.toneLabel): \(card.title). \(card.explanation)")
     }
 }
 
 struct HistoryRow: View {
-    let scan: Scan
+    let scan: SessionEntry
 
     var body: some View {
         HStack(spacing: 12) {
-            Circle().fill(scan.card.tone.color).frame(width: 12, height: 12)
+            Circle().fill(scan.card.color).frame(width: 12, height: 12)
             VStack(alignment: .leading) {
                 Text(scan.card.title).fontWeight(.semibold)
                 Text(scan.card.details.isEmpty ? scan.text : scan.card.details.map(\.value).joined(separator: " · "))
@@ -100,7 +109,7 @@ struct HistoryRow: View {
                     .lineLimit(1)
             }
             Spacer()
-            Text(scan.at, style: .time).font(.caption)
+            Text(Date(timeIntervalSince1970: Double(scan.seenAtMillis) / 1000), style: .time).font(.caption)
         }
     }
 }

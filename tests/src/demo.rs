@@ -2,8 +2,8 @@
 //! and fixed times, so every file made from it is reproducible byte for byte.
 //! These keys are public by design: never trust them outside a demo.
 
-use genuine_core::authority::{Authority, random_serial};
-use genuine_core::gs1::{Gs1Data, Gtin};
+use genuine_format::gs1::{Gs1Data, Gtin};
+use genuine_issuer::authority::{Authority, random_serial};
 use sha2::{Digest, Sha256};
 
 /// 2026-01-01T00:00:00Z: when the demo world was made.
@@ -142,9 +142,9 @@ pub fn fixtures(a: &Authority) -> Vec<Fixture> {
         .expect("look-alike host code");
     let unknown_kid = {
         let data = product(ACME_GTIN, None, &serial(), None);
-        let secret = genuine_core::keys::signing::SecretKey::from_seed(&seeded("stranger")());
-        let sig = genuine_core::code::sign(&data, 77, &secret);
-        let link = genuine_core::link::DigitalLink {
+        let secret = genuine_format::keys::signing::SecretKey::from_seed(&seeded("stranger")());
+        let sig = genuine_format::code::sign(&data, 77, &secret);
+        let link = genuine_format::link::DigitalLink {
             host: "id.acme.example".into(),
             path_prefix: String::new(),
             data,

@@ -206,7 +206,7 @@ fn serve_one(
         }
         None => match std::fs::read(&file) {
             Ok(body) => {
-                let etag = format!("\"{}\"", genuine_core::keys::hex(&Sha256::digest(&body)[..16]));
+                let etag = format!("\"{}\"", genuine_format::keys::hex(&Sha256::digest(&body)[..16]));
                 if if_none_match.as_deref() == Some(etag.as_str()) {
                     shared.lock().unwrap_or_else(|e| e.into_inner()).not_modified += 1;
                     out.write_all(head("304 Not Modified", Some(0), Some(&etag)).as_bytes())?;

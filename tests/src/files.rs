@@ -5,11 +5,11 @@
 use crate::demo::{self, Fixture};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use genuine_core::authority::Authority;
-use genuine_core::code::{CodeSignature, signed_message};
-use genuine_core::keys::hex;
-use genuine_core::link::DigitalLink;
-use genuine_core::render;
+use genuine_format::code::{CodeSignature, signed_message};
+use genuine_format::keys::hex;
+use genuine_format::link::DigitalLink;
+use genuine_issuer::authority::Authority;
+use genuine_issuer::render;
 use serde_json::{Value, json};
 
 /// Pixels per QR module in fixture images.

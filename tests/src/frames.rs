@@ -3,8 +3,8 @@
 //! noise, low contrast, light-on-dark print and JPEG loss. Deterministic for
 //! a given seed, so tests and benchmarks can share frames.
 
-use genuine_core::render::render_luma;
-use genuine_core::scan::geometry::Homography;
+use genuine_issuer::render::render_luma;
+use genuine_scan::Homography;
 
 /// One way a frame can be hard to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -253,7 +253,7 @@ pub fn sample_code(i: u64) -> String {
     const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut rng = Rand::new(i + 1000);
     let serial: String = (0..10)
-        .map(|_| genuine_core::authority::SERIAL_ALPHABET[(rng.unit() * 32.0) as usize] as char)
+        .map(|_| genuine_issuer::authority::SERIAL_ALPHABET[(rng.unit() * 32.0) as usize] as char)
         .collect();
     let sig: String = (0..90).map(|_| B64[(rng.unit() * 64.0) as usize] as char).collect();
     format!("https://id.acme.example/01/09506000134352/21/{serial}?sig={sig}")

@@ -11,10 +11,10 @@
 use crate::demo;
 use crate::feed_server::{Behavior, FeedServer};
 use crate::world::copy_dir;
-use genuine_core::authority::Authority;
-use genuine_core::gs1::Gtin;
-use genuine_core::revocation::ListKind;
-use genuine_core::sync::{CancelToken, FeedConfig, HttpFeed, sync};
+use genuine::{CancelToken, FeedConfig, HttpFeed, sync};
+use genuine_format::gs1::Gtin;
+use genuine_format::revocation::ListKind;
+use genuine_issuer::authority::Authority;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -81,7 +81,7 @@ pub struct Lab {
     /// The last publish time (publishes are at least a second apart).
     published_at: u64,
     /// The sync speed benchmark's own store, synced through reqwest.
-    bench_store: Option<(tempfile::TempDir, genuine_core::Store)>,
+    bench_store: Option<(tempfile::TempDir, genuine::Store)>,
 }
 
 impl Default for Lab {
@@ -132,7 +132,8 @@ impl Lab {
         let feed = HttpFeed::new(&self.server.url, crate::world::reqwest_transport(), config)
             .map_err(|e| e.to_string())?;
         let start = std::time::Instant::now();
-        sync(store, &feed, genuine_core::unix_now(), &CancelToken::default()).map_err(|e| e.to_string())?;
+        sync(store, &feed, crate::at(genuine::device_now().as_secs()), &CancelToken::default())
+            .map_err(|e| e.to_string())?;
         Ok(start.elapsed().as_secs_f64() * 1e3)
     }
 
@@ -153,7 +154,7 @@ impl Lab {
     /// Publishes now (at least a second after the last publish), with a base
     /// of every brand's lists when `force_base`.
     fn publish_now(&mut self, force_base: bool) {
-        let now = genuine_core::unix_now().max(self.published_at + 1);
+        let now = genuine::device_now().as_secs().max(self.published_at + 1);
         self.published_at = now;
         self.a.publish(self.feed.path(), now, DAY, force_base).expect("publish");
     }
@@ -195,7 +196,7 @@ impl Lab {
                 copy_dir(self.feed.path(), older.path());
                 self.older = Some(older);
                 // More deltas than a device bridges one by one.
-                for _ in 0..=genuine_core::sync::MAX_DELTA_RUN {
+                for _ in 0..=genuine_sync::MAX_DELTA_RUN {
                     self.revoke_one();
                     self.publish();
                 }
@@ -228,7 +229,7 @@ impl Lab {
             "freeze" => {
                 // A newer timestamp that expired a day ago: the feed was frozen.
                 self.revoke_one();
-                let at = genuine_core::unix_now() - 2 * DAY;
+                let at = genuine::device_now().as_secs() - 2 * DAY;
                 self.publish_at(at, DAY);
             }
             _ => return Err(format!("no setup for {name}")),
@@ -266,7 +267,7 @@ pub fn control(lab: &std::sync::Mutex<Lab>, request: &str) -> (u16, Vec<u8>) {
         };
     }
     if let (true, Some(db)) = (route == "dump", query.strip_prefix("db=")) {
-        return match genuine_core::link::percent_decode(db) {
+        return match genuine_format::link::percent_decode(db) {
             Ok(db) => (200, crate::dump(&PathBuf::from(db)).into_bytes()),
             Err(e) => (400, e.to_string().into_bytes()),
         };

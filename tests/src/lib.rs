@@ -13,13 +13,18 @@ pub mod world;
 
 use std::path::PathBuf;
 
+/// A moment, from the unix seconds the tests' constants are written in.
+pub fn at(secs: u64) -> genuine::UnixTime {
+    genuine::UnixTime::from_secs(secs)
+}
+
 /// The repository root (this crate lives in `tests/`).
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-use genuine_core::Store;
-use genuine_core::trust::TrustAnchor;
+use genuine::Store;
+use genuine_format::trust::TrustAnchor;
 
 /// A fresh store in a temp dir holding the demo bundle. The `TempDir` must
 /// outlive the store.
@@ -27,7 +32,7 @@ pub fn demo_store() -> (tempfile::TempDir, Store) {
     let a = demo::authority();
     let dir = tempfile::tempdir().expect("temp dir");
     let mut store = Store::open(&dir.path().join("genuine.db"), &a.anchor).expect("open store");
-    store.import(&a.bundle(), demo::T0).expect("import demo bundle");
+    store.import(&a.bundle(), crate::at(demo::T0)).expect("import demo bundle");
     (dir, store)
 }
 
@@ -69,15 +74,15 @@ pub fn dump(path: &std::path::Path) -> String {
 /// property tests that run many syncs.
 pub struct DirFeed(pub std::path::PathBuf);
 
-impl genuine_core::sync::Fetch for DirFeed {
+impl genuine::Fetch for DirFeed {
     fn fetch(
         &self,
         path: &str,
         cap: u64,
         _etag: Option<&str>,
-        _cancel: &genuine_core::sync::CancelToken,
-    ) -> Result<genuine_core::sync::Fetched, genuine_core::sync::FetchError> {
-        use genuine_core::sync::{FetchError, Fetched};
+        _cancel: &genuine::CancelToken,
+    ) -> Result<genuine::Fetched, genuine::FetchError> {
+        use genuine::{FetchError, Fetched};
         match std::fs::read(self.0.join(path)) {
             Ok(b) if b.len() as u64 > cap => Err(FetchError::TooLarge { path: path.into(), cap }),
             Ok(b) => Ok(Fetched::Body(b, None)),

@@ -4,9 +4,9 @@
 use crate::demo::{self, NOW};
 use crate::dump;
 use crate::feed_server::FeedServer;
-use genuine_core::authority::Authority;
-use genuine_core::sync::{CancelToken, FeedConfig, HttpFeed, ReqwestTransport, SyncError, SyncReport, sync};
-use genuine_core::{Store, Verdict};
+use genuine::{CancelToken, FeedConfig, HttpFeed, ReqwestTransport, SyncError, SyncReport, sync};
+use genuine::{Store, Verdict};
+use genuine_issuer::authority::Authority;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -67,7 +67,7 @@ impl World {
     /// Syncs with the device clock at `now`.
     pub fn sync_at(&mut self, now: u64) -> Result<SyncReport, SyncError> {
         let feed = self.http();
-        sync(&mut self.store, &feed, now, &CancelToken::default())
+        sync(&mut self.store, &feed, crate::at(now), &CancelToken::default())
     }
 
     /// Syncs and asserts it was refused with the store unchanged.
@@ -91,7 +91,7 @@ impl World {
     /// The verdict of a demo fixture at `now`.
     pub fn verdict(&self, name: &str, now: u64) -> Verdict {
         let text = demo::fixtures(&self.a).into_iter().find(|f| f.file == name).unwrap().text;
-        self.store.verify(&text, now).unwrap()
+        genuine::verify(&self.store, &text, crate::at(now)).unwrap()
     }
 
     /// A copy of the feed as it is now (to serve later: rollback).

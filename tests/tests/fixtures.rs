@@ -1,7 +1,7 @@
 //! The committed demo files are exactly what the demo world makes, and every
 //! fixture image, read by the real decoder, gets its documented verdict.
 
-use genuine_core::scan::{DecodedImage, scan};
+use genuine_scan::{DecodedImage, scan};
 use genuine_tests::{demo, files, repo_root};
 
 #[test]
@@ -24,7 +24,7 @@ fn every_fixture_image_decodes_to_its_verdict() {
         let codes = scan(&image.frame().unwrap());
         assert_eq!(codes.len(), 1, "{}", fixture.file);
         assert_eq!(codes[0].text, fixture.text, "{}", fixture.file);
-        let verdict = store.verify(&codes[0].text, demo::NOW).unwrap();
+        let verdict = genuine::verify(&store, &codes[0].text, genuine_tests::at(demo::NOW)).unwrap();
         assert_eq!(verdict.kind(), fixture.verdict, "{}: {verdict:?}", fixture.file);
     }
 }

@@ -1,6 +1,7 @@
-//! Genuine for Kotlin and Swift: one thread-safe `Verifier` object over
-//! genuine-core, generated with uniffi proc-macros. This crate only converts;
-//! every rule lives in the core.
+//! Genuine for Kotlin and Swift: one thread-safe `Verifier` object, a
+//! `ScanSession` for scanner screens and the shopper-facing `Wording`, over
+//! the `genuine` crate, generated with uniffi proc-macros. This crate only
+//! converts; every rule lives in the core.
 //!
 //! Kotlin's `close()` (AutoCloseable) and Swift's `deinit` free the object
 //! and close its store. Every export returns a `Result`, and every body runs behind
@@ -12,13 +13,14 @@
 //! `Verifier.open` (the SDK ships one on `HttpURLConnection` for Kotlin and
 //! one on `URLSession` for Swift).
 
+mod session;
 mod transport;
 mod types;
 
-use genuine_core::Store;
-use genuine_core::scan::{LumaFrame, Scanner};
-use genuine_core::sync::{CancelToken, FeedConfig, HttpFeed};
-use genuine_core::trust::TrustAnchor;
+use genuine::{
+    CancelToken, FeedConfig, HttpFeed, LumaFrame, PublicKey, Scanner, Store, TrustAnchor, UnixTime,
+};
+pub use session::*;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -150,8 +152,8 @@ struct SyncSetup {
     in_flight: Mutex<Vec<CancelToken>>,
 }
 
-fn now() -> u64 {
-    genuine_core::unix_now()
+fn now() -> UnixTime {
+    genuine::device_now()
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -163,6 +165,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Verifier {
     fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
         f(&mut lock(&self.store))
+    }
+
+    /// Scans a frame and verifies its codes. The scanner's lock is let go
+    /// before the store's is taken, so a scan never waits on a verify.
+    fn scan_and_verify_frame(&self, frame: &LumaFrame<'_>) -> Result<Vec<genuine::ScannedVerdict>> {
+        let codes = lock(&self.scanner).scan(frame);
+        self.with_store(|s| genuine::verify_codes(s, codes, now()).map_err(storage))
     }
 }
 
@@ -178,9 +187,7 @@ impl Verifier {
             let keys = config
                 .root_keys
                 .iter()
-                .map(|k| {
-                    genuine_core::keys::PublicKey::from_hex(k).ok_or_else(|| bad(format!("root key {k}")))
-                })
+                .map(|k| PublicKey::from_hex(k).ok_or_else(|| bad(format!("root key {k}"))))
                 .collect::<Result<Vec<_>>>()?;
             let anchor = TrustAnchor { keys, threshold: config.root_threshold };
             // The same checks as an anchor file.
@@ -236,10 +243,29 @@ impl Verifier {
         })
     }
 
+    /// Finds every QR code in a luma plane and verifies each: one call per
+    /// camera frame instead of `scanLuma` and a `verify` per code. Zero-copy
+    /// like `scanLuma`. For a scanner screen, `ScanSession.scanFrame` also
+    /// follows the code aimed at and keeps the history.
+    pub fn scan_and_verify(
+        &self,
+        buffer: &[u8],
+        width: u32,
+        height: u32,
+        row_stride: u32,
+    ) -> Result<Vec<ScannedVerdict>> {
+        guard(|| {
+            let frame =
+                LumaFrame::new(buffer, width as usize, height as usize, row_stride as usize).map_err(bad)?;
+            let found = self.scan_and_verify_frame(&frame)?;
+            Ok(session::scanned(&found, &genuine::wording::Wording::english()))
+        })
+    }
+
     /// Verifies a scanned text offline. A verdict is a value: only a broken
     /// store is an error.
     pub fn verify(&self, text: String) -> Result<Verdict> {
-        guard(|| self.with_store(|s| s.verify(&text, now()).map(Into::into).map_err(storage)))
+        guard(|| self.with_store(|s| genuine::verify(s, &text, now()).map(Into::into).map_err(storage)))
     }
 
     /// Imports a trust bundle (the one shipped with the app, on first launch).
@@ -247,7 +273,7 @@ impl Verifier {
         guard(|| {
             self.with_store(|s| {
                 let r = s.import_bundle(&bundle, now()).map_err(|e| match e {
-                    genuine_core::import::ImportError::Store(e) => storage(e),
+                    genuine::ImportError::Store(e) => storage(e),
                     e => bad(e),
                 })?;
                 Ok(ImportReport {
@@ -273,8 +299,8 @@ impl Verifier {
                     root_version: sum.root_version,
                     brands: sum.brands.into_iter().map(|b| b.brand_id).collect(),
                     timestamp_version: sum.timestamp_version,
-                    last_sync: sum.last_timestamp,
-                    sync_expires: sum.timestamp_expires,
+                    last_sync: sum.last_timestamp.map(UnixTime::as_secs),
+                    sync_expires: sum.timestamp_expires.map(UnixTime::as_secs),
                     freshness: sum.freshness.into(),
                     rebuilt_after_corruption: self.rebuilt,
                 })
@@ -339,9 +365,9 @@ impl SyncSetup {
         let feed = HttpFeed::new(url, AppTransport(transport), config).map_err(bad)?;
         // Its own connection: verifies keep running during the fetch.
         let mut store = Store::open(&self.db_path, &self.anchor).map_err(storage)?;
-        let result = genuine_core::sync::sync(&mut store, &feed, now(), cancel);
+        let result = genuine::sync(&mut store, &feed, now(), cancel);
         let report = result.map_err(|e| {
-            use genuine_core::sync::SyncError as E;
+            use genuine::SyncError as E;
             match e {
                 E::Fetch(f) => GenuineError::Network { retryable: f.is_transient(), detail: f.to_string() },
                 E::Concurrent | E::Cancelled => {

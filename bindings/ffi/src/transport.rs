@@ -4,11 +4,12 @@
 //!
 //! The transport is trusted with nothing but moving bytes: the core re-checks
 //! the cap on what it returns and checks every hash, signature and version
-//! (genuine-core's `sync::transport`). Each request says what a careful
+//! (genuine-sync's `transport`). Each request says what a careful
 //! transport enforces itself: the byte cap while streaming, the deadline, and
 //! a [`CancelSignal`] that turns on when the app stops waiting for the sync.
 
-use genuine_core::sync::{self, CancelToken};
+use genuine as sync;
+use genuine::CancelToken;
 use std::sync::Arc;
 
 /// One GET, as the sync asks the app's HTTP stack for it.

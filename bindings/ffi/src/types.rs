@@ -1,7 +1,7 @@
-//! The shapes Kotlin and Swift see, converted from genuine-core's. Only
+//! The shapes Kotlin and Swift see, converted from the genuine crate's. Only
 //! conversion lives here; every rule stays in the core.
 
-use genuine_core::verdict as core;
+use genuine as core;
 
 /// What a scan found: a code's text and where it is in the frame.
 #[derive(Debug, Clone, uniffi::Record)]
@@ -237,8 +237,16 @@ pub struct ImportReport {
     pub refused: Vec<RefusedBrand>,
 }
 
-fn date(d: genuine_core::gs1::Gs1Date) -> String {
+fn date(d: core::Gs1Date) -> String {
     d.to_string()
+}
+
+/// A `YYYY-MM-DD` date back into a GS1 date (None if it is not one).
+fn gs1_date(text: &str) -> Option<core::Gs1Date> {
+    let mut parts = text.splitn(3, '-').map(|p| p.parse::<u16>().ok());
+    let (year, month, day) = (parts.next()??, parts.next()??, parts.next()??);
+    let yymmdd = format!("{:02}{month:02}{day:02}", year.checked_sub(2000)?);
+    core::Gs1Date::parse(&yymmdd)
 }
 
 impl From<core::Product> for Product {
@@ -331,6 +339,113 @@ impl From<core::Verdict> for Verdict {
                 Verdict::NotSigned { product_link: reason == core::NotSignedReason::UnsignedProductLink }
             }
             core::Verdict::Malformed { reason } => Verdict::Malformed { reason },
+        }
+    }
+}
+
+// The way back, for the wording: a verdict an app holds (or a test builds)
+// gets the same card as the one the library produced. What the bindings do
+// not carry (a key's verify_until, data attributes) no card shows.
+
+impl From<Product> for core::Product {
+    fn from(p: Product) -> Self {
+        core::Product {
+            gtin: p.gtin,
+            serial: p.serial,
+            batch: p.batch,
+            variant: p.variant,
+            expiry: p.expiry.as_deref().and_then(gs1_date),
+            attributes: Vec::new(),
+            host: p.host,
+        }
+    }
+}
+
+impl From<Issuer> for core::Issuer {
+    fn from(i: Issuer) -> Self {
+        core::Issuer { brand_id: i.brand_id, brand_name: i.brand_name, kid: i.kid, verify_until: 0 }
+    }
+}
+
+impl From<Freshness> for core::Freshness {
+    fn from(f: Freshness) -> Self {
+        match f {
+            Freshness::Fresh => core::Freshness::Fresh,
+            Freshness::Stale { days } => core::Freshness::Stale { days },
+            Freshness::Unknown => core::Freshness::Unknown,
+        }
+    }
+}
+
+impl Warning {
+    fn into_core(self) -> Option<core::Warning> {
+        Some(match self {
+            Warning::UnregisteredHost { host } => core::Warning::UnregisteredHost { host },
+            Warning::ProductExpired { expiry } => {
+                core::Warning::ProductExpired { expiry: gs1_date(&expiry)? }
+            }
+            Warning::ClockBehind { device, signed_floor } => {
+                core::Warning::ClockBehind { device, signed_floor }
+            }
+        })
+    }
+}
+
+impl From<RevocationReason> for core::RevocationReason {
+    fn from(r: RevocationReason) -> Self {
+        match r {
+            RevocationReason::KeyRevoked => core::RevocationReason::KeyRevoked,
+            RevocationReason::CodeRevoked => core::RevocationReason::CodeRevoked,
+            RevocationReason::BatchRecalled => core::RevocationReason::BatchRecalled,
+            RevocationReason::CodeCloned => core::RevocationReason::CodeCloned,
+        }
+    }
+}
+
+impl From<ForgeryReason> for core::ForgeryReason {
+    fn from(r: ForgeryReason) -> Self {
+        match r {
+            ForgeryReason::BadSignature => core::ForgeryReason::BadSignature,
+            ForgeryReason::KeyOutOfScope { signer_brand } => {
+                core::ForgeryReason::KeyOutOfScope { signer_brand }
+            }
+            ForgeryReason::KeyNotYetValid { sign_from } => core::ForgeryReason::KeyNotYetValid { sign_from },
+            ForgeryReason::KeyExpired { verify_until } => core::ForgeryReason::KeyExpired { verify_until },
+        }
+    }
+}
+
+impl From<Verdict> for core::Verdict {
+    fn from(v: Verdict) -> Self {
+        match v {
+            Verdict::Authentic { product, issuer, revocation, warnings } => {
+                core::Verdict::Authentic(core::Authentic {
+                    product: product.into(),
+                    issuer: issuer.into(),
+                    revocation: revocation.into(),
+                    warnings: warnings.into_iter().filter_map(Warning::into_core).collect(),
+                })
+            }
+            Verdict::Revoked { product, issuer, reason, since } => core::Verdict::Revoked {
+                product: product.into(),
+                issuer: issuer.into(),
+                reason: reason.into(),
+                since,
+            },
+            Verdict::Forged { claimed, reason } => {
+                core::Verdict::Forged { claimed: claimed.into(), reason: reason.into() }
+            }
+            Verdict::UnknownIssuer { claimed, kid } => {
+                core::Verdict::UnknownIssuer { claimed: claimed.into(), kid }
+            }
+            Verdict::NotSigned { product_link } => core::Verdict::NotSigned {
+                reason: if product_link {
+                    core::NotSignedReason::UnsignedProductLink
+                } else {
+                    core::NotSignedReason::NotAProductLink
+                },
+            },
+            Verdict::Malformed { reason } => core::Verdict::Malformed { reason },
         }
     }
 }

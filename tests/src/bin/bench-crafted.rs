@@ -10,7 +10,7 @@
 //! Prints one row per case: median time of 5 scans, its ratio to each
 //! ordinary frame, the extra peak memory of scanning, and the counted work.
 
-use genuine_core::scan::{LumaFrame, Scanner};
+use genuine_scan::{LumaFrame, Scanner};
 use genuine_tests::frames::{
     Distortion, Frame, finder_grid, finder_scatter, finder_tiles, frame, sample_code,
 };

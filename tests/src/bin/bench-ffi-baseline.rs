@@ -5,7 +5,7 @@
 //! the generated bindings, and prints the ratios.
 //! `cargo run --release -p genuine-tests --bin bench-ffi-baseline -- OUT_DIR`
 
-use genuine_core::scan::{LumaFrame, Scanner};
+use genuine_scan::{LumaFrame, Scanner};
 use genuine_tests::demo;
 use genuine_tests::frames::{Distortion, frame};
 use std::time::Instant;
@@ -41,9 +41,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let scan_us = median_us(|| assert_eq!(scanner.scan(&frame).len(), 1), 50);
 
     let (_dir, store) = genuine_tests::demo_store();
-    let now = genuine_core::unix_now();
+    let now = genuine::device_now().as_secs();
     let verify_us = median_us(
-        || assert!(matches!(store.verify(&code, now), Ok(genuine_core::Verdict::Authentic(_)))),
+        || {
+            assert!(matches!(
+                genuine::verify(&store, &code, genuine_tests::at(now)),
+                Ok(genuine::Verdict::Authentic(_))
+            ))
+        },
         2000,
     );
     println!(

@@ -2,8 +2,8 @@
 //! 10,000, served over HTTP on 127.0.0.1 and synced into a real SQLite file.
 //! Prints a table. Run: `cargo run --release -p genuine-tests --bin bench-sync`
 
-use genuine_core::revocation::ListKind;
-use genuine_core::sync::{FeedConfig, HttpFeed, ReqwestTransport};
+use genuine::{FeedConfig, HttpFeed, ReqwestTransport};
+use genuine_format::revocation::ListKind;
 use genuine_tests::demo::{self, NOW};
 use genuine_tests::feed_server::FeedServer;
 use genuine_tests::lab::random;
@@ -31,20 +31,21 @@ fn main() {
     let base_bytes = std::fs::metadata(feed.path().join("v1/revocations/acme/base-1")).expect("base").len();
     let before = file_size(&db);
     let start = Instant::now();
-    let report = genuine_core::sync::sync(&mut store, &http, NOW + 10, &Default::default()).expect("sync");
+    let report =
+        genuine::sync(&mut store, &http, genuine_tests::at(NOW + 10), &Default::default()).expect("sync");
     let base_sync = start.elapsed();
     assert!(report.revocations[0].used_base);
     let after = file_size(&db);
 
     // Lookups: half present, half absent, each timed.
-    let idx = store.key_index().expect("index").rev_brand("acme").expect("lists").0;
+    let lists = store.key_index().expect("index").lists_of("acme").expect("lists");
     let absent = random(50_000, 0xdead_beef);
     let mut times: Vec<Duration> = Vec::new();
     for (present, entry) in
         million.iter().take(50_000).zip(&absent).flat_map(|(p, q)| [(true, *p), (false, *q)])
     {
         let t = Instant::now();
-        let found = store.listed(idx, ListKind::Revoked, entry).expect("lookup");
+        let found = store.listed(lists, ListKind::Revoked, entry).expect("lookup");
         times.push(t.elapsed());
         assert_eq!(found, present);
     }
@@ -63,17 +64,17 @@ fn main() {
             true,
         )
         .expect("issue");
-    let link = genuine_core::link::DigitalLink::parse(&code).expect("parse");
-    let sig = genuine_core::code::CodeSignature::parse(link.sig.as_deref().expect("sig")).expect("sig");
-    let message = genuine_core::code::signed_message(sig.header, sig.kid, &link.data);
+    let link = genuine_format::link::DigitalLink::parse(&code).expect("parse");
+    let sig = genuine_format::code::CodeSignature::parse(link.sig.as_deref().expect("sig")).expect("sig");
+    let message = genuine_format::code::signed_message(sig.header, sig.kid, &link.data);
     let key = a.brands["acme"].keyset.keys[0].public_key;
     let (verify_us, strict_us) = {
         let rounds = 20_000;
         let t = Instant::now();
         for _ in 0..rounds {
             assert!(matches!(
-                store.verify(&code, NOW + 20).expect("verify"),
-                genuine_core::Verdict::Authentic(_)
+                genuine::verify(&store, &code, genuine_tests::at(NOW + 20)).expect("verify"),
+                genuine::Verdict::Authentic(_)
             ));
         }
         let v = t.elapsed().as_secs_f64() * 1e6 / rounds as f64;
@@ -91,7 +92,8 @@ fn main() {
     a.publish(feed.path(), NOW + 3600, 86_400, false).expect("publish");
     let delta_bytes = std::fs::metadata(feed.path().join("v1/revocations/acme/2")).expect("delta").len();
     let start = Instant::now();
-    let report = genuine_core::sync::sync(&mut store, &http, NOW + 3700, &Default::default()).expect("sync");
+    let report =
+        genuine::sync(&mut store, &http, genuine_tests::at(NOW + 3700), &Default::default()).expect("sync");
     let delta_sync = start.elapsed();
     assert_eq!(report.revocations[0].to_seq, 2);
 

@@ -20,7 +20,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             // Codes from a quarter to half of the frame's height, as held at arm's length.
             let size = h as f64 * (0.25 + 0.25 * (i as f64 / per_class.max(1) as f64));
             let f = frame(&text, d, w, h, size, i * 31 + d as u64);
-            let png = genuine_core::render::png(&f.pixels, w as u32, h as u32)?;
+            let png = genuine_issuer::render::png(&f.pixels, w as u32, h as u32)?;
             std::fs::write(out.join(format!("{i}.png")), png)?;
             std::fs::write(out.join(format!("{i}.txt")), &text)?;
         }

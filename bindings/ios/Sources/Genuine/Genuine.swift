@@ -1,24 +1,44 @@
 // A small facade over the generated bindings (Generated/GenuineFFI.swift):
-// the camera hand-off from AVFoundation, with no copy of the luma plane.
+// the camera hand-off from AVFoundation, with no copy of the luma plane, for
+// `Verifier.scanLuma` and `ScanSession.scanFrame`.
 import CoreVideo
 import Foundation
+
+/// Plane 0 (luma) of a pixel buffer, locked for `body` and read in place.
+private func withLumaPlane<T>(
+    _ pixelBuffer: CVPixelBuffer, _ body: (Data, UInt32, UInt32, UInt32) throws -> T
+) rethrows -> T? {
+    CVPixelBufferLockBaseAddress(pixelBuffer, .readOnly)
+    defer { CVPixelBufferUnlockBaseAddress(pixelBuffer, .readOnly) }
+    guard CVPixelBufferGetPlaneCount(pixelBuffer) >= 1,
+          let base = CVPixelBufferGetBaseAddressOfPlane(pixelBuffer, 0)
+    else { return nil }
+    let width = CVPixelBufferGetWidthOfPlane(pixelBuffer, 0)
+    let height = CVPixelBufferGetHeightOfPlane(pixelBuffer, 0)
+    let stride = CVPixelBufferGetBytesPerRowOfPlane(pixelBuffer, 0)
+    // Wrap the locked plane without copying; it must not outlive the lock.
+    let plane = Data(bytesNoCopy: base, count: stride * height, deallocator: .none)
+    return try body(plane, UInt32(width), UInt32(height), UInt32(stride))
+}
+
+public extension ScanSession {
+    /// One camera frame through the session: every code with its verdict and
+    /// card, and what changed on screen. Call it on the capture queue.
+    func scanFrame(pixelBuffer: CVPixelBuffer, nowMillis: UInt64) throws -> FrameReport {
+        try withLumaPlane(pixelBuffer) { plane, width, height, stride in
+            try scanFrame(buffer: plane, width: width, height: height, rowStride: stride, nowMillis: nowMillis)
+        } ?? FrameReport(codes: [], cardChanged: false, historyChanged: false)
+    }
+}
 
 public extension Verifier {
     /// Scans plane 0 (luma) of a `420YpCbCr8BiPlanar{Full,Video}Range` pixel buffer,
     /// as `AVCaptureVideoDataOutput` delivers it, using `bytesPerRow` as the stride.
     /// Call it on the capture queue; the buffer is read in place.
     func scanLuma(pixelBuffer: CVPixelBuffer) throws -> [ScanResult] {
-        CVPixelBufferLockBaseAddress(pixelBuffer, .readOnly)
-        defer { CVPixelBufferUnlockBaseAddress(pixelBuffer, .readOnly) }
-        guard CVPixelBufferGetPlaneCount(pixelBuffer) >= 1,
-              let base = CVPixelBufferGetBaseAddressOfPlane(pixelBuffer, 0)
-        else { return [] }
-        let width = CVPixelBufferGetWidthOfPlane(pixelBuffer, 0)
-        let height = CVPixelBufferGetHeightOfPlane(pixelBuffer, 0)
-        let stride = CVPixelBufferGetBytesPerRowOfPlane(pixelBuffer, 0)
-        // Wrap the locked plane without copying; it must not outlive the lock.
-        let plane = Data(bytesNoCopy: base, count: stride * height, deallocator: .none)
-        return try scanLuma(buffer: plane, width: UInt32(width), height: UInt32(height), rowStride: UInt32(stride))
+        try withLumaPlane(pixelBuffer) { plane, width, height, stride in
+            try scanLuma(buffer: plane, width: width, height: height, rowStride: stride)
+        } ?? []
     }
 
     /// Opens a verifier from an anchor file's text (`threshold N` / `key HEX` lines),

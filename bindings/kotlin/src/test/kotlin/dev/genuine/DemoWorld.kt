@@ -12,6 +12,12 @@ import org.junit.jupiter.api.BeforeEach
 data class LumaFrame(val buffer: ByteBuffer, val width: Int, val height: Int, val stride: Int) {
     fun scan(verifier: Verifier): List<ScanResult> =
         verifier.scanLuma(buffer, width.toUInt(), height.toUInt(), stride.toUInt())
+
+    fun scanAndVerify(verifier: Verifier): List<ScannedVerdict> =
+        verifier.scanAndVerify(buffer, width.toUInt(), height.toUInt(), stride.toUInt())
+
+    fun through(session: ScanSession, nowMillis: Long): FrameReport =
+        session.scanFrame(buffer, width.toUInt(), height.toUInt(), stride.toUInt(), nowMillis.toULong())
 }
 
 /** The demo world's files (cli/demo, tests/fixtures) for the JVM tests. */

@@ -3,20 +3,24 @@ package dev.genuine.demo
 import android.graphics.Matrix
 import androidx.camera.core.ImageAnalysis
 import androidx.camera.core.ImageProxy
+import dev.genuine.FrameReport
 import dev.genuine.GenuineException
-import dev.genuine.ScanResult
-import dev.genuine.Verifier
-import dev.genuine.demo.session.FoundCode
+import dev.genuine.ScanSession
+import dev.genuine.ScannedVerdict
+
+/** A code in the current frame, outlined in PreviewView pixels. */
+data class Outline(val code: ScannedVerdict, val points: List<Pair<Float, Float>>)
 
 /**
- * Hands plane 0 (luma) of each YUV_420_888 frame to the SDK on CameraX's
- * analyzer thread, with the plane's own row stride: no copy, no RGB. The
- * controller drops frames while one is being scanned (keep-only-latest), so
- * a slow frame never queues up latency.
+ * Hands plane 0 (luma) of each YUV_420_888 frame to the SDK's scan session on
+ * CameraX's analyzer thread, with the plane's own row stride: no copy, no RGB.
+ * One call scans, verifies and updates the session. The controller drops
+ * frames while one is being scanned (keep-only-latest), so a slow frame never
+ * queues up latency.
  */
 class ScanAnalyzer(
-    private val verifier: Verifier,
-    private val onFrame: (List<FoundCode>) -> Unit,
+    private val session: ScanSession,
+    private val onFrame: (FrameReport, List<Outline>) -> Unit,
     private val onError: (GenuineException) -> Unit,
 ) : ImageAnalysis.Analyzer {
     /** Image pixels to PreviewView pixels, supplied by the camera controller. */
@@ -32,18 +36,21 @@ class ScanAnalyzer(
         image.use { frame ->
             val luma = frame.planes[0]
             val buffer = luma.buffer.also { it.rewind() } // the SDK reads from position 0
-            val found = try {
-                verifier.scanLuma(buffer, frame.width.toUInt(), frame.height.toUInt(), luma.rowStride.toUInt())
-                    .map { FoundCode(it.text, verifier.verify(it.text), outline(it)) }
+            val report = try {
+                // Wall-clock milliseconds: the history shows when each code was seen.
+                session.scanFrame(
+                    buffer, frame.width.toUInt(), frame.height.toUInt(), luma.rowStride.toUInt(),
+                    System.currentTimeMillis().toULong(),
+                )
             } catch (e: GenuineException) {
                 onError(e)
                 return
             }
-            onFrame(found)
+            onFrame(report, report.codes.map { Outline(it, outline(it)) })
         }
     }
 
-    private fun outline(code: ScanResult): List<Pair<Float, Float>> {
+    private fun outline(code: ScannedVerdict): List<Pair<Float, Float>> {
         val points = FloatArray(code.corners.size * 2)
         code.corners.forEachIndexed { i, c ->
             points[2 * i] = c.x.toFloat()

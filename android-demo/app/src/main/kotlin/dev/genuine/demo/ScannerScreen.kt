@@ -59,16 +59,14 @@ import androidx.compose.ui.viewinterop.AndroidView
 import androidx.core.content.ContextCompat
 import androidx.lifecycle.compose.LocalLifecycleOwner
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
-import dev.genuine.Verifier
-import dev.genuine.demo.session.FoundCode
-import dev.genuine.demo.session.Scan
-import dev.genuine.demo.wording.VerdictText
-import dev.genuine.demo.wording.VerdictWording
+import dev.genuine.ScanSession
+import dev.genuine.SessionEntry
+import dev.genuine.VerdictCard
 import java.text.DateFormat
 import java.util.Date
 import java.util.concurrent.Executors
 
-private fun VerdictText.colour() = Color(tone.argb)
+private fun VerdictCard.colour() = Color(toneArgb.toInt())
 
 /** Camera on top with outlines and the verdict card; history below, pull to sync. */
 @OptIn(ExperimentalMaterial3Api::class)
@@ -95,7 +93,7 @@ fun ScannerScreen(vm: ScannerViewModel) {
                 is Setup.Opening -> Centered("Opening…")
                 is Setup.Failed -> Centered(s.message)
                 is Setup.Ready -> if (cameraAllowed) {
-                    CameraWithOutlines(s.verifier, vm, torchOn, outlines)
+                    CameraWithOutlines(s.session, vm, torchOn, outlines)
                 } else {
                     Column(Modifier.align(Alignment.Center), horizontalAlignment = Alignment.CenterHorizontally) {
                         Text("Genuine needs the camera to read the code on a product.", Modifier.padding(16.dp))
@@ -107,8 +105,8 @@ fun ScannerScreen(vm: ScannerViewModel) {
                 onClick = { torchOn = !torchOn },
                 modifier = Modifier.align(Alignment.TopEnd).padding(12.dp),
             ) { Text(if (torchOn) "Torch off" else "Torch on") }
-            card?.let { scan ->
-                VerdictCard(scan.card, onDismiss = vm::dismissCard, Modifier.align(Alignment.BottomCenter).padding(12.dp))
+            card?.let { entry ->
+                CardPanel(entry.card, onDismiss = vm::dismissCard, Modifier.align(Alignment.BottomCenter).padding(12.dp))
             }
         }
         Text(statusLine, Modifier.padding(horizontal = 16.dp, vertical = 8.dp), style = MaterialTheme.typography.bodySmall)
@@ -131,7 +129,7 @@ private fun Centered(message: String) {
 
 /** CameraX through a lifecycle-bound controller: preview plus the luma analyzer. */
 @Composable
-private fun CameraWithOutlines(verifier: Verifier, vm: ScannerViewModel, torchOn: Boolean, outlines: List<FoundCode>) {
+private fun CameraWithOutlines(session: ScanSession, vm: ScannerViewModel, torchOn: Boolean, outlines: List<Outline>) {
     val context = LocalContext.current
     val lifecycleOwner = LocalLifecycleOwner.current
     val controller = remember {
@@ -147,9 +145,9 @@ private fun CameraWithOutlines(verifier: Verifier, vm: ScannerViewModel, torchOn
                 .build()
         }
     }
-    DisposableEffect(verifier, lifecycleOwner) {
+    DisposableEffect(session, lifecycleOwner) {
         val analysisThread = Executors.newSingleThreadExecutor()
-        controller.setImageAnalysisAnalyzer(analysisThread, ScanAnalyzer(verifier, vm::onFrame, vm::onFrameError))
+        controller.setImageAnalysisAnalyzer(analysisThread, ScanAnalyzer(session, vm::onFrame, vm::onFrameError))
         controller.bindToLifecycle(lifecycleOwner)
         onDispose {
             controller.clearImageAnalysisAnalyzer()
@@ -166,21 +164,21 @@ private fun CameraWithOutlines(verifier: Verifier, vm: ScannerViewModel, torchOn
         )
         // Outlines are in PreviewView pixels (the analyzer maps them), the same as this canvas's.
         Canvas(Modifier.fillMaxSize()) {
-            for (code in outlines) {
-                if (code.outline.size < 3) continue
+            for (outline in outlines) {
+                if (outline.points.size < 3) continue
                 val path = Path().apply {
-                    moveTo(code.outline[0].first, code.outline[0].second)
-                    code.outline.drop(1).forEach { (x, y) -> lineTo(x, y) }
+                    moveTo(outline.points[0].first, outline.points[0].second)
+                    outline.points.drop(1).forEach { (x, y) -> lineTo(x, y) }
                     close()
                 }
-                drawPath(path, VerdictWording.describe(code.verdict).colour(), style = Stroke(width = 6.dp.toPx()))
+                drawPath(path, outline.code.card.colour(), style = Stroke(width = 6.dp.toPx()))
             }
         }
     }
 }
 
 @Composable
-private fun VerdictCard(text: VerdictText, onDismiss: () -> Unit, modifier: Modifier = Modifier) {
+private fun CardPanel(text: VerdictCard, onDismiss: () -> Unit, modifier: Modifier = Modifier) {
     Card(
         modifier = modifier.fillMaxWidth(),
         colors = CardDefaults.cardColors(containerColor = text.colour(), contentColor = Color.White),
@@ -205,8 +203,10 @@ private fun VerdictCard(text: VerdictText, onDismiss: () -> Unit, modifier: Modi
 }
 
 @Composable
-private fun HistoryRow(scan: Scan, onClick: () -> Unit) {
-    val time = remember(scan.atMillis) { DateFormat.getTimeInstance(DateFormat.SHORT).format(Date(scan.atMillis)) }
+private fun HistoryRow(scan: SessionEntry, onClick: () -> Unit) {
+    val time = remember(scan.seenAtMillis) {
+        DateFormat.getTimeInstance(DateFormat.SHORT).format(Date(scan.seenAtMillis.toLong()))
+    }
     Row(
         Modifier.fillMaxWidth().clickable(onClick = onClick).padding(horizontal = 16.dp, vertical = 10.dp),
         verticalAlignment = Alignment.CenterVertically,

@@ -3,12 +3,12 @@ package dev.genuine.demo
 import android.app.Application
 import androidx.lifecycle.AndroidViewModel
 import androidx.lifecycle.viewModelScope
+import dev.genuine.FrameReport
 import dev.genuine.GenuineException
+import dev.genuine.ScanSession
+import dev.genuine.SessionEntry
 import dev.genuine.Verifier
-import dev.genuine.demo.session.FoundCode
-import dev.genuine.demo.session.Scan
-import dev.genuine.demo.session.ScanSession
-import dev.genuine.demo.wording.VerdictWording
+import dev.genuine.Wording
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.SharingStarted
 import kotlinx.coroutines.flow.StateFlow
@@ -21,7 +21,7 @@ import kotlinx.coroutines.launch
 sealed interface Setup {
     data object Opening : Setup
 
-    data class Ready(val verifier: Verifier) : Setup
+    data class Ready(val verifier: Verifier, val session: ScanSession) : Setup
 
     data class Failed(val message: String) : Setup
 }
@@ -29,25 +29,28 @@ sealed interface Setup {
 /** The scanner screen's state: verdict card, outlines, history, sync. */
 class ScannerViewModel(app: Application) : AndroidViewModel(app) {
     private val genuine = (app as DemoApp).genuine
-    private val session = ScanSession()
+
+    /** The SDK's words for every verdict, status and problem (the same as the iOS demo's). */
+    private val wording = Wording.english()
+    private var session: ScanSession? = null
 
     private val _setup = MutableStateFlow<Setup>(Setup.Opening)
     val setup: StateFlow<Setup> = _setup.asStateFlow()
 
-    private val _outlines = MutableStateFlow<List<FoundCode>>(emptyList())
+    private val _outlines = MutableStateFlow<List<Outline>>(emptyList())
 
     /** Codes in the current frame, for the overlay. */
-    val outlines: StateFlow<List<FoundCode>> = _outlines.asStateFlow()
+    val outlines: StateFlow<List<Outline>> = _outlines.asStateFlow()
 
-    private val _card = MutableStateFlow<Scan?>(null)
+    private val _card = MutableStateFlow<SessionEntry?>(null)
 
     /** The verdict on screen: the latest code aimed at, or a history entry tapped. */
-    val card: StateFlow<Scan?> = _card.asStateFlow()
+    val card: StateFlow<SessionEntry?> = _card.asStateFlow()
 
-    private val _history = MutableStateFlow<List<Scan>>(emptyList())
+    private val _history = MutableStateFlow<List<SessionEntry>>(emptyList())
 
     /** Recent scans, newest first. */
-    val history: StateFlow<List<Scan>> = _history.asStateFlow()
+    val history: StateFlow<List<SessionEntry>> = _history.asStateFlow()
 
     private val _syncing = MutableStateFlow(false)
     val syncing: StateFlow<Boolean> = _syncing.asStateFlow()
@@ -56,40 +59,46 @@ class ScannerViewModel(app: Application) : AndroidViewModel(app) {
 
     /** The line under the camera: freshness, or what went wrong. */
     val statusLine: StateFlow<String> = combine(genuine.status, genuine.lastProblem, _frameProblem) { s, p, f ->
-        listOfNotNull(f, p?.let(VerdictWording::syncProblem), s?.let(VerdictWording::status)).joinToString(" ")
+        listOfNotNull(f, p?.let(wording::syncProblem), s?.let(wording::status)).joinToString(" ")
     }.stateIn(viewModelScope, SharingStarted.Eagerly, "")
 
     init {
         viewModelScope.launch {
             genuine.verifier()
-                .onSuccess { _setup.value = Setup.Ready(it) }
+                .onSuccess { verifier ->
+                    val scanning = ScanSession(verifier, wording)
+                    session = scanning
+                    _setup.value = Setup.Ready(verifier, scanning)
+                }
                 .onFailure {
-                    val message = (it as? GenuineException)?.let(VerdictWording::syncProblem) ?: "$it"
+                    val message = (it as? GenuineException)?.let(wording::syncProblem) ?: "$it"
                     _setup.value = Setup.Failed(message)
                 }
             refresh() // sync on start; the worker keeps it current afterwards
         }
     }
 
-    /** From the analyzer thread, once per analysed frame. */
-    fun onFrame(found: List<FoundCode>) {
+    /** From the analyzer thread, once per analysed frame (the session has taken it in). */
+    fun onFrame(report: FrameReport, outlines: List<Outline>) {
+        val scanning = session ?: return
         _frameProblem.value = null
-        _outlines.value = found
-        if (session.onFrame(found, System.currentTimeMillis())) _history.value = session.history
-        _card.value = session.card
+        _outlines.value = outlines
+        if (report.historyChanged) _history.value = scanning.history()
+        if (report.cardChanged) _card.value = scanning.card()
     }
 
     fun onFrameError(e: GenuineException) {
-        _frameProblem.value = VerdictWording.syncProblem(e)
+        _frameProblem.value = wording.syncProblem(e)
     }
 
-    fun show(scan: Scan) {
-        session.show(scan)
-        _card.value = session.card
+    fun show(entry: SessionEntry) {
+        val scanning = session ?: return
+        scanning.show(entry.text)
+        _card.value = scanning.card()
     }
 
     fun dismissCard() {
-        session.dismiss()
+        session?.dismiss()
         _card.value = null
     }
 

@@ -1,0 +1,17 @@
+//! The issuer's tooling: the operator's root, brands' keys, signed codes,
+//! the feed's files and printed symbols. Nothing a phone ships depends on
+//! this crate: it is the only one that holds secret keys.
+//!
+//! [`authority`] keeps the keys and signs documents and codes, [`publish`]
+//! writes the feed (with [`published`] remembering what is out there), and
+//! [`render`] draws a code for print.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod authority;
+pub mod publish;
+pub mod published;
+pub mod render;
+
+pub use authority::{Authority, AuthorityError};

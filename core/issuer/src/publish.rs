@@ -1,0 +1,226 @@
+//! Publishing the feed: the operator's and brands' side of sync (brand
+//! tooling only). Everything is written as static, immutable files except
+//! `v1/timestamp`, so any CDN or object store can serve it.
+
+use crate::authority::{Authority, AuthorityError};
+use crate::published::BrandFeed;
+use genuine_format::envelope::seal;
+use genuine_format::feed::{
+    BASE_TYPE, DELTA_TYPE, FileMeta, RevocationBase, RevocationDelta, RevocationMeta, SNAPSHOT_TYPE,
+    Snapshot, TIMESTAMP_TYPE, Timestamp, paths,
+};
+use genuine_format::gs1::Gtin;
+use genuine_format::keys::signing::SecretKey;
+use genuine_format::revocation::{ListKind, RevocationLists, entry, next_head};
+use serde::Serialize;
+use serde_bytes::ByteBuf;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A base is written every this many deltas, so a client after a long gap
+/// fetches one base and at most this many deltas.
+pub const BASE_EVERY: u64 = 8;
+
+/// What a publish wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PublishReport {
+    /// The new timestamp/snapshot version.
+    pub version: u64,
+    /// Deltas made: (brand, seq, entries).
+    pub deltas: Vec<(String, u64, usize)>,
+    /// Bases made: (brand, seq).
+    pub bases: Vec<(String, u64)>,
+    /// Files written.
+    pub files: usize,
+}
+
+fn merge(into: &mut RevocationLists, add: &RevocationLists, remove: &RevocationLists) {
+    for kind in ListKind::ALL {
+        let list = into.of_mut(kind);
+        list.extend_from_slice(add.of(kind));
+        list.sort_unstable();
+        list.dedup();
+        let gone = remove.of(kind);
+        if !gone.is_empty() {
+            let gone: std::collections::HashSet<_> = gone.iter().collect();
+            list.retain(|e| !gone.contains(e));
+        }
+    }
+    into.keys.extend_from_slice(&add.keys);
+    into.keys.sort_unstable();
+    into.keys.dedup();
+    into.keys.retain(|k| !remove.keys.contains(k));
+}
+
+impl Authority {
+    fn brand_feed(&mut self, brand_id: &str) -> Result<&mut BrandFeed, AuthorityError> {
+        if !self.brands.contains_key(brand_id) {
+            return Err(AuthorityError::UnknownBrand(brand_id.to_string()));
+        }
+        Ok(self.feed.revocations.entry(brand_id.to_string()).or_insert_with(|| BrandFeed::new(brand_id)))
+    }
+
+    /// Queues a list entry for the next publish: a revoked or cloned code
+    /// (`value` = serial) or a recalled batch (`value` = batch).
+    pub fn revoke(
+        &mut self,
+        brand_id: &str,
+        kind: ListKind,
+        gtin: &Gtin,
+        value: &str,
+    ) -> Result<(), AuthorityError> {
+        self.revoke_entries(brand_id, kind, &[entry(kind, gtin.as_str(), value)])
+    }
+
+    /// Queues raw entries (benchmarks and bulk imports).
+    pub fn revoke_entries(
+        &mut self,
+        brand_id: &str,
+        kind: ListKind,
+        entries: &[u64],
+    ) -> Result<(), AuthorityError> {
+        self.brand_feed(brand_id)?.pending_add.of_mut(kind).extend_from_slice(entries);
+        Ok(())
+    }
+
+    /// Queues the removal of an entry made in error.
+    pub fn reinstate(
+        &mut self,
+        brand_id: &str,
+        kind: ListKind,
+        gtin: &Gtin,
+        value: &str,
+    ) -> Result<(), AuthorityError> {
+        let feed = self.brand_feed(brand_id)?;
+        feed.pending_remove.of_mut(kind).push(entry(kind, gtin.as_str(), value));
+        Ok(())
+    }
+
+    /// Queues a claim key for the brand's `keys` list: online revocation
+    /// without the offline masters re-signing the keyset.
+    pub fn revoke_key_online(&mut self, brand_id: &str, kid: u16) -> Result<(), AuthorityError> {
+        self.brand_feed(brand_id)?.pending_add.keys.push(kid);
+        Ok(())
+    }
+
+    /// Signs pending changes as deltas (and bases when due), then writes the
+    /// whole feed under `dir` with a timestamp valid for `ttl` seconds.
+    pub fn publish(
+        &mut self,
+        dir: &Path,
+        now: u64,
+        ttl: u64,
+        force_base: bool,
+    ) -> std::io::Result<PublishReport> {
+        self.check_prefixes().map_err(|e| std::io::Error::other(e.to_string()))?;
+        let mut report = PublishReport::default();
+        let revokers: BTreeMap<String, SecretKey> = self
+            .brands
+            .iter()
+            .filter_map(|(id, b)| Some((id.clone(), b.revoker_seeds.first()?.key())))
+            .collect();
+        for (brand_id, feed) in self.feed.revocations.iter_mut() {
+            let Some(revoker) = revokers.get(brand_id) else { continue };
+            if !feed.pending_add.is_empty() || !feed.pending_remove.is_empty() {
+                let delta = RevocationDelta {
+                    brand_id: brand_id.clone(),
+                    seq: feed.seq + 1,
+                    prev_head: feed.head,
+                    issued_at: now,
+                    add: std::mem::take(&mut feed.pending_add),
+                    remove: std::mem::take(&mut feed.pending_remove),
+                };
+                let env = seal(DELTA_TYPE, &delta, &[revoker]);
+                feed.head = next_head(&feed.head, &env.payload);
+                feed.seq = delta.seq;
+                feed.issued_at = now;
+                merge(&mut feed.current, &delta.add, &delta.remove);
+                report.deltas.push((brand_id.clone(), delta.seq, delta.add.len() + delta.remove.len()));
+                feed.deltas.push(ByteBuf::from(env.encode()));
+            }
+            let due = feed.seq > 0 && feed.seq % BASE_EVERY == 0;
+            if (due || force_base) && feed.base.as_ref().is_none_or(|(s, _)| *s < feed.seq) {
+                let base = RevocationBase {
+                    brand_id: brand_id.clone(),
+                    seq: feed.seq,
+                    head: feed.head,
+                    issued_at: now,
+                    lists: feed.current.clone(),
+                };
+                feed.base = Some((feed.seq, ByteBuf::from(seal(BASE_TYPE, &base, &[revoker]).encode())));
+                report.bases.push((brand_id.clone(), feed.seq));
+            }
+        }
+        self.feed.version += 1;
+        report.version = self.feed.version;
+        report.files = self.write_feed(dir, now, ttl)?;
+        Ok(report)
+    }
+
+    fn write_feed(&self, dir: &Path, now: u64, ttl: u64) -> std::io::Result<usize> {
+        let mut files = 0;
+        let mut write = |path: String, bytes: &[u8]| -> std::io::Result<()> {
+            let path = dir.join(path);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            // Write then rename: a reader never sees half a file.
+            let tmp = path.with_extension("partial");
+            std::fs::write(&tmp, bytes)?;
+            std::fs::rename(&tmp, &path)?;
+            files += 1;
+            Ok(())
+        };
+        let bundle = self.bundle();
+        for env in &bundle.roots {
+            // Our own roots, signed by this authority: read without a check.
+            let root: genuine_format::trust::RootDocument = ciborium::from_reader(env.payload.as_slice())
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
+            write(paths::root(u64::from(root.version)), &env.encode())?;
+        }
+        let root_meta = FileMeta::of(
+            u64::from(self.root.version),
+            &bundle.roots.last().map(|e| e.encode()).unwrap_or_default(),
+        );
+        let mut snapshot = Snapshot {
+            version: self.feed.version,
+            issued_at: now,
+            root: root_meta,
+            brands: BTreeMap::new(),
+            keysets: BTreeMap::new(),
+            revocations: BTreeMap::new(),
+        };
+        for ((id, brand), (record, keyset)) in
+            self.brands.iter().zip(bundle.brands.iter().zip(&bundle.keysets))
+        {
+            let (record, keyset) = (record.encode(), keyset.encode());
+            write(paths::brand(id, u64::from(brand.record.version)), &record)?;
+            write(paths::keyset(id, u64::from(brand.keyset.version)), &keyset)?;
+            snapshot.brands.insert(id.clone(), FileMeta::of(u64::from(brand.record.version), &record));
+            snapshot.keysets.insert(id.clone(), FileMeta::of(u64::from(brand.keyset.version), &keyset));
+        }
+        for (id, feed) in &self.feed.revocations {
+            for (i, delta) in feed.deltas.iter().enumerate() {
+                write(paths::delta(id, i as u64 + 1), delta)?;
+            }
+            if let Some((seq, base)) = &feed.base {
+                write(paths::base(id, *seq), base)?;
+            }
+            let base_seq = feed.base.as_ref().map_or(0, |(s, _)| *s);
+            let meta = RevocationMeta { seq: feed.seq, head: feed.head, base_seq, issued_at: feed.issued_at };
+            snapshot.revocations.insert(id.clone(), meta);
+        }
+        let ts_keys: Vec<SecretKey> = self.timestamp_seeds.iter().map(|s| s.key()).collect();
+        let ts_keys: Vec<&SecretKey> = ts_keys.iter().collect();
+        let snapshot_bytes = seal(SNAPSHOT_TYPE, &snapshot, &ts_keys).encode();
+        write(paths::snapshot(snapshot.version), &snapshot_bytes)?;
+        let timestamp = Timestamp {
+            version: self.feed.version,
+            issued_at: now,
+            expires: now + ttl,
+            snapshot: FileMeta::of(snapshot.version, &snapshot_bytes),
+        };
+        write(paths::timestamp(), &seal(TIMESTAMP_TYPE, &timestamp, &ts_keys).encode())?;
+        Ok(files)
+    }
+}

@@ -1,0 +1,241 @@
+//! Reading QR codes from camera frames: a luma (Y) plane with a row stride,
+//! exactly as CameraX `YUV_420_888` plane 0 and AVFoundation
+//! `420YpCbCr8BiPlanar` plane 0 hand it over.
+//!
+//! rxing and rqrr do the decoding; every call into them is behind `catch_unwind`
+//! because rqrr panics on some inputs (WanzenBug/rqrr#54).
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod binarize;
+mod finders;
+mod geometry;
+mod pipeline;
+#[cfg(feature = "rxing")]
+mod rxing_reader;
+mod text;
+
+pub use finders::ScanWork;
+pub use geometry::Homography;
+pub use pipeline::Scanner;
+#[cfg(feature = "compare")]
+pub use pipeline::{Engine, raw_rqrr};
+pub use text::decode_text;
+
+/// The work one frame may cost, whatever it shows (a crafted frame full of
+/// finder patterns included): the fuzzer and the tests hold the scanner to these.
+pub mod limits {
+    pub use crate::finders::{DENSE_LIMIT, MAX_CANDIDATES, MAX_REGIONS, NEIGHBOURS};
+    pub use crate::pipeline::FIT_BUDGET;
+}
+
+/// Frames above this many pixels are refused (64 megapixels).
+pub const MAX_PIXELS: usize = 64 << 20;
+
+/// Why a frame cannot be scanned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScanError {
+    /// Width or height is zero.
+    #[error("frame is empty ({width}x{height})")]
+    Empty {
+        /// Width.
+        width: usize,
+        /// Height.
+        height: usize,
+    },
+    /// The row stride is smaller than the width.
+    #[error("row stride {stride} is smaller than width {width}")]
+    StrideTooSmall {
+        /// Stride.
+        stride: usize,
+        /// Width.
+        width: usize,
+    },
+    /// The buffer is shorter than `stride * (height - 1) + width`.
+    #[error("buffer has {len} bytes, the frame needs {needed}")]
+    BufferTooShort {
+        /// Bytes given.
+        len: usize,
+        /// Bytes needed.
+        needed: usize,
+    },
+    /// More than [`MAX_PIXELS`].
+    #[error("frame of {width}x{height} is over the 64-megapixel limit")]
+    TooLarge {
+        /// Width.
+        width: usize,
+        /// Height.
+        height: usize,
+    },
+}
+
+/// A point in frame coordinates (pixels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Point {
+    /// Column.
+    pub x: i32,
+    /// Row.
+    pub y: i32,
+}
+
+/// One QR code found in a frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScannedCode {
+    /// The decoded bytes, as the code carries them.
+    pub bytes: Vec<u8>,
+    /// The bytes as text: UTF-8, else Shift_JIS, else ISO-8859-1 (see [`decode_text`]).
+    pub text: String,
+    /// Corners: top-left, top-right, bottom-right, bottom-left of the code.
+    pub corners: [Point; 4],
+}
+
+/// A borrowed luma plane.
+#[derive(Debug, Clone, Copy)]
+pub struct LumaFrame<'a> {
+    data: &'a [u8],
+    width: usize,
+    height: usize,
+    stride: usize,
+}
+
+impl<'a> LumaFrame<'a> {
+    /// Checks the geometry of a plane without copying it.
+    pub fn new(data: &'a [u8], width: usize, height: usize, stride: usize) -> Result<Self, ScanError> {
+        if width == 0 || height == 0 {
+            return Err(ScanError::Empty { width, height });
+        }
+        if width.checked_mul(height).is_none_or(|px| px > MAX_PIXELS) {
+            return Err(ScanError::TooLarge { width, height });
+        }
+        if stride < width {
+            return Err(ScanError::StrideTooSmall { stride, width });
+        }
+        let needed = stride
+            .checked_mul(height - 1)
+            .and_then(|n| n.checked_add(width))
+            .ok_or(ScanError::TooLarge { width, height })?;
+        if data.len() < needed {
+            return Err(ScanError::BufferTooShort { len: data.len(), needed });
+        }
+        Ok(LumaFrame { data, width, height, stride })
+    }
+
+    /// Width in pixels.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// Height in pixels.
+    pub fn height(&self) -> usize {
+        self.height
+    }
+
+    /// Pixel (x, y).
+    pub fn get(&self, x: usize, y: usize) -> u8 {
+        self.data[y * self.stride + x]
+    }
+
+    /// Row `y` without its padding.
+    pub fn row(&self, y: usize) -> &'a [u8] {
+        &self.data[y * self.stride..y * self.stride + self.width]
+    }
+}
+
+/// Runs a decoder with its panics contained: a panic inside rqrr or rxing
+/// means "nothing readable here", never a crash (rqrr 0.11 panics inside
+/// `detect_grids` on some images, WanzenBug/rqrr#54).
+fn contained(read: impl FnOnce() -> Vec<ScannedCode>) -> Vec<ScannedCode> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_default()
+}
+
+/// Finds and decodes every QR code in a frame, with a one-off [`Scanner`].
+/// Camera loops should keep a `Scanner` to reuse its buffers.
+pub fn scan(frame: &LumaFrame<'_>) -> Vec<ScannedCode> {
+    Scanner::new().scan(frame)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_geometry_is_a_typed_error() {
+        let buf = [0u8; 100];
+        assert!(matches!(LumaFrame::new(&buf, 0, 10, 10), Err(ScanError::Empty { .. })));
+        assert!(matches!(LumaFrame::new(&buf, 10, 10, 9), Err(ScanError::StrideTooSmall { .. })));
+        assert!(matches!(LumaFrame::new(&buf, 10, 11, 10), Err(ScanError::BufferTooShort { .. })));
+        assert!(matches!(LumaFrame::new(&buf, 1 << 14, 1 << 14, 1 << 14), Err(ScanError::TooLarge { .. })));
+        assert!(matches!(LumaFrame::new(&buf, usize::MAX, 2, usize::MAX), Err(ScanError::TooLarge { .. })));
+        // The last row need not be padded.
+        assert!(LumaFrame::new(&buf, 10, 10, 10).is_ok());
+        assert!(LumaFrame::new(&buf[..46], 10, 4, 12).is_ok());
+    }
+
+    #[test]
+    fn a_long_thin_frame_stays_within_the_work_limits() {
+        // 20 Mpx with a short side under 720: only the pixel cap downscales it.
+        let buf = vec![255u8; 20_000 * 1_000]; // sums past u32::MAX without the cap
+        let frame = LumaFrame::new(&buf, 20_000, 1_000, 20_000).unwrap();
+        assert!(scan(&frame).is_empty());
+    }
+
+    #[test]
+    fn a_blank_frame_has_no_codes() {
+        let buf = vec![255u8; 64 * 48];
+        let frame = LumaFrame::new(&buf, 64, 48, 64).unwrap();
+        assert!(scan(&frame).is_empty());
+    }
+}
+
+/// An image file decoded to a luma plane (desktop use).
+#[cfg(feature = "images")]
+#[derive(Debug, Clone)]
+pub struct DecodedImage {
+    /// Pixels, row by row, no padding.
+    pub pixels: Vec<u8>,
+    /// Width.
+    pub width: usize,
+    /// Height.
+    pub height: usize,
+}
+
+/// Why an image file cannot be read.
+#[cfg(feature = "images")]
+#[derive(Debug, thiserror::Error)]
+pub enum ImageError {
+    /// Not a PNG, JPEG or WebP, or a broken one.
+    #[error("cannot read image: {0}")]
+    Decode(String),
+    /// Bigger than [`MAX_PIXELS`].
+    #[error("image of {0}x{1} is over the 64-megapixel limit")]
+    TooLarge(u32, u32),
+}
+
+#[cfg(feature = "images")]
+impl DecodedImage {
+    /// Decodes PNG, JPEG or WebP bytes to luma, refusing huge images before decoding them.
+    pub fn decode(bytes: &[u8]) -> Result<DecodedImage, ImageError> {
+        let reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(|e| ImageError::Decode(e.to_string()))?;
+        let (w, h) = reader.into_dimensions().map_err(|e| ImageError::Decode(e.to_string()))?;
+        if u64::from(w) * u64::from(h) > MAX_PIXELS as u64 {
+            return Err(ImageError::TooLarge(w, h));
+        }
+        let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(|e| ImageError::Decode(e.to_string()))?;
+        let mut limits = image::Limits::default();
+        limits.max_alloc = Some(512 << 20);
+        reader.limits(limits);
+        let img = reader.decode().map_err(|e| ImageError::Decode(e.to_string()))?.into_luma8();
+        let (width, height) = (img.width() as usize, img.height() as usize);
+        Ok(DecodedImage { pixels: img.into_raw(), width, height })
+    }
+
+    /// The image as a frame.
+    pub fn frame(&self) -> Result<LumaFrame<'_>, ScanError> {
+        LumaFrame::new(&self.pixels, self.width, self.height, self.width)
+    }
+}

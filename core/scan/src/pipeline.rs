@@ -1,0 +1,404 @@
+//! The scanning pipeline around rqrr: cheap tries first, each one a
+//! binarisation or scale that the real photos showed rqrr needs, stopping at
+//! the first that reads a code. Every rqrr call is behind `catch_unwind`
+//! because rqrr 0.11 panics inside `detect_grids` on some images
+//! (WanzenBug/rqrr#54).
+
+use super::binarize::{Integral, local_radius, otsu};
+use super::finders::{self, Region, ScanWork};
+use super::{LumaFrame, Point, ScannedCode, contained, decode_text};
+use std::cell::Cell;
+
+/// Prepares an rqrr image, detects and decodes every grid in it and maps
+/// corners back to the frame, all with panics contained. A macro because
+/// rqrr's image buffer type is not exported, so no function can take a
+/// prepared image.
+macro_rules! contained_decode {
+    ($prepare:expr, $map:expr, $budget:expr) => {{
+        contained(|| {
+            let mut img = $prepare;
+            let mut found = Vec::new();
+            let budget: &Cell<u64> = $budget;
+            let mut left = budget.get();
+            // Counted as all spent until rqrr returns: if it panics (contained
+            // below), no later try of this frame gets a fresh budget.
+            budget.set(0);
+            let grids = img.detect_grids_within(&mut left);
+            budget.set(left);
+            for grid in grids {
+                let mut bytes = Vec::new();
+                if grid.decode_to(&mut bytes).is_ok() {
+                    found.push(ScannedCode {
+                        text: decode_text(&bytes),
+                        bytes,
+                        corners: grid.bounds.map($map),
+                    });
+                }
+            }
+            found
+        })
+    }};
+}
+
+/// Frames whose short side is above this are downscaled by an integer
+/// factor first: rqrr costs ~10 ns a pixel, and a code that fills a useful
+/// part of a camera frame keeps enough pixels per module.
+const WORK_SHORT_SIDE: usize = 720;
+/// Most pixels in the work image.
+const MAX_WORK_PIXELS: usize = 1 << 24;
+/// Images whose short side is below this also get a 2x upscaled try: rqrr
+/// samples modules badly when they are only 2-4 pixels wide.
+const UPSCALE_BELOW: usize = 640;
+/// rqrr's grid fitting per frame, in cell samples, shared by all its passes
+/// (vendor/rqrr/PATCHED.md). rqrr fits a grid to every plausible capstone
+/// triple; a crafted frame full of capstone-like patterns would otherwise
+/// cost seconds (fuzzing found a 162×162 frame at 130 ms). About 25 ms of
+/// fitting in a release build: a dozen tries of a small code, or a
+/// version-40 code and its decoys.
+pub const FIT_BUDGET: u64 = 250_000;
+
+/// A reusable scanner: holds the scratch buffers so a camera loop does not
+/// allocate its own per frame (rqrr still allocates its image inside).
+#[derive(Debug, Default)]
+pub struct Scanner {
+    engine: Engine,
+    work: Vec<u8>,
+    row_sums: Vec<u32>,
+    #[cfg(feature = "rxing")]
+    inverted: Vec<u8>,
+    integral: Integral,
+    crop: Vec<u8>,
+    census: finders::CensusScratch,
+}
+
+/// Which decoders a [`Scanner`] runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Engine {
+    /// rxing first (when built with the `rxing` feature), then the rqrr pipeline.
+    #[default]
+    Full,
+    /// Only the rqrr pipeline.
+    RqrrPipeline,
+    /// Only rxing (nothing without the `rxing` feature).
+    Rxing,
+}
+
+/// A contiguous grey image, with the scale back to frame coordinates.
+struct Work<'a> {
+    pixels: &'a [u8],
+    width: usize,
+    height: usize,
+    scale: usize,
+    /// What is left of the frame's [`FIT_BUDGET`].
+    fits: &'a Cell<u64>,
+}
+
+impl Work<'_> {
+    /// A code found in the work image, in frame pixels.
+    #[cfg_attr(not(feature = "rxing"), allow(dead_code))]
+    fn code_to_frame(&self, mut code: ScannedCode) -> ScannedCode {
+        let s = self.scale as i32;
+        code.corners = code.corners.map(|p| Point { x: p.x * s, y: p.y * s });
+        code
+    }
+
+    /// A point of an image `up` times the work image's size, in frame pixels.
+    fn to_frame(&self, p: rqrr::Point, up: usize) -> Point {
+        let f = |v: i32| (i64::from(v) * self.scale as i64 / up as i64) as i32;
+        Point { x: f(p.x), y: f(p.y) }
+    }
+}
+
+impl Scanner {
+    /// A scanner with empty buffers, running every decoder.
+    pub fn new() -> Scanner {
+        Scanner::default()
+    }
+
+    /// A scanner running only the decoders of `engine` (for measuring them).
+    #[cfg(feature = "compare")]
+    pub fn with_engine(engine: Engine) -> Scanner {
+        Scanner { engine, ..Scanner::default() }
+    }
+
+    /// Finds and decodes every QR code in a frame.
+    pub fn scan(&mut self, frame: &LumaFrame<'_>) -> Vec<ScannedCode> {
+        self.scan_counted(frame).0
+    }
+
+    /// [`Scanner::scan`], with the work it did: the bound on that work is
+    /// what keeps a crafted frame from hanging the app (see [`finders`]).
+    pub fn scan_counted(&mut self, frame: &LumaFrame<'_>) -> (Vec<ScannedCode>, ScanWork) {
+        let mut count = ScanWork::default();
+        let found = self.scan_work(frame, &mut count);
+        (found, count)
+    }
+
+    fn scan_work(&mut self, frame: &LumaFrame<'_>, count: &mut ScanWork) -> Vec<ScannedCode> {
+        let mut scale = (frame.width().min(frame.height()) / WORK_SHORT_SIDE).max(1);
+        // Long, thin frames: keep the work image under 16 Mpx so the u32
+        // summed-area table cannot overflow (255 * 2^24 < 2^32).
+        while (frame.width() / scale) * (frame.height() / scale) > MAX_WORK_PIXELS {
+            scale += 1;
+        }
+        let (width, height) = (frame.width() / scale, frame.height() / scale);
+        let mut pixels = std::mem::take(&mut self.work);
+        pixels.clear();
+        pixels.reserve(width * height);
+        if scale == 1 {
+            for y in 0..height {
+                pixels.extend_from_slice(frame.row(y));
+            }
+        } else {
+            downscale(frame, scale, width, height, &mut self.row_sums, &mut pixels);
+        }
+        let fits = Cell::new(FIT_BUDGET);
+        let work = Work { pixels: &pixels, width, height, scale, fits: &fits };
+        let found = self.decode_work(&work, count);
+        count.fit_samples = FIT_BUDGET - fits.get();
+        self.work = pixels;
+        found
+    }
+
+    fn decode_work(&mut self, work: &Work<'_>, count: &mut ScanWork) -> Vec<ScannedCode> {
+        let (width, height) = (work.width, work.height);
+
+        // The census first: decoders are only given images they can finish.
+        self.integral.build(work.pixels, width, height);
+        let r = local_radius(width, height);
+        let census = finders::census(work.pixels, width, height, &self.integral, r, &mut self.census);
+        count.candidates = census.candidates.len();
+        if census.crowded() {
+            count.crowded = true;
+            let regions = finders::regions(&census, width, height, count);
+            let scratch = Scratch {
+                crop: &mut self.crop,
+                integral: &self.integral,
+                radius: r,
+                #[cfg(feature = "rxing")]
+                inverted: &mut self.inverted,
+                engine: self.engine,
+            };
+            return crowded(work, &census, &regions, scratch, count);
+        }
+        count.decoder_calls += 1;
+        count.decoder_pixels += width * height;
+
+        #[cfg(feature = "rxing")]
+        if self.engine != Engine::RqrrPipeline {
+            let found = super::rxing_reader::read(work.pixels, width, height, &mut self.inverted);
+            if !found.is_empty() || self.engine == Engine::Rxing {
+                return found.into_iter().map(|c| work.code_to_frame(c)).collect();
+            }
+        }
+        if self.engine == Engine::Rxing {
+            return Vec::new();
+        }
+
+        // 1. Global Otsu: evenly lit codes, any contrast.
+        let t = otsu(work.pixels);
+        let found = detect(work, 1, |x, y| work.pixels[y * width + x] <= t);
+        count.decoder_calls += 4;
+        count.decoder_pixels += 4 * width * height;
+        if !found.is_empty() {
+            return found;
+        }
+        // 2. Local mean: shading, glare, gradients.
+        let ii = &self.integral;
+        let dark = |x: usize, y: usize| u32::from(work.pixels[y * width + x]) + 3 < ii.mean(x, y, r);
+        let found = detect(work, 1, dark);
+        if !found.is_empty() {
+            return found;
+        }
+        // 2b. A wider window: large codes whose dark areas fill the small one.
+        let wide = r * 5 / 2;
+        let found = detect(work, 1, |x, y| u32::from(work.pixels[y * width + x]) + 3 < ii.mean(x, y, wide));
+        if !found.is_empty() {
+            return found;
+        }
+        // 3. Light-on-dark print: the same threshold, inverted.
+        let light = |x: usize, y: usize| u32::from(work.pixels[y * width + x]) > ii.mean(x, y, r) + 3;
+        let found = detect(work, 1, light);
+        if !found.is_empty() {
+            return found;
+        }
+        // 4. Small codes: upsample 2x (bilinear) so modules are wide enough to sample.
+        if width.min(height) < UPSCALE_BELOW {
+            count.decoder_calls += 2;
+            count.decoder_pixels += 8 * width * height;
+            let up = |x: usize, y: usize| {
+                let v = bilinear(work.pixels, width, height, x, y);
+                v + 6 < 2 * ii.mean(x / 2, y / 2, r)
+            };
+            let found = detect(work, 2, up);
+            if !found.is_empty() {
+                return found;
+            }
+            // 5. rqrr's own running-average threshold, upsampled: it reads
+            // some blurred photos that the local mean splits badly.
+            return detect_grey(work, |x, y| (bilinear(work.pixels, width, height, x, y) / 2) as u8);
+        }
+        Vec::new()
+    }
+}
+
+/// Regions of a crowded frame that rqrr tries (both polarities), where it
+/// is the decoder (a build without rxing): its grid fitting costs some 20 ms
+/// per decoy triple, so a crafted frame costs such a build up to ~0.3 s.
+const RQRR_REGIONS: usize = finders::MAX_REGIONS;
+
+/// What a crowded-frame decode borrows from its [`Scanner`].
+struct Scratch<'a> {
+    crop: &'a mut Vec<u8>,
+    /// The work image's summed-area table and local radius: a region's
+    /// local mean is read from it at the region's offset.
+    integral: &'a Integral,
+    radius: usize,
+    #[cfg(feature = "rxing")]
+    inverted: &'a mut Vec<u8>,
+    engine: Engine,
+}
+
+/// A crowded frame (more finder candidates than a decoder may be given):
+/// only the regions where three candidates form a symbol's corners are
+/// decoded, each holding few candidates, their total area at most twice the
+/// work image's. Every code found in them is returned.
+fn crowded(
+    work: &Work<'_>,
+    census: &finders::Census,
+    regions: &[Region],
+    scratch: Scratch<'_>,
+    count: &mut ScanWork,
+) -> Vec<ScannedCode> {
+    let cands = &census.candidates;
+    let mut found: Vec<ScannedCode> = Vec::new();
+    let mut budget = 2 * work.width * work.height;
+    let mut rqrr_tries = 0;
+    for r in regions {
+        let area = r.width * r.height;
+        if area == 0 || area > budget || finders::inside(cands, r) > finders::DENSE_LIMIT {
+            continue;
+        }
+        budget -= area;
+        scratch.crop.clear();
+        for y in r.y..r.y + r.height {
+            scratch
+                .crop
+                .extend_from_slice(&work.pixels[y * work.width + r.x..y * work.width + r.x + r.width]);
+        }
+        let crop = Work { pixels: scratch.crop, width: r.width, height: r.height, scale: 1, fits: work.fits };
+        count.decoder_calls += 1;
+        count.decoder_pixels += area;
+        let mut codes = Vec::new();
+        #[cfg(feature = "rxing")]
+        if scratch.engine != Engine::RqrrPipeline {
+            codes = super::rxing_reader::read_single(crop.pixels, crop.width, crop.height, scratch.inverted);
+        }
+        // rqrr's grid fitting costs milliseconds per decoy triple: in a
+        // crowded frame it runs only where rxing is not used.
+        let rqrr_here = scratch.engine == Engine::RqrrPipeline || !cfg!(feature = "rxing");
+        if codes.is_empty() && rqrr_here && rqrr_tries < RQRR_REGIONS {
+            rqrr_tries += 1;
+            count.decoder_calls += 1;
+            count.decoder_pixels += area;
+            let t = otsu(crop.pixels);
+            codes = detect(&crop, 1, |x, y| crop.pixels[y * crop.width + x] <= t);
+            if codes.is_empty() {
+                // Light-on-dark print, which rqrr never reads as it is: the
+                // local mean (the pipeline's own light-on-dark try) inverted.
+                count.decoder_calls += 1;
+                count.decoder_pixels += area;
+                let (ii, rad) = (scratch.integral, scratch.radius);
+                codes = detect(&crop, 1, |x, y| {
+                    u32::from(crop.pixels[y * crop.width + x]) > ii.mean(x + r.x, y + r.y, rad) + 3
+                });
+            }
+        }
+        for mut code in codes {
+            let s = work.scale as i32;
+            code.corners =
+                code.corners.map(|p| Point { x: (p.x + r.x as i32) * s, y: (p.y + r.y as i32) * s });
+            if !found.iter().any(|f| f.bytes == code.bytes) {
+                found.push(code);
+            }
+        }
+    }
+    // A dense legitimate code (many candidates in its data area) has no
+    // region of few candidates: the single reader, whose work stays small
+    // for this many, reads it whole.
+    #[cfg(feature = "rxing")]
+    if found.is_empty()
+        && scratch.engine != Engine::RqrrPipeline
+        && !census.overflow
+        && cands.len() <= finders::SINGLE_LIMIT
+        && count.plausible <= finders::SINGLE_PLAUSIBLE
+    {
+        count.decoder_calls += 1;
+        count.decoder_pixels += work.width * work.height;
+        let codes = super::rxing_reader::read_single(work.pixels, work.width, work.height, scratch.inverted);
+        found.extend(codes.into_iter().map(|c| work.code_to_frame(c)));
+    }
+    found
+}
+
+/// Luma at half-pixel positions of a 2x upsampled image, times 2.
+fn bilinear(px: &[u8], width: usize, height: usize, x: usize, y: usize) -> u32 {
+    let (x0, y0) = (x / 2, y / 2);
+    let (x1, y1) = ((x0 + (x & 1)).min(width - 1), (y0 + (y & 1)).min(height - 1));
+    let s = u32::from(px[y0 * width + x0])
+        + u32::from(px[y0 * width + x1])
+        + u32::from(px[y1 * width + x0])
+        + u32::from(px[y1 * width + x1]);
+    s / 2
+}
+
+/// Box-average downscale by an integer factor into `out`.
+pub(super) fn downscale(
+    frame: &LumaFrame<'_>,
+    scale: usize,
+    width: usize,
+    height: usize,
+    sums: &mut Vec<u32>,
+    out: &mut Vec<u8>,
+) {
+    let area = (scale * scale) as u32;
+    sums.resize(width, 0);
+    for y in 0..height {
+        sums.fill(0);
+        for row in y * scale..(y + 1) * scale {
+            let row = frame.row(row);
+            for (x, sum) in sums.iter_mut().enumerate() {
+                *sum += row[x * scale..(x + 1) * scale].iter().map(|&p| u32::from(p)).sum::<u32>();
+            }
+        }
+        out.extend(sums.iter().map(|&s| (s / area) as u8));
+    }
+}
+
+/// Runs rqrr on a binarised view of `work` at `up` times its size.
+fn detect(work: &Work<'_>, up: usize, dark: impl Fn(usize, usize) -> bool) -> Vec<ScannedCode> {
+    contained_decode!(
+        rqrr::PreparedImage::prepare_from_bitmap(work.width * up, work.height * up, &dark),
+        |p: rqrr::Point| work.to_frame(p, up),
+        work.fits
+    )
+}
+
+/// Runs rqrr with its own threshold on a 2x upsampled grey view of `work`.
+fn detect_grey(work: &Work<'_>, grey: impl Fn(usize, usize) -> u8) -> Vec<ScannedCode> {
+    contained_decode!(
+        rqrr::PreparedImage::prepare_from_greyscale(work.width * 2, work.height * 2, &grey),
+        |p: rqrr::Point| work.to_frame(p, 2),
+        work.fits
+    )
+}
+
+/// rqrr alone, with its own threshold: the baseline the pipeline is measured against.
+#[cfg(feature = "compare")]
+pub fn raw_rqrr(frame: &LumaFrame<'_>) -> Vec<ScannedCode> {
+    contained_decode!(
+        rqrr::PreparedImage::prepare_from_greyscale(frame.width(), frame.height(), |x, y| frame.get(x, y)),
+        |p: rqrr::Point| Point { x: p.x, y: p.y },
+        &Cell::new(u64::MAX)
+    )
+}

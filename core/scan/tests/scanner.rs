@@ -1,0 +1,232 @@
+//! The scanner on committed, generated camera frames and on the input class
+//! that makes rqrr panic. No rates or timings here: those are the benchmark's.
+
+use genuine_scan::{DecodedImage, Engine, LumaFrame, ScanError, Scanner, raw_rqrr, scan};
+use genuine_tests::repo_root;
+use serde_json::Value;
+
+fn load(name: &str) -> (DecodedImage, Value) {
+    let dir = repo_root().join("tests/fixtures/scan");
+    let image = DecodedImage::decode(&std::fs::read(dir.join(format!("{name}.png"))).unwrap()).unwrap();
+    let meta =
+        serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{name}.json"))).unwrap()).unwrap();
+    (image, meta)
+}
+
+/// Each expected code is found, with its corners within 4% of the code's size.
+fn assert_finds(name: &str, codes: &[genuine_scan::ScannedCode], meta: &Value) {
+    let expected = meta["codes"].as_array().unwrap();
+    assert_eq!(codes.len(), expected.len(), "{name}");
+    for want in expected {
+        let text = want["text"].as_str().unwrap();
+        let got = codes.iter().find(|c| c.text == text).unwrap_or_else(|| panic!("{name}: {text} not found"));
+        assert_eq!(got.bytes, text.as_bytes());
+        let corners: Vec<(f64, f64)> = want["corners"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c[0].as_f64().unwrap(), c[1].as_f64().unwrap()))
+            .collect();
+        let size = ((corners[1].0 - corners[0].0).powi(2) + (corners[1].1 - corners[0].1).powi(2)).sqrt();
+        // Which corner rqrr calls first depends on the code's orientation:
+        // every found corner must sit on one of the true corners.
+        for p in got.corners {
+            let near = corners
+                .iter()
+                .map(|c| ((f64::from(p.x) - c.0).powi(2) + (f64::from(p.y) - c.1).powi(2)).sqrt())
+                .fold(f64::MAX, f64::min);
+            assert!(
+                near < size * 0.04,
+                "{name}: corner {p:?} is {near:.1} px from any true corner of {corners:?}"
+            );
+        }
+    }
+}
+
+/// The full scanner (rxing first) and the rqrr pipeline alone must each read
+/// every class: the pipeline is the fallback for what rxing misses.
+const ENGINES: [Engine; 2] = [Engine::Full, Engine::RqrrPipeline];
+
+#[test]
+fn every_distortion_class_decodes_with_its_corners() {
+    let classes =
+        ["clean", "perspective", "blur", "shading", "glare", "noise", "low-contrast", "jpeg", "inverted"];
+    for engine in ENGINES {
+        let mut scanner = Scanner::with_engine(engine);
+        for name in classes {
+            let (image, meta) = load(name);
+            assert_finds(&format!("{name} ({engine:?})"), &scanner.scan(&image.frame().unwrap()), &meta);
+        }
+    }
+}
+
+#[test]
+fn light_on_dark_needs_the_pipeline() {
+    let (image, meta) = load("inverted");
+    // rqrr alone never finds light-on-dark codes; the pipeline does.
+    assert!(raw_rqrr(&image.frame().unwrap()).is_empty());
+    assert_finds("inverted", &scan(&image.frame().unwrap()), &meta);
+}
+
+#[test]
+fn every_code_in_a_frame_is_found() {
+    let (image, meta) = load("three-codes");
+    for engine in ENGINES {
+        let codes = Scanner::with_engine(engine).scan(&image.frame().unwrap());
+        assert_finds(&format!("three-codes ({engine:?})"), &codes, &meta);
+    }
+}
+
+#[test]
+fn a_strided_buffer_with_padding_decodes_the_same() {
+    let (image, meta) = load("perspective");
+    let (w, h) = (image.width, image.height);
+    for stride in [w + 1, w + 64, 2 * w] {
+        // Padding full of what a camera might leave there: noise.
+        let mut buf: Vec<u8> = (0..stride * h).map(|i| (i * 7919 % 251) as u8).collect();
+        for y in 0..h {
+            buf[y * stride..y * stride + w].copy_from_slice(&image.pixels[y * w..(y + 1) * w]);
+        }
+        // The last row need not carry its padding (CameraX plane 0 often does not).
+        buf.truncate(stride * (h - 1) + w);
+        let frame = LumaFrame::new(&buf, w, h, stride).unwrap();
+        for engine in ENGINES {
+            let codes = Scanner::with_engine(engine).scan(&frame);
+            assert_finds(&format!("perspective, stride {stride} ({engine:?})"), &codes, &meta);
+        }
+    }
+}
+
+#[test]
+fn the_rqrr_panic_input_is_contained() {
+    let path = repo_root().join("tests/fixtures/scan/zxing/rqrr-panic.png");
+    let image = DecodedImage::decode(&std::fs::read(path).unwrap()).unwrap();
+    let frame = image.frame().unwrap();
+    // rqrr 0.11 panics inside detect_grids on this image; we get a value back.
+    let raw = std::panic::catch_unwind(|| raw_rqrr(&frame));
+    assert!(raw.is_ok(), "raw_rqrr must contain the panic itself");
+    let _ = Scanner::new().scan(&frame);
+}
+
+#[test]
+fn bad_frames_are_typed_errors() {
+    let buf = vec![0u8; 1000];
+    assert!(matches!(LumaFrame::new(&buf, 0, 0, 0), Err(ScanError::Empty { .. })));
+    assert!(matches!(LumaFrame::new(&buf, 100, 10, 99), Err(ScanError::StrideTooSmall { .. })));
+    assert!(matches!(
+        LumaFrame::new(&buf, 100, 11, 100),
+        Err(ScanError::BufferTooShort { needed: 1100, .. })
+    ));
+    assert!(matches!(LumaFrame::new(&buf, 10_000, 10_000, 10_000), Err(ScanError::TooLarge { .. })));
+    assert!(matches!(
+        LumaFrame::new(&buf, usize::MAX / 2, 3, usize::MAX / 2),
+        Err(ScanError::TooLarge { .. })
+    ));
+    let garbage: Vec<u8> = (0..64 * 64).map(|i| (i * 31 % 256) as u8).collect();
+    let frame = LumaFrame::new(&garbage, 64, 64, 64).unwrap();
+    assert!(scan(&frame).is_empty());
+    // A 1-pixel frame and a 1-row frame are frames too.
+    assert!(scan(&LumaFrame::new(&[0], 1, 1, 1).unwrap()).is_empty());
+    assert!(scan(&LumaFrame::new(&buf, 1000, 1, 1000).unwrap()).is_empty());
+}
+
+#[test]
+fn broken_image_files_are_typed_errors() {
+    assert!(DecodedImage::decode(b"").is_err());
+    assert!(DecodedImage::decode(b"\x89PNG\r\n\x1a\n garbage").is_err());
+    let png = std::fs::read(repo_root().join("tests/fixtures/genuine.png")).unwrap();
+    assert!(DecodedImage::decode(&png[..png.len() / 2]).is_err());
+}
+
+/// Security review finding 6 (medium), as a property: a tiny image full of
+/// finder patterns made rxing's multi reader try every triple of candidates
+/// (36 s and 289 MB for 20x20). Whatever grid a frame shows, small or
+/// 1080p, the work of one scan stays under constants: candidates counted,
+/// triples considered, decoder calls and the pixels given to decoders; and a
+/// decoder is only ever given an image with few candidates.
+#[test]
+fn a_frame_full_of_finder_patterns_costs_bounded_work() {
+    use genuine_scan::limits::{DENSE_LIMIT, MAX_CANDIDATES, MAX_REGIONS, NEIGHBOURS};
+    use genuine_tests::frames::{finder_grid, finder_tiles};
+    let max_triples = MAX_CANDIDATES * NEIGHBOURS * (NEIGHBOURS - 1) / 2;
+    let mut scanner = Scanner::new();
+    let mut cases = Vec::new();
+    for n in [10, 20, 30, 40, 50, 60] {
+        cases.push((format!("{n}x{n} grid"), finder_grid(n, n * 8 + 2, n * 8 + 2)));
+        cases.push((format!("{n}x{n} grid"), finder_grid(n, 1920, 1080)));
+    }
+    // Fake symbols (three finders, no fourth, no data): each tile passes the
+    // geometry, so this is the most the region search can be made to do.
+    for n in [4, 8, 16] {
+        cases.push((format!("{n}x{n} fake symbols"), finder_tiles(n, n * 29 + 8, n * 29 + 8)));
+        cases.push((format!("{n}x{n} fake symbols"), finder_tiles(n, 1920, 1080)));
+    }
+    for (what, grid) in cases {
+        let (width, height) = (grid.width, grid.height);
+        {
+            let frame = LumaFrame::new(&grid.pixels, width, height, width).unwrap();
+            let (codes, work) = scanner.scan_counted(&frame);
+            let case = format!("{what} in {width}x{height}: {work:?}");
+            assert!(codes.is_empty(), "{case}");
+            assert!(work.candidates <= MAX_CANDIDATES, "{case}");
+            assert!(work.triples <= max_triples, "{case}");
+            assert!(work.crowded || work.candidates <= DENSE_LIMIT, "{case}");
+            assert!(work.decoder_calls <= 2 * MAX_REGIONS + 7, "{case}");
+            assert!(work.decoder_pixels <= 13 * width * height, "{case}");
+            // The grids are what they claim: a crowded frame, not a blank one.
+            assert!(work.crowded || what.contains("fake") && work.candidates > 3, "{case}");
+        }
+    }
+}
+
+/// A sticker of finder patterns beside a genuine code cannot hide the code:
+/// the crowded-frame search still hands the code's region to the decoders.
+#[test]
+fn a_real_code_beside_a_finder_grid_is_still_read() {
+    let mut grid = genuine_tests::frames::finder_grid(12, 1280, 720);
+    let text = genuine_tests::frames::sample_code(3);
+    let corners = [(820.0, 200.0), (1120.0, 200.0), (1120.0, 500.0), (820.0, 500.0)];
+    genuine_tests::frames::draw_code(&mut grid, &text, corners, 20, 235);
+    let frame = LumaFrame::new(&grid.pixels, grid.width, grid.height, grid.width).unwrap();
+    let (codes, work) = Scanner::new().scan_counted(&frame);
+    assert!(work.crowded, "{work:?}");
+    assert_eq!(codes.iter().map(|c| c.text.as_str()).collect::<Vec<_>>(), [text.as_str()], "{work:?}");
+}
+
+/// The class behind a fuzz find (CI's `scan_luma` run timed out): rqrr fits
+/// a grid to every plausible triple of capstone-like patterns, 81 scorings
+/// each, so its work grows with how many such patterns a frame holds — a
+/// 162x162 frame cost 132 ms. The fuzz input and small grids of finders
+/// (which stay under the crowded threshold, so every rqrr try sees them)
+/// each need more fitting than the frame's budget without it; the scanner
+/// spends at most the budget on all its rqrr tries together.
+#[test]
+fn rqrr_grid_fitting_stays_within_the_frame_budget() {
+    use genuine_scan::limits::FIT_BUDGET;
+    use genuine_tests::frames::{finder_grid, fuzz_frame};
+    let fuzz =
+        std::fs::read(genuine_tests::repo_root().join("fuzz/corpus/scan_luma/fuzz-found-rqrr-fitting"))
+            .unwrap();
+    let cases = [
+        ("the fuzz input", fuzz_frame(&fuzz).unwrap()),
+        ("a 3x3 grid of finders", finder_grid(3, 120, 120)),
+        ("a 4x4 grid of finders", finder_grid(4, 160, 160)),
+    ];
+    let mut scanner = Scanner::with_engine(genuine_scan::Engine::RqrrPipeline);
+    for (what, f) in cases {
+        // rqrr alone, unbounded, on one of the scanner's binarisations (2x up, as for small frames):
+        let mut unbounded = u64::MAX;
+        let (w, h) = (f.width * 2, f.height * 2);
+        let mut img =
+            rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| f.pixels[(y / 2) * f.width + x / 2]);
+        let _ = img.detect_grids_within(&mut unbounded);
+        let needed = u64::MAX - unbounded;
+        let frame = LumaFrame::new(&f.pixels, f.width, f.height, f.width).unwrap();
+        let (_, work) = scanner.scan_counted(&frame);
+        assert!(work.fit_samples <= FIT_BUDGET, "{what}: {work:?}");
+        assert!(
+            needed > FIT_BUDGET || work.fit_samples > FIT_BUDGET / 2,
+            "{what}: one try needs {needed}, {work:?}"
+        );
+    }
+}

@@ -1,0 +1,206 @@
+//! Sync's side of the store: what it reads before fetching ([`FeedState`])
+//! and the one write it hands back ([`FeedWrite`]), applied in a single
+//! transaction or not at all.
+
+use crate::documents::{held, write_admission};
+use crate::revocations;
+use crate::store::{Store, StoreError, meta_u64};
+use genuine_format::UnixTime;
+use genuine_format::admit::{Admission, Held};
+use genuine_format::revocation::{Head, RevocationLists};
+use rusqlite::{OptionalExtension, params};
+use std::collections::BTreeMap;
+
+/// Where a brand's revocation chain stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChainHead {
+    /// The last delta applied.
+    pub seq: u64,
+    /// The chain's head after it.
+    pub head: Head,
+}
+
+/// What the store knows that a sync starts from.
+#[derive(Debug, Clone)]
+pub struct FeedState {
+    /// The store's write counter when this was read: [`Store::apply_feed`]
+    /// refuses a plan made from an older state.
+    pub revision: u64,
+    /// The trusted documents, verified again.
+    pub held: Held,
+    /// Version of the stored timestamp.
+    pub timestamp_version: Option<u64>,
+    /// Its bytes, as fetched.
+    pub timestamp_bytes: Option<Vec<u8>>,
+    /// Its ETag, for a conditional fetch.
+    pub timestamp_etag: Option<String>,
+    /// When it stops vouching, counted from when it was accepted (so a
+    /// timestamp signed "in 2100" still lapses on time).
+    pub timestamp_live_until: Option<UnixTime>,
+    /// When it was accepted (its signed time, capped at that sync's clock).
+    pub timestamp_seen_at: Option<UnixTime>,
+    /// The stored snapshot's bytes.
+    pub snapshot_bytes: Option<Vec<u8>>,
+    /// Each brand's revocation chain.
+    pub chains: BTreeMap<String, ChainHead>,
+    /// The floor for "now".
+    pub time_floor: UnixTime,
+}
+
+/// A delta's additions and removals.
+#[derive(Debug, Clone, Default)]
+pub struct ListsDelta {
+    /// Entries added.
+    pub add: RevocationLists,
+    /// Entries removed.
+    pub remove: RevocationLists,
+}
+
+/// One brand's checked revocation work.
+#[derive(Debug, Clone)]
+pub struct ChainWrite {
+    /// The brand.
+    pub brand_id: String,
+    /// A full list replacing what is held, applied first.
+    pub base: Option<RevocationLists>,
+    /// Deltas after it, in order.
+    pub deltas: Vec<ListsDelta>,
+    /// The seq reached.
+    pub seq: u64,
+    /// The head reached.
+    pub head: Head,
+    /// When the lists were signed ("since" for their entries).
+    pub signed_at: UnixTime,
+}
+
+/// The timestamp a sync accepted.
+#[derive(Debug, Clone)]
+pub struct TimestampWrite {
+    /// Its version.
+    pub version: u64,
+    /// Its signed time.
+    pub issued_at: UnixTime,
+    /// Its signed expiry.
+    pub expires: UnixTime,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+    /// Its ETag, if the server sent one.
+    pub etag: Option<String>,
+    /// When it counts as accepted: its signed time, never later than this
+    /// device's clock (for the stored one, when it was first taken).
+    pub seen_at: UnixTime,
+    /// A newly accepted timestamp (not the stored one again): only then do
+    /// its lifetime and the time floor move.
+    pub is_new: bool,
+}
+
+/// Everything one sync checked, for the store to apply at once.
+#[derive(Debug, Clone)]
+pub struct FeedWrite {
+    /// The [`FeedState::revision`] the plan was made from.
+    pub read_at_revision: u64,
+    /// Roots, brand records and keysets admitted.
+    pub admission: Admission,
+    /// Revocation chains moved forward.
+    pub chains: Vec<ChainWrite>,
+    /// The timestamp accepted.
+    pub timestamp: TimestampWrite,
+    /// The snapshot it names.
+    pub snapshot_bytes: Vec<u8>,
+    /// Brands whose documents and lists this sync brought in full: their
+    /// revocation status counts as fresh from `timestamp.seen_at`.
+    pub fresh_brands: Vec<String>,
+}
+
+impl Store {
+    /// What a sync starts from.
+    pub fn feed_state(&self) -> Result<FeedState, StoreError> {
+        let conn = &self.conn;
+        let bytes = |key: &str| -> Result<Option<Vec<u8>>, StoreError> {
+            Ok(conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+        };
+        let time = |key: &str| Ok::<_, StoreError>(meta_u64(conn, key)?.map(UnixTime::from_secs));
+        let mut chains = BTreeMap::new();
+        let mut stmt = conn.prepare("SELECT brand_id, seq, head FROM rev_brands")?;
+        for row in stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?, r.get::<_, Vec<u8>>(2)?)))?
+        {
+            let (id, seq, head) = row?;
+            let head: Head = head.try_into().map_err(|_| StoreError::Corrupt("revocation head".into()))?;
+            chains.insert(id, ChainHead { seq, head });
+        }
+        Ok(FeedState {
+            revision: meta_u64(conn, "revision")?.unwrap_or(0),
+            held: held(conn, &self.anchor)?,
+            timestamp_version: meta_u64(conn, "ts_version")?,
+            timestamp_bytes: bytes("ts_bytes")?,
+            timestamp_etag: bytes("ts_etag")?.and_then(|b| String::from_utf8(b).ok()),
+            timestamp_live_until: time("ts_live_until")?,
+            timestamp_seen_at: time("ts_seen_at")?,
+            snapshot_bytes: bytes("snapshot_bytes")?,
+            chains,
+            time_floor: self.time_floor()?,
+        })
+    }
+
+    /// Applies one sync's checked plan in one IMMEDIATE transaction. Refused
+    /// with [`StoreError::Changed`] if any write happened since the plan's
+    /// [`FeedState`] was read (another sync, an import).
+    pub fn apply_feed(&mut self, plan: &FeedWrite) -> Result<(), StoreError> {
+        self.write_tx(|tx| {
+            if meta_u64(tx, "revision")?.unwrap_or(0) != plan.read_at_revision {
+                return Err(StoreError::Changed);
+            }
+            write_admission(tx, &plan.admission)?;
+            for chain in &plan.chains {
+                let id = &chain.brand_id;
+                let idx = revocations::brand_index(tx, id)?;
+                let since = chain.signed_at.as_secs();
+                if let Some(lists) = &chain.base {
+                    revocations::replace(tx, id, idx, lists, since)?;
+                }
+                for delta in &chain.deltas {
+                    revocations::apply_delta(tx, id, idx, &delta.add, &delta.remove, since)?;
+                }
+                tx.execute(
+                    "UPDATE rev_brands SET seq = ?1, head = ?2, issued_at = ?3 WHERE idx = ?4",
+                    params![chain.seq, chain.head.as_slice(), since, idx],
+                )?;
+            }
+            let ts = &plan.timestamp;
+            let mut set = tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?;
+            set.execute(params!["ts_version", ts.version])?;
+            set.execute(params!["ts_issued_at", ts.issued_at.as_secs()])?;
+            set.execute(params!["ts_expires", ts.expires.as_secs()])?;
+            let seen = ts.seen_at.as_secs();
+            if ts.is_new {
+                // A newly accepted timestamp counts from `seen`: its lifetime,
+                // the floor and freshness all start there.
+                let live_until = seen.saturating_add(ts.expires.since(ts.issued_at));
+                set.execute(params!["ts_seen_at", seen])?;
+                set.execute(params!["ts_live_until", live_until])?;
+                tx.execute(
+                    "INSERT INTO meta (key, value) VALUES ('time_floor', ?1) \
+                     ON CONFLICT (key) DO UPDATE SET value = MAX(value, excluded.value)",
+                    [seen],
+                )?;
+            }
+            set.execute(params!["ts_bytes", ts.bytes])?;
+            set.execute(params!["snapshot_bytes", plan.snapshot_bytes])?;
+            // Revocation status is fresh per brand: a brand refused this time
+            // keeps the time of its last good sync.
+            let mut fresh = tx.prepare_cached(
+                "INSERT INTO brand_fresh (brand_id, seen_at) VALUES (?1, ?2) \
+                 ON CONFLICT (brand_id) DO UPDATE SET seen_at = excluded.seen_at",
+            )?;
+            for id in &plan.fresh_brands {
+                fresh.execute(params![id, seen])?;
+            }
+            match &ts.etag {
+                Some(etag) => set.execute(params!["ts_etag", etag.as_bytes()])?,
+                None => tx.execute("DELETE FROM meta WHERE key = 'ts_etag'", [])?,
+            };
+            Ok(())
+        })
+    }
+}

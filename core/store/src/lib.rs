@@ -1,0 +1,26 @@
+//! The on-device store: one SQLite file holding every trusted document
+//! verbatim, plus tables derived from them for fast lookups.
+//!
+//! Documents are the truth; the derived tables (`claim_keys`, `key_scopes`,
+//! `brand_hosts`, `brand_prefixes`) are rebuilt from them inside the same
+//! transaction that changes a document, so they can never disagree.
+//!
+//! This crate owns the connection and every SQL statement of Genuine. What
+//! others need it offers as typed calls: [`Store::import_bundle`] and
+//! [`Store::apply_admission`] write what `genuine_format::admit` decided,
+//! [`Store::feed_state`] and [`Store::apply_feed`] are sync's read and
+//! write, and [`Store::key_index`] with [`Store::listed`] serve verification.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod documents;
+mod feed_state;
+mod key_index;
+mod revocations;
+mod store;
+
+pub use documents::ImportError;
+pub use feed_state::{ChainHead, ChainWrite, FeedState, FeedWrite, ListsDelta, TimestampWrite};
+pub use key_index::{IndexedKey, KeyIndex, KeyRecord, ListsRef};
+pub use store::{BrandSummary, Store, StoreError, StoreSummary};

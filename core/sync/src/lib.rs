@@ -1,0 +1,66 @@
+//! Sync: fetch the feed, check everything, then apply it in one transaction.
+//!
+//! The order follows TUF: roots first (each checked against the one before),
+//! then the timestamp (freshness, signed by the root's timestamp keys), the
+//! snapshot it names (by hash and length), the documents the snapshot names
+//! (by hash and length), and the revocation chains (by revoker signature,
+//! chain continuity and the snapshot's head). Nothing touches the store until
+//! every check has passed; the apply is atomic, so a cancel (a
+//! [`CancelToken`], checked between and during fetches and once more before
+//! the write) or a crash leaves the previous state intact.
+//!
+//! Sync is blocking I/O: run it on a thread of its own (the SDK does, and
+//! offers it to Kotlin and Swift as `suspend` / `async`). The bytes move
+//! through a [`Transport`] the embedder plugs in ([`HttpFeed`] puts a feed's
+//! paths on it); nothing a transport returns is trusted.
+//!
+//! Each refusal names the attack it stops: rollback, mix-and-match, freeze,
+//! endless data, slow retrieval, fork.
+
+//! The checks are a planner: [`sync`] reads what the store knows
+//! ([`genuine_store::FeedState`]), fetches and checks, and hands the store one
+//! [`genuine_store::FeedWrite`] to apply. There is no SQL in this crate.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod brand;
+mod checks;
+mod counted;
+mod error;
+mod fetch;
+mod plan;
+#[cfg(feature = "reqwest")]
+mod reqwest_transport;
+mod transport;
+
+pub use error::{RefusedBrand, RevocationChange, SyncError, SyncReport};
+pub use fetch::{CancelToken, Fetch, FetchError, Fetched};
+pub use plan::{MAX_DELTA_RUN, MAX_ROOT_STEPS, MAX_TIMESTAMP_LIFETIME};
+#[cfg(feature = "reqwest")]
+pub use reqwest_transport::ReqwestTransport;
+pub use transport::{FeedConfig, HttpFeed, HttpRequest, HttpResponse, Transport, TransportError};
+
+use genuine_format::UnixTime;
+use genuine_store::{Store, StoreError};
+
+/// Syncs the store with a feed. `device_now` is the device clock; `cancel`
+/// stops it at the next check, with nothing written.
+pub fn sync(
+    store: &mut Store,
+    feed: &impl Fetch,
+    device_now: UnixTime,
+    cancel: &CancelToken,
+) -> Result<SyncReport, SyncError> {
+    let state = store.feed_state()?;
+    let (write, mut report) = plan::plan(&state, store.anchor(), feed, device_now, cancel)?;
+    if cancel.is_cancelled() {
+        return Err(SyncError::Cancelled);
+    }
+    match store.apply_feed(&write) {
+        Err(StoreError::Changed) => return Err(SyncError::Concurrent),
+        other => other?,
+    }
+    report.timestamp_version = write.timestamp.version;
+    Ok(report)
+}
