@@ -147,7 +147,7 @@ pub fn census(
         return local;
     };
     coarse.clear();
-    super::pipeline::downscale(&frame, 4, cw, ch, row, coarse);
+    frame.downscale(4, cw, ch, row, coarse);
     cii.build(coarse, cw, ch);
     let (cii, coarse) = (&*cii, &*coarse);
     let cr = super::binarize::local_radius(cw, ch);

@@ -100,6 +100,29 @@ pub struct LumaFrame<'a> {
 }
 
 impl<'a> LumaFrame<'a> {
+    /// Box-average downscale by an integer factor into `out`.
+    pub(crate) fn downscale(
+        &self,
+        scale: usize,
+        width: usize,
+        height: usize,
+        sums: &mut Vec<u32>,
+        out: &mut Vec<u8>,
+    ) {
+        let area = (scale * scale) as u32;
+        sums.resize(width, 0);
+        for y in 0..height {
+            sums.fill(0);
+            for row in y * scale..(y + 1) * scale {
+                let row = self.row(row);
+                for (x, sum) in sums.iter_mut().enumerate() {
+                    *sum += row[x * scale..(x + 1) * scale].iter().map(|&p| u32::from(p)).sum::<u32>();
+                }
+            }
+            out.extend(sums.iter().map(|&s| (s / area) as u8));
+        }
+    }
+
     /// Checks the geometry of a plane without copying it.
     pub fn new(data: &'a [u8], width: usize, height: usize, stride: usize) -> Result<Self, ScanError> {
         if width == 0 || height == 0 {

@@ -150,7 +150,7 @@ impl Scanner {
                 pixels.extend_from_slice(frame.row(y));
             }
         } else {
-            downscale(frame, scale, width, height, &mut self.row_sums, &mut pixels);
+            frame.downscale(scale, width, height, &mut self.row_sums, &mut pixels);
         }
         let fits = Cell::new(FIT_BUDGET);
         let work = Work { pixels: &pixels, width, height, scale, fits: &fits };
@@ -350,29 +350,6 @@ fn bilinear(px: &[u8], width: usize, height: usize, x: usize, y: usize) -> u32 {
         + u32::from(px[y1 * width + x0])
         + u32::from(px[y1 * width + x1]);
     s / 2
-}
-
-/// Box-average downscale by an integer factor into `out`.
-pub(super) fn downscale(
-    frame: &LumaFrame<'_>,
-    scale: usize,
-    width: usize,
-    height: usize,
-    sums: &mut Vec<u32>,
-    out: &mut Vec<u8>,
-) {
-    let area = (scale * scale) as u32;
-    sums.resize(width, 0);
-    for y in 0..height {
-        sums.fill(0);
-        for row in y * scale..(y + 1) * scale {
-            let row = frame.row(row);
-            for (x, sum) in sums.iter_mut().enumerate() {
-                *sum += row[x * scale..(x + 1) * scale].iter().map(|&p| u32::from(p)).sum::<u32>();
-            }
-        }
-        out.extend(sums.iter().map(|&s| (s / area) as u8));
-    }
 }
 
 /// Runs rqrr on a binarised view of `work` at `up` times its size.

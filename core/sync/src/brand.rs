@@ -4,7 +4,7 @@
 use crate::counted::{Counted, envelope, untrusted};
 use crate::error::{RevocationChange, SyncError};
 use crate::fetch::Fetch;
-use crate::plan::MAX_DELTA_RUN;
+use crate::limits::MAX_DELTA_RUN;
 use genuine_format::UnixTime;
 use genuine_format::envelope::Envelope;
 use genuine_format::feed::{

@@ -3,7 +3,7 @@
 //! acts on it (security review finding 3).
 
 use crate::error::SyncError;
-use crate::plan::MAX_TIMESTAMP_LIFETIME;
+use crate::limits::MAX_TIMESTAMP_LIFETIME;
 use genuine_format::feed::{Snapshot, Timestamp};
 use genuine_format::trust::{TrustError, check_count, check_time};
 

@@ -29,6 +29,7 @@ mod checks;
 mod counted;
 mod error;
 mod fetch;
+mod limits;
 mod plan;
 #[cfg(feature = "reqwest")]
 mod reqwest_transport;
@@ -36,7 +37,7 @@ mod transport;
 
 pub use error::{RefusedBrand, RevocationChange, SyncError, SyncReport};
 pub use fetch::{CancelToken, Fetch, FetchError, Fetched};
-pub use plan::{MAX_DELTA_RUN, MAX_ROOT_STEPS, MAX_TIMESTAMP_LIFETIME};
+pub use limits::{MAX_DELTA_RUN, MAX_ROOT_STEPS, MAX_TIMESTAMP_LIFETIME};
 #[cfg(feature = "reqwest")]
 pub use reqwest_transport::ReqwestTransport;
 pub use transport::{FeedConfig, HttpFeed, HttpRequest, HttpResponse, Transport, TransportError};

@@ -7,6 +7,7 @@ use crate::checks::{check_snapshot_numbers, check_timestamp_numbers};
 use crate::counted::{Counted, envelope, untrusted};
 use crate::error::{RefusedBrand, SyncError, SyncReport};
 use crate::fetch::{CancelToken, Fetch, Fetched};
+use crate::limits::MAX_ROOT_STEPS;
 use genuine_format::UnixTime;
 use genuine_format::admit::{AdmitError, admit};
 use genuine_format::bundle::TrustBundle;
@@ -14,15 +15,6 @@ use genuine_format::feed::{SNAPSHOT_TYPE, Snapshot, TIMESTAMP_TYPE, Timestamp, c
 use genuine_format::trust::{RootDocument, TrustAnchor};
 use genuine_store::{FeedState, FeedWrite, TimestampWrite};
 use std::sync::atomic::Ordering;
-
-/// Most root versions one sync will walk.
-pub const MAX_ROOT_STEPS: u64 = 32;
-/// A gap of more deltas than this is bridged with a base, when one exists.
-pub const MAX_DELTA_RUN: u64 = 8;
-/// Longest a timestamp may be valid (`expires - issued_at`). Feeds use about
-/// a day; the cap bounds how long a stolen timestamp key can hold a device on
-/// one timestamp before any newer one is accepted again.
-pub const MAX_TIMESTAMP_LIFETIME: u64 = 31 * 86_400;
 
 /// Fetches and checks everything a sync needs, from what the store knows,
 /// into the one write the store applies (and the report of it).
