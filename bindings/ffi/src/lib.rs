@@ -156,6 +156,11 @@ fn now() -> UnixTime {
     genuine::device_now()
 }
 
+/// A camera's luma plane as the scanner takes it; a bad size is bad input.
+fn luma_frame(buffer: &[u8], width: u32, height: u32, row_stride: u32) -> Result<LumaFrame<'_>> {
+    LumaFrame::new(buffer, width as usize, height as usize, row_stride as usize).map_err(bad)
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding the lock was already turned into an error; the
     // data behind it is consistent (the store is transactional).
@@ -229,8 +234,7 @@ impl Verifier {
         row_stride: u32,
     ) -> Result<Vec<ScanResult>> {
         guard(|| {
-            let frame =
-                LumaFrame::new(buffer, width as usize, height as usize, row_stride as usize).map_err(bad)?;
+            let frame = luma_frame(buffer, width, height, row_stride)?;
             let codes = lock(&self.scanner).scan(&frame);
             Ok(codes
                 .into_iter()
@@ -255,10 +259,9 @@ impl Verifier {
         row_stride: u32,
     ) -> Result<Vec<ScannedVerdict>> {
         guard(|| {
-            let frame =
-                LumaFrame::new(buffer, width as usize, height as usize, row_stride as usize).map_err(bad)?;
+            let frame = luma_frame(buffer, width, height, row_stride)?;
             let found = self.scan_and_verify_frame(&frame)?;
-            Ok(session::scanned(&found, &genuine::wording::Wording::english()))
+            Ok(session::scanned(&found, genuine::wording::english()))
         })
     }
 

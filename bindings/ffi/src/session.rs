@@ -3,8 +3,7 @@
 //! apps show the same cards in the same words from one table.
 
 use crate::types::{Corner, TrustStatus, Verdict};
-use crate::{GenuineError, Result, Verifier, bad, guard, lock};
-use genuine::LumaFrame;
+use crate::{GenuineError, Result, Verifier, bad, guard, lock, luma_frame};
 use genuine::wording as core;
 use std::sync::{Arc, Mutex};
 
@@ -217,8 +216,7 @@ impl ScanSession {
         now_millis: u64,
     ) -> Result<FrameReport> {
         guard(|| {
-            let frame =
-                LumaFrame::new(buffer, width as usize, height as usize, row_stride as usize).map_err(bad)?;
+            let frame = luma_frame(buffer, width, height, row_stride)?;
             let found = self.verifier.scan_and_verify_frame(&frame)?;
             let mut session = lock(&self.inner);
             let update = session.on_frame(&found, now_millis);

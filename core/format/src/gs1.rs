@@ -111,7 +111,7 @@ pub fn check_digit(body: &str) -> u8 {
 
 /// Is this key all digits, so that it claims to be an AI? (Whether GS1
 /// defines it is [`crate::ai::lookup`]'s answer.)
-pub fn looks_like_ai(key: &str) -> bool {
+pub(crate) fn looks_like_ai(key: &str) -> bool {
     !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit())
 }
 
@@ -119,7 +119,7 @@ pub fn looks_like_ai(key: &str) -> bool {
 ///
 /// It has no control characters, no space and no 0x1D (the separator in the
 /// signed message), which is what keeps the signed encoding unambiguous.
-pub fn is_cset82(b: u8) -> bool {
+pub(crate) fn is_cset82(b: u8) -> bool {
     matches!(b, b'!' | b'"' | b'%'..=b'?' | b'A'..=b'Z' | b'_' | b'a'..=b'z')
 }
 
@@ -189,7 +189,7 @@ fn days_in_month(year: u16, month: u8) -> u8 {
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-pub fn days_from_civil(year: i64, month: u8, day: u8) -> i64 {
+pub(crate) fn days_from_civil(year: i64, month: u8, day: u8) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;

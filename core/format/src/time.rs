@@ -40,17 +40,7 @@ impl UnixTime {
     /// The UTC calendar date, as ISO 8601 (`2026-11-30`): unambiguous in
     /// every locale.
     pub fn iso_date(self) -> String {
-        // Howard Hinnant's civil_from_days, on days since 1970-01-01.
-        let z = (self.0 / 86_400) as i64 + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z.rem_euclid(146_097);
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = doy - (153 * mp + 2) / 5 + 1;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        let year = yoe + era * 400 + i64::from(month <= 2);
-        format!("{year:04}-{month:02}-{day:02}")
+        crate::gs1::Gs1Date::from_unix(self.0).to_string()
     }
 }
 

@@ -343,10 +343,15 @@ impl Wording {
     }
 }
 
+/// The English wording, parsed once for the whole process.
+pub fn english() -> &'static Wording {
+    static ENGLISH_WORDING: std::sync::LazyLock<Wording> = std::sync::LazyLock::new(Wording::english);
+    &ENGLISH_WORDING
+}
+
 /// The card for a verdict, in English.
 pub fn describe(verdict: &Verdict) -> VerdictCard {
-    static ENGLISH_WORDING: std::sync::LazyLock<Wording> = std::sync::LazyLock::new(Wording::english);
-    ENGLISH_WORDING.describe(verdict)
+    english().describe(verdict)
 }
 
 fn lines(table: &str) -> impl Iterator<Item = (&str, &str)> {
