@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Test
 /**
  * Benchmark, not a test (excluded from `mvn test`; no timing is asserted):
  * the cost of the FFI for scanLuma on a 1080p frame and for verify, against
- * the same calls in Rust, measured in one run.
+ * the same calls in Rust, and one scanAndVerify (or ScanSession.scanFrame)
+ * per frame against scanLuma plus a verify per code, measured in one run.
  *
  *   mvn -B -ntp -f bindings/kotlin/pom.xml test -Dtest=FfiCostBench -Dsurefire.failIfNoSpecifiedTests=false \
  *       -Dcargo.profile=release -Dcargo.dir=release
@@ -55,6 +56,18 @@ class FfiCostBench {
             println("|---|---|---|---|")
             println("| scanLuma, 1920x1080 frame, row stride %d | %.0f µs | %.0f µs | %.3f× |".format(stride.toInt(), rustScan, ktScan, ktScan / rustScan))
             println("| verify | %.1f µs | %.1f µs | %.2f× |".format(rustVerify, ktVerify, ktVerify / rustVerify))
+
+            // One frame, every code verified: two crossings per code, or one per frame.
+            val session = ScanSession(v)
+            val separate = medianUs(50) { v.scanLuma(frame, width, height, stride).forEach { v.verify(it.text) } }
+            val together = medianUs(50) { v.scanAndVerify(frame, width, height, stride) }
+            val inSession = medianUs(50) { session.scanFrame(frame, width, height, stride, 0uL) }
+            println()
+            println("| per frame, through the bindings | median | ratio to scanLuma + verify |")
+            println("|---|---|---|")
+            println("| scanLuma, then verify each code (baseline) | %.0f µs | 1.000× |".format(separate))
+            println("| scanAndVerify | %.0f µs | %.3f× |".format(together, together / separate))
+            println("| ScanSession.scanFrame (also picks the card, keeps history) | %.0f µs | %.3f× |".format(inSession, inSession / separate))
         }
         dir.deleteRecursively()
     }
