@@ -75,8 +75,8 @@ pub struct Product {
     pub variant: Option<String>,
     /// Expiry date (AI 17).
     pub expiry: Option<Gs1Date>,
-    /// Every data attribute as (AI, value), sorted by AI.
-    pub attributes: Vec<(String, String)>,
+    /// Every data attribute, sorted by AI.
+    pub attributes: Vec<Attribute>,
     /// The host printed in the code. Not signed.
     pub host: String,
 }
@@ -90,10 +90,23 @@ impl Product {
             batch: data.batch().map(str::to_string),
             variant: data.get(AI_CPV).map(str::to_string),
             expiry: data.date(AI_EXPIRY),
-            attributes: data.attributes().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            attributes: data
+                .attributes()
+                .map(|(ai, value)| Attribute { ai: ai.to_string(), value: value.to_string() })
+                .collect(),
             host: host.to_string(),
         }
     }
+}
+
+/// One data attribute of a code (a query AI such as 17, expiry, or 11,
+/// production date), as signed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attribute {
+    /// The AI, as its digits.
+    pub ai: String,
+    /// Its value, percent-decoded.
+    pub value: String,
 }
 
 /// The key that signed a code, and its brand.

@@ -36,7 +36,8 @@ pub use genuine_format::gs1::{Gs1Date, Gtin};
 pub use genuine_format::keys::{KeyId, PublicKey};
 pub use genuine_format::trust::{TrustAnchor, TrustError};
 pub use genuine_format::verdict::{
-    Authentic, ForgeryReason, Freshness, Issuer, NotSignedReason, Product, RevocationReason, Verdict, Warning,
+    Attribute, Authentic, ForgeryReason, Freshness, Issuer, NotSignedReason, Product, RevocationReason,
+    Verdict, Warning,
 };
 // The scanner.
 #[cfg(feature = "images")]

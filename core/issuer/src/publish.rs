@@ -21,15 +21,26 @@ use std::path::Path;
 /// fetches one base and at most this many deltas.
 pub const BASE_EVERY: u64 = 8;
 
+/// A revocation file a publish wrote: a brand's delta or base.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ListFile {
+    /// The brand.
+    pub brand_id: String,
+    /// Its sequence number.
+    pub seq: u64,
+    /// Entries it carries (added and removed, for a delta).
+    pub entries: usize,
+}
+
 /// What a publish wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PublishReport {
     /// The new timestamp/snapshot version.
     pub version: u64,
-    /// Deltas made: (brand, seq, entries).
-    pub deltas: Vec<(String, u64, usize)>,
-    /// Bases made: (brand, seq).
-    pub bases: Vec<(String, u64)>,
+    /// Deltas made.
+    pub deltas: Vec<ListFile>,
+    /// Bases made.
+    pub bases: Vec<ListFile>,
     /// Files written.
     pub files: usize,
 }
@@ -135,7 +146,8 @@ impl Authority {
                 feed.seq = delta.seq;
                 feed.issued_at = now;
                 merge(&mut feed.current, &delta.add, &delta.remove);
-                report.deltas.push((brand_id.clone(), delta.seq, delta.add.len() + delta.remove.len()));
+                let entries = delta.add.len() + delta.remove.len();
+                report.deltas.push(ListFile { brand_id: brand_id.clone(), seq: delta.seq, entries });
                 feed.deltas.push(ByteBuf::from(env.encode()));
             }
             let due = feed.seq > 0 && feed.seq % BASE_EVERY == 0;
@@ -148,7 +160,8 @@ impl Authority {
                     lists: feed.current.clone(),
                 };
                 feed.base = Some((feed.seq, ByteBuf::from(seal(BASE_TYPE, &base, &[revoker]).encode())));
-                report.bases.push((brand_id.clone(), feed.seq));
+                let entries = feed.current.len();
+                report.bases.push(ListFile { brand_id: brand_id.clone(), seq: feed.seq, entries });
             }
         }
         self.feed.version += 1;

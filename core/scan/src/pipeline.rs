@@ -127,7 +127,7 @@ impl Scanner {
     }
 
     /// [`Scanner::scan`], with the work it did: the bound on that work is
-    /// what keeps a crafted frame from hanging the app (see [`finders`]).
+    /// what keeps a crafted frame from hanging the app (see [`limits`](crate::limits)).
     pub fn scan_counted(&mut self, frame: &LumaFrame<'_>) -> (Vec<ScannedCode>, ScanWork) {
         let mut count = ScanWork::default();
         let found = self.scan_work(frame, &mut count);

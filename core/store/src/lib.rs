@@ -6,8 +6,8 @@
 //! transaction that changes a document, so they can never disagree.
 //!
 //! This crate owns the connection and every SQL statement of Genuine. What
-//! others need it offers as typed calls: [`Store::import_bundle`] and
-//! [`Store::apply_admission`] write what `genuine_format::admit` decided,
+//! others need it offers as typed calls: [`Store::import_bundle`] writes what
+//! `genuine_format::admit` decided from [`Store::held`],
 //! [`Store::feed_state`] and [`Store::apply_feed`] are sync's read and
 //! write, and [`Store::key_index`] with [`Store::listed`] serve verification.
 

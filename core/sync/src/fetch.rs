@@ -78,7 +78,7 @@ impl FetchError {
     }
 }
 
-/// Where feed files come from: an [`HttpFeed`] over a [`Transport`], or
+/// Where feed files come from: an [`HttpFeed`](crate::HttpFeed) over a [`Transport`](crate::Transport), or
 /// anything else (a directory, a test's script).
 pub trait Fetch {
     /// Fetches `path` (relative to the feed root), refusing more than `cap`
