@@ -91,7 +91,7 @@ final class CameraScanner: NSObject, AVCaptureVideoDataOutputSampleBufferDelegat
         let height = CGFloat(CVPixelBufferGetHeightOfPlane(pixelBuffer, 0))
         do {
             // Wall-clock milliseconds: the history shows when each code was seen.
-            let now = UInt64(Date().timeIntervalSince1970 * 1000)
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
             let report = try scanSession.scanFrame(pixelBuffer: pixelBuffer, nowMillis: now)
             let outlines = report.codes.map { code in
                 // The output is not rotated, so buffer pixels are sensor points.

@@ -4,7 +4,8 @@ import SwiftUI
 extension VerdictCard {
     /// The tone's colour, from the SDK's ARGB.
     var color: Color {
-        let channel = { (shift: UInt32) in Double((toneArgb >> shift) & 0xFF) / 255 }
+        let argb = UInt32(bitPattern: toneArgb)
+        let channel = { (shift: UInt32) in Double((argb >> shift) & 0xFF) / 255 }
         return Color(red: channel(16), green: channel(8), blue: channel(0))
     }
 }

@@ -27,11 +27,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 pub use transport::*;
 pub use types::*;
+use types::{signed, signed32};
 
 uniffi::setup_scaffolding!();
 
 /// What a caller can act on.
-#[derive(Debug, thiserror::Error, uniffi::Error)]
+#[derive(Debug, Clone, thiserror::Error, uniffi::Error)]
 pub enum GenuineError {
     /// The input is wrong (a frame's size, a bundle, a config): fix the call.
     #[error("bad input: {detail}")]
@@ -98,12 +99,15 @@ pub struct VerifierConfig {
     /// The pinned root keys, 64 hex digits each.
     pub root_keys: Vec<String>,
     /// How many of them must sign the first root.
-    pub root_threshold: u8,
-    /// The feed's base URL, for `sync()`.
+    pub root_threshold: i32,
+    /// The feed's base URL, for `sync()`; none: the verifier works on its
+    /// bundle alone.
+    #[uniffi(default = None)]
     pub feed_url: Option<String>,
     /// Seconds a feed request may take, body included (0: 20 s). The
     /// transport is told it on each request and the sync holds it to it.
-    pub request_timeout_seconds: u32,
+    #[uniffi(default = 0)]
+    pub request_timeout_seconds: i32,
 }
 
 /// The pinned root keys, as [`VerifierConfig`] takes them.
@@ -112,7 +116,7 @@ pub struct PinnedRoots {
     /// The root keys, 64 hex digits each.
     pub root_keys: Vec<String>,
     /// How many of them must sign the first root.
-    pub root_threshold: u8,
+    pub root_threshold: i32,
 }
 
 /// Reads an anchor file (`threshold N` and `key HEX` lines, `#` comments),
@@ -124,7 +128,7 @@ pub fn parse_anchor(text: String) -> Result<PinnedRoots> {
         let anchor = TrustAnchor::from_text(&text).map_err(bad)?;
         Ok(PinnedRoots {
             root_keys: anchor.keys.iter().map(|k| k.to_hex()).collect(),
-            root_threshold: anchor.threshold,
+            root_threshold: i32::from(anchor.threshold),
         })
     })
 }
@@ -146,19 +150,43 @@ struct SyncSetup {
     timeout: Duration,
     /// The app's HTTP stack; `None`: no sync (a verifier on its bundle alone).
     transport: Option<Arc<dyn HttpTransport>>,
-    /// One sync at a time.
-    running: Mutex<()>,
-    /// The cancel tokens of the syncs in flight, for `cancel_sync()`.
-    in_flight: Mutex<Vec<CancelToken>>,
+    /// The sync in flight, if any: one at a time, and a second caller joins
+    /// it (unless it is being cancelled: then a new one starts).
+    flight: Mutex<Option<Arc<Mutex<Flight>>>>,
+}
+
+/// One sync in flight and the callers waiting for its outcome.
+struct Flight {
+    cancel: CancelToken,
+    waiters: Vec<tokio::sync::oneshot::Sender<Result<SyncReport>>>,
+    /// Callers still waiting: when the last one stops (a Kotlin coroutine
+    /// cancelled, a Swift task gone), the sync is cancelled.
+    interested: usize,
+}
+
+/// A caller's interest in a flight; dropping the last one cancels it.
+struct Interest(Arc<Mutex<Flight>>);
+
+impl Drop for Interest {
+    fn drop(&mut self) {
+        let mut flight = lock(&self.0);
+        flight.interested = flight.interested.saturating_sub(1);
+        if flight.interested == 0 {
+            flight.cancel.cancel();
+        }
+    }
 }
 
 fn now() -> UnixTime {
     genuine::device_now()
 }
 
-/// A camera's luma plane as the scanner takes it; a bad size is bad input.
-fn luma_frame(buffer: &[u8], width: u32, height: u32, row_stride: u32) -> Result<LumaFrame<'_>> {
-    LumaFrame::new(buffer, width as usize, height as usize, row_stride as usize).map_err(bad)
+/// A camera's luma plane as the scanner takes it; a bad size (negative
+/// included) is bad input.
+fn luma_frame(buffer: &[u8], width: i32, height: i32, row_stride: i32) -> Result<LumaFrame<'_>> {
+    let size = |v: i32, what: &str| usize::try_from(v).map_err(|_| bad(format!("{what} {v} is negative")));
+    LumaFrame::new(buffer, size(width, "width")?, size(height, "height")?, size(row_stride, "row stride")?)
+        .map_err(bad)
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -194,7 +222,9 @@ impl Verifier {
                 .iter()
                 .map(|k| PublicKey::from_hex(k).ok_or_else(|| bad(format!("root key {k}"))))
                 .collect::<Result<Vec<_>>>()?;
-            let anchor = TrustAnchor { keys, threshold: config.root_threshold };
+            let threshold = u8::try_from(config.root_threshold)
+                .map_err(|_| bad(format!("root threshold {} is out of range", config.root_threshold)))?;
+            let anchor = TrustAnchor { keys, threshold };
             // The same checks as an anchor file.
             let anchor = TrustAnchor::from_text(&anchor.to_text()).map_err(bad)?;
             let db_path = PathBuf::from(&config.db_path);
@@ -202,9 +232,10 @@ impl Verifier {
             // sees `rootVersion == null` and `rebuiltAfterCorruption`, imports its
             // bundle, and the next sync brings the rest.
             let (store, rebuilt) = Store::open_or_rebuild(&db_path, &anchor).map_err(storage)?;
-            let timeout = match config.request_timeout_seconds {
-                0 => FeedConfig::default().request_timeout,
-                s => Duration::from_secs(u64::from(s)),
+            let timeout = match u64::try_from(config.request_timeout_seconds) {
+                Ok(0) => FeedConfig::default().request_timeout,
+                Ok(s) => Duration::from_secs(s),
+                Err(_) => return Err(bad("request_timeout_seconds is negative")),
             };
             Ok(Arc::new(Verifier {
                 store: Mutex::new(store),
@@ -216,8 +247,7 @@ impl Verifier {
                     feed_url: config.feed_url,
                     timeout,
                     transport,
-                    running: Mutex::new(()),
-                    in_flight: Mutex::new(Vec::new()),
+                    flight: Mutex::new(None),
                 }),
             }))
         })
@@ -229,9 +259,9 @@ impl Verifier {
     pub fn scan_luma(
         &self,
         buffer: &[u8],
-        width: u32,
-        height: u32,
-        row_stride: u32,
+        width: i32,
+        height: i32,
+        row_stride: i32,
     ) -> Result<Vec<ScanResult>> {
         guard(|| {
             let frame = luma_frame(buffer, width, height, row_stride)?;
@@ -254,9 +284,9 @@ impl Verifier {
     pub fn scan_and_verify(
         &self,
         buffer: &[u8],
-        width: u32,
-        height: u32,
-        row_stride: u32,
+        width: i32,
+        height: i32,
+        row_stride: i32,
     ) -> Result<Vec<ScannedVerdict>> {
         guard(|| {
             let frame = luma_frame(buffer, width, height, row_stride)?;
@@ -280,9 +310,9 @@ impl Verifier {
                     e => bad(e),
                 })?;
                 Ok(ImportReport {
-                    roots_added: r.roots_added,
-                    documents_updated: (r.brands_updated.len() + r.keysets_updated.len()) as u32,
-                    unchanged: r.unchanged as u32,
+                    roots_added: r.roots_added.into_iter().map(signed32).collect(),
+                    documents_updated: signed32(r.brands_updated.len() + r.keysets_updated.len()),
+                    unchanged: signed32(r.unchanged),
                     refused: r
                         .refused
                         .into_iter()
@@ -299,11 +329,11 @@ impl Verifier {
             self.with_store(|s| {
                 let sum = s.summary(now()).map_err(storage)?;
                 Ok(TrustStatus {
-                    root_version: sum.root_version,
+                    root_version: sum.root_version.map(signed32),
                     brands: sum.brands.into_iter().map(|b| b.brand_id).collect(),
-                    timestamp_version: sum.timestamp_version,
-                    last_sync: sum.last_timestamp.map(UnixTime::as_secs),
-                    sync_expires: sum.timestamp_expires.map(UnixTime::as_secs),
+                    timestamp_version: sum.timestamp_version.map(signed),
+                    last_sync: sum.last_timestamp.map(|t| signed(t.as_secs())),
+                    sync_expires: sum.timestamp_expires.map(|t| signed(t.as_secs())),
                     freshness: sum.freshness.into(),
                     rebuilt_after_corruption: self.rebuilt,
                 })
@@ -314,56 +344,84 @@ impl Verifier {
     /// Fetches new keys and revocations from the feed through the app's
     /// transport, on a thread of its own (the transport blocks), so it needs
     /// no async runtime: Kotlin `suspend`, Swift `async`. Cancel-safe:
-    /// everything is checked before one transaction, and dropping the call (a
-    /// Kotlin coroutine cancel) cancels the request's `CancelSignal`, which the
-    /// transport watches, with nothing written.
+    /// everything is checked before one transaction, and when the caller
+    /// stops waiting (a Kotlin coroutine cancel) the request's `CancelSignal`
+    /// turns on, which the transport watches, with nothing written.
     /// Verification goes on meanwhile, from the other connection.
+    ///
+    /// One sync runs at a time: a `sync()` while one is in flight joins it
+    /// and gets the same report (or error), with no second fetch. The sync is
+    /// cancelled only when every caller waiting for it has stopped waiting.
     pub async fn sync(&self) -> Result<SyncReport> {
-        let cancel = CancelToken::default();
-        lock(&self.sync.in_flight).push(cancel.clone());
-        let _cancel_when_dropped = CancelOnDrop(cancel.clone());
-        let (done, result) = tokio::sync::oneshot::channel();
-        let setup = Arc::clone(&self.sync);
-        let token = cancel.clone();
-        std::thread::Builder::new()
-            .name("genuine-sync".into())
-            .spawn(move || {
-                let _ = done.send(guard(|| setup.run(&token)));
-            })
-            .map_err(|e| GenuineError::Internal { detail: format!("no sync thread: {e}") })?;
-        let report = result
+        let (done, outcome) = tokio::sync::oneshot::channel();
+        let (flight, start) = {
+            let mut current = lock(&self.sync.flight);
+            match current.as_ref().filter(|f| !lock(f).cancel.is_cancelled()) {
+                Some(f) => {
+                    let mut joined = lock(f);
+                    joined.waiters.push(done);
+                    joined.interested += 1;
+                    (Arc::clone(f), false)
+                }
+                None => {
+                    let cancel = CancelToken::default();
+                    let f = Arc::new(Mutex::new(Flight { cancel, waiters: vec![done], interested: 1 }));
+                    *current = Some(Arc::clone(&f));
+                    (f, true)
+                }
+            }
+        };
+        let _interest = Interest(Arc::clone(&flight));
+        if start {
+            let setup = Arc::clone(&self.sync);
+            let token = lock(&flight).cancel.clone();
+            let landing = Arc::clone(&flight);
+            let spawned = std::thread::Builder::new().name("genuine-sync".into()).spawn(move || {
+                let result = guard(|| setup.run(&token));
+                setup.land(&landing, result);
+            });
+            if let Err(e) = spawned {
+                self.sync
+                    .land(&flight, Err(GenuineError::Internal { detail: format!("no sync thread: {e}") }));
+            }
+        }
+        outcome
             .await
-            .unwrap_or_else(|_| Err(GenuineError::Internal { detail: "the sync thread stopped".into() }));
-        lock(&self.sync.in_flight).retain(|t| !t.is_cancelled() && !t.same_as(&cancel));
-        report
+            .unwrap_or_else(|_| Err(GenuineError::Internal { detail: "the sync thread stopped".into() }))
     }
 
-    /// Cancels every sync in flight: each stops at its next check (its
+    /// Cancels the sync in flight: it stops at its next check (its
     /// transport sees the request's `CancelSignal` turn on) with nothing
-    /// written, and fails with `Network(retryable)`. For Swift, whose `async`
-    /// calls into the library cannot be cancelled by a `Task` cancel: the
-    /// facade's `sync()` calls this from a cancellation handler.
+    /// written, and every caller waiting for it gets `Network(retryable)`.
+    /// For Swift, whose `async` calls into the library cannot be cancelled by
+    /// a `Task` cancel: the facade's `syncCancellable()` calls this from a
+    /// cancellation handler.
     pub fn cancel_sync(&self) {
-        for token in lock(&self.sync.in_flight).drain(..) {
-            token.cancel();
+        if let Some(f) = lock(&self.sync.flight).as_ref() {
+            lock(f).cancel.cancel();
         }
     }
 }
 
-/// Cancels the sync when the foreign side stops waiting for it.
-struct CancelOnDrop(CancelToken);
-
-impl Drop for CancelOnDrop {
-    fn drop(&mut self) {
-        self.0.cancel();
-    }
-}
-
 impl SyncSetup {
+    /// The flight is over: every caller that waited for it gets its
+    /// outcome, and the next `sync()` starts a new one.
+    fn land(&self, flight: &Arc<Mutex<Flight>>, result: Result<SyncReport>) {
+        {
+            let mut current = lock(&self.flight);
+            if current.as_ref().is_some_and(|f| Arc::ptr_eq(f, flight)) {
+                *current = None;
+            }
+        }
+        let waiters = std::mem::take(&mut lock(flight).waiters);
+        for waiter in waiters {
+            let _ = waiter.send(result.clone());
+        }
+    }
+
     fn run(&self, cancel: &CancelToken) -> Result<SyncReport> {
         let url = self.feed_url.as_deref().ok_or_else(|| bad("no feed_url in the config"))?;
         let transport = self.transport.clone().ok_or_else(|| bad("no transport given to Verifier.open"))?;
-        let _one_at_a_time = lock(&self.running);
         let config = FeedConfig { request_timeout: self.timeout, ..FeedConfig::default() };
         let feed = HttpFeed::new(url, AppTransport(transport), config).map_err(bad)?;
         // Its own connection: verifies keep running during the fetch.
@@ -381,13 +439,14 @@ impl SyncSetup {
             }
         })?;
         Ok(SyncReport {
-            timestamp_version: report.timestamp_version,
+            timestamp_version: signed(report.timestamp_version),
             not_modified: report.not_modified,
-            roots_added: report.trust.roots_added,
-            documents_updated: (report.trust.brands_updated.len() + report.trust.keysets_updated.len())
-                as u32,
-            revocation_entries: report.revocations.iter().map(|r| r.entries as u64).sum(),
-            bytes_fetched: report.bytes_fetched,
+            roots_added: report.trust.roots_added.into_iter().map(signed32).collect(),
+            documents_updated: signed32(
+                report.trust.brands_updated.len() + report.trust.keysets_updated.len(),
+            ),
+            revocation_entries: signed(report.revocations.iter().map(|r| r.entries as u64).sum()),
+            bytes_fetched: signed(report.bytes_fetched),
             refused: report
                 .refused
                 .into_iter()
@@ -469,6 +528,103 @@ mod tests {
         assert_eq!(asked[0].url, "https://feed.example/base/v1/root/2");
         assert_eq!(asked[0].timeout_millis, 7_000);
         assert!(!asked[0].cancel.is_cancelled());
+    }
+
+    /// A transport that answers after `delay` with a body over the cap, and
+    /// counts the requests and the cancellations it saw.
+    #[derive(Debug)]
+    struct Slow {
+        delay: Duration,
+        asked: std::sync::atomic::AtomicUsize,
+        cancelled: std::sync::atomic::AtomicUsize,
+    }
+
+    impl HttpTransport for Slow {
+        fn get(&self, request: HttpRequest) -> std::result::Result<HttpResponse, TransportError> {
+            use std::sync::atomic::Ordering::SeqCst;
+            self.asked.fetch_add(1, SeqCst);
+            let start = std::time::Instant::now();
+            while start.elapsed() < self.delay {
+                if request.cancel.is_cancelled() {
+                    self.cancelled.fetch_add(1, SeqCst);
+                    return Err(TransportError::Cancelled);
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Ok(HttpResponse { status: 200, etag: None, body: vec![0; request.max_bytes as usize + 1] })
+        }
+    }
+
+    fn slow_verifier(dir: &std::path::Path, delay: Duration) -> (Arc<Verifier>, Arc<Slow>) {
+        let roots = parse_anchor(include_str!("../../../cli/demo/anchor.txt").into()).unwrap();
+        let transport = Arc::new(Slow { delay, asked: Default::default(), cancelled: Default::default() });
+        let config = VerifierConfig {
+            db_path: dir.join("g.db").to_string_lossy().into(),
+            root_keys: roots.root_keys,
+            root_threshold: roots.root_threshold,
+            feed_url: Some("https://feed.example/".into()),
+            request_timeout_seconds: 0,
+        };
+        let v = Verifier::open(config, Some(transport.clone())).unwrap();
+        v.import_bundle(include_bytes!("../../../cli/demo/trust.bundle").to_vec()).unwrap();
+        (v, transport)
+    }
+
+    /// A second `sync()` while one runs joins it: one fetch, one outcome for both.
+    #[test]
+    fn a_second_sync_joins_the_one_in_flight() {
+        use std::sync::atomic::Ordering::SeqCst;
+        let dir = tempfile::tempdir().unwrap();
+        let (v, transport) = slow_verifier(dir.path(), Duration::from_millis(300));
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let (a, b) = rt.block_on(async { tokio::join!(v.sync(), v.sync()) });
+        let detail = |r: &Result<SyncReport>| match r {
+            Err(GenuineError::Network { detail, retryable: false }) => detail.clone(),
+            other => panic!("expected the transport's over-cap refusal, got {other:?}"),
+        };
+        assert_eq!(detail(&a), detail(&b));
+        assert_eq!(transport.asked.load(SeqCst), 1, "joined, not fetched twice");
+        // The flight is over: the next sync is a new one.
+        let c = rt.block_on(v.sync());
+        assert_eq!(detail(&c), detail(&a));
+        assert_eq!(transport.asked.load(SeqCst), 2);
+    }
+
+    /// One caller giving up does not cancel the sync another still waits for;
+    /// the last one giving up does.
+    #[test]
+    fn a_joined_sync_is_cancelled_only_when_nobody_waits() {
+        use std::sync::atomic::Ordering::SeqCst;
+        let dir = tempfile::tempdir().unwrap();
+        let (v, transport) = slow_verifier(dir.path(), Duration::from_millis(400));
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let (gave_up, waited) = rt.block_on(async {
+            tokio::join!(tokio::time::timeout(Duration::from_millis(50), v.sync()), v.sync())
+        });
+        assert!(gave_up.is_err(), "the first caller stopped waiting");
+        assert!(matches!(waited, Err(GenuineError::Network { retryable: false, .. })), "{waited:?}");
+        assert_eq!(transport.cancelled.load(SeqCst), 0, "the sync ran on for the caller still waiting");
+
+        // Alone, giving up while the transport works on the request.
+        let asked = transport.asked.load(SeqCst);
+        rt.block_on(async {
+            tokio::select! {
+                r = v.sync() => panic!("the request takes 400 ms: {r:?}"),
+                _ = async {
+                    while transport.asked.load(SeqCst) == asked {
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    }
+                } => {}
+            }
+        });
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while transport.cancelled.load(SeqCst) == 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(transport.cancelled.load(SeqCst), 1, "nobody waits: the transport saw the cancel");
+        // A sync being cancelled is not joined: the next one starts afresh.
+        let next = rt.block_on(v.sync());
+        assert!(matches!(next, Err(GenuineError::Network { retryable: false, .. })), "{next:?}");
     }
 
     /// A sync without a feed is a caller's mistake, reported from the sync thread.

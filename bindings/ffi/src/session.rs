@@ -40,7 +40,7 @@ pub struct VerdictCard {
     /// How it should look.
     pub tone: Tone,
     /// The tone's colour, ARGB.
-    pub tone_argb: u32,
+    pub tone_argb: i32,
     /// The tone's name, for a badge or an accessibility label.
     pub tone_label: String,
     /// What the check found.
@@ -64,7 +64,8 @@ impl From<core::VerdictCard> for VerdictCard {
                 core::Tone::Danger => Tone::Danger,
                 core::Tone::Neutral => Tone::Neutral,
             },
-            tone_argb: c.tone.argb(),
+            // The ARGB bits as Android's `Color` takes them (an `Int`).
+            tone_argb: c.tone.argb() as i32,
             tone_label: c.tone_label,
             explanation: c.explanation,
             next_step: c.next_step,
@@ -109,7 +110,7 @@ pub struct SessionEntry {
     /// What the shopper reads.
     pub card: VerdictCard,
     /// When it was last in view (the caller's milliseconds).
-    pub seen_at_millis: u64,
+    pub seen_at_millis: i64,
 }
 
 impl From<&genuine::SessionEntry> for SessionEntry {
@@ -118,7 +119,7 @@ impl From<&genuine::SessionEntry> for SessionEntry {
             text: e.text.clone(),
             verdict: e.verdict.clone().into(),
             card: e.card.clone().into(),
-            seen_at_millis: e.seen_at_millis,
+            seen_at_millis: crate::types::signed(e.seen_at_millis),
         }
     }
 }
@@ -160,7 +161,7 @@ impl Wording {
 
     /// The status line under a scanner.
     pub fn status(&self, status: TrustStatus) -> String {
-        let last = status.last_sync.map(genuine::UnixTime::from_secs);
+        let last = status.last_sync.map(|t| genuine::UnixTime::from_secs(u64::try_from(t).unwrap_or(0)));
         self.0.status(last, &status.freshness.into())
     }
 
@@ -195,11 +196,14 @@ impl ScanSession {
     pub fn new(
         verifier: Arc<Verifier>,
         wording: Option<Arc<Wording>>,
-        same_scan_millis: u64,
-        history_size: u32,
+        same_scan_millis: i64,
+        history_size: i32,
     ) -> Arc<ScanSession> {
         let wording = wording.map_or_else(core::Wording::english, |w| w.0.clone());
-        let inner = genuine::ScanSession::with_limits(wording, same_scan_millis, history_size as usize);
+        // Negative limits read as the smallest ones (no pause, one entry).
+        let pause = u64::try_from(same_scan_millis).unwrap_or(0);
+        let inner =
+            genuine::ScanSession::with_limits(wording, pause, usize::try_from(history_size).unwrap_or(1));
         Arc::new(ScanSession { verifier, inner: Mutex::new(inner) })
     }
 
@@ -210,16 +214,16 @@ impl ScanSession {
     pub fn scan_frame(
         &self,
         buffer: &[u8],
-        width: u32,
-        height: u32,
-        row_stride: u32,
-        now_millis: u64,
+        width: i32,
+        height: i32,
+        row_stride: i32,
+        now_millis: i64,
     ) -> Result<FrameReport> {
         guard(|| {
             let frame = luma_frame(buffer, width, height, row_stride)?;
             let found = self.verifier.scan_and_verify_frame(&frame)?;
             let mut session = lock(&self.inner);
-            let update = session.on_frame(&found, now_millis);
+            let update = session.on_frame(&found, u64::try_from(now_millis).unwrap_or(0));
             Ok(FrameReport {
                 codes: scanned(&found, session.wording()),
                 card_changed: update.card_changed,

@@ -20,9 +20,9 @@ pub struct HttpRequest {
     /// Send as `If-None-Match` when present.
     pub if_none_match: Option<String>,
     /// Stop reading past this many body bytes and throw `TooLarge`.
-    pub max_bytes: u64,
+    pub max_bytes: i64,
     /// For the whole request, body included; then throw `Timeout`.
-    pub timeout_millis: u64,
+    pub timeout_millis: i64,
     /// Turns on when the sync is cancelled; then stop and throw `Cancelled`.
     pub cancel: Arc<CancelSignal>,
 }
@@ -31,7 +31,7 @@ pub struct HttpRequest {
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct HttpResponse {
     /// The HTTP status, after any redirects.
-    pub status: u16,
+    pub status: i32,
     /// The `ETag` header, if any.
     pub etag: Option<String>,
     /// The body (empty for 304).
@@ -91,12 +91,17 @@ impl sync::Transport for AppTransport {
         let request = HttpRequest {
             url: r.url.to_string(),
             if_none_match: r.if_none_match.map(str::to_string),
-            max_bytes: r.max_bytes,
-            timeout_millis: u64::try_from(r.timeout.as_millis()).unwrap_or(u64::MAX),
+            max_bytes: i64::try_from(r.max_bytes).unwrap_or(i64::MAX),
+            timeout_millis: i64::try_from(r.timeout.as_millis()).unwrap_or(i64::MAX),
             cancel: Arc::new(CancelSignal(r.cancel.clone())),
         };
         match self.0.get(request) {
-            Ok(a) => Ok(sync::HttpResponse { status: a.status, etag: a.etag, body: a.body }),
+            // A status outside 0..=65535 is no HTTP status: it fails as one.
+            Ok(a) => Ok(sync::HttpResponse {
+                status: u16::try_from(a.status).unwrap_or(0),
+                etag: a.etag,
+                body: a.body,
+            }),
             Err(TransportError::Cancelled) => Err(sync::TransportError::Cancelled),
             Err(TransportError::Timeout) => Err(sync::TransportError::Timeout),
             Err(TransportError::TooLarge) => Err(sync::TransportError::TooLarge),

@@ -1,5 +1,11 @@
 //! The shapes Kotlin and Swift see, converted from the genuine crate's. Only
 //! conversion lives here; every rule stays in the core.
+//!
+//! Numbers are signed (`Int`, `Long` in Kotlin and Java; `Int32`, `Int64` in
+//! Swift): Java has no unsigned types, and a JVM backend calls this API too.
+//! Times are whole seconds since 1970 (`Instant.ofEpochSecond`,
+//! `Date(timeIntervalSince1970:)`); values past `i64::MAX` cannot occur
+//! (the format refuses times after 9999-12-31).
 
 use genuine as core;
 
@@ -48,7 +54,7 @@ pub struct Issuer {
     /// Brand name to show.
     pub brand_name: String,
     /// Claim key id.
-    pub kid: u16,
+    pub kid: i32,
 }
 
 /// How current the revocation data is.
@@ -59,7 +65,7 @@ pub enum Freshness {
     /// This many days old (up to 30).
     Stale {
         /// Age in days.
-        days: u32,
+        days: i32,
     },
     /// Never synced, or over 30 days old.
     Unknown,
@@ -81,10 +87,10 @@ pub enum Warning {
     /// The device clock is behind the time of the last sync; that time was used.
     ClockBehind {
         /// Device clock (unix seconds).
-        device: u64,
+        device: i64,
         /// The time floor: the timestamp's signed time, never later than the
         /// device clock at the sync that took it (unix seconds).
-        signed_floor: u64,
+        signed_floor: i64,
     },
 }
 
@@ -114,12 +120,12 @@ pub enum ForgeryReason {
     /// Its key's window had not started.
     KeyNotYetValid {
         /// Start of the window (unix seconds).
-        sign_from: u64,
+        sign_from: i64,
     },
     /// Its key stopped vouching.
     KeyExpired {
         /// End of the window (unix seconds).
-        verify_until: u64,
+        verify_until: i64,
     },
 }
 
@@ -146,7 +152,7 @@ pub enum Verdict {
         /// Why.
         reason: RevocationReason,
         /// Since when (unix seconds).
-        since: u64,
+        since: i64,
     },
     /// Not minted by the brand it claims.
     Forged {
@@ -160,7 +166,7 @@ pub enum Verdict {
         /// What the code claims.
         claimed: Product,
         /// The key id in the code.
-        kid: u16,
+        kid: i32,
     },
     /// Not a Genuine code.
     NotSigned {
@@ -178,16 +184,16 @@ pub enum Verdict {
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct TrustStatus {
     /// Trusted root version.
-    pub root_version: Option<u32>,
+    pub root_version: Option<i32>,
     /// Brands known.
     pub brands: Vec<String>,
     /// Version of the last good timestamp.
-    pub timestamp_version: Option<u64>,
+    pub timestamp_version: Option<i64>,
     /// When it was taken: its signed time, never later than the device
     /// clock at that sync (unix seconds).
-    pub last_sync: Option<u64>,
+    pub last_sync: Option<i64>,
     /// When it expires.
-    pub sync_expires: Option<u64>,
+    pub sync_expires: Option<i64>,
     /// Revocation freshness now.
     pub freshness: Freshness,
     /// The store file was damaged and has been started afresh at open:
@@ -199,17 +205,17 @@ pub struct TrustStatus {
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct SyncReport {
     /// Timestamp version now trusted.
-    pub timestamp_version: u64,
+    pub timestamp_version: i64,
     /// The feed had not changed.
     pub not_modified: bool,
     /// Root versions added.
-    pub roots_added: Vec<u32>,
+    pub roots_added: Vec<i32>,
     /// Brand records and keysets updated.
-    pub documents_updated: u32,
+    pub documents_updated: i32,
     /// Revocation entries added or removed.
-    pub revocation_entries: u64,
+    pub revocation_entries: i64,
     /// Bytes fetched.
-    pub bytes_fetched: u64,
+    pub bytes_fetched: i64,
     /// Brands whose documents were refused this time (the others synced).
     pub refused: Vec<RefusedBrand>,
 }
@@ -228,13 +234,32 @@ pub struct RefusedBrand {
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct ImportReport {
     /// Root versions added.
-    pub roots_added: Vec<u32>,
+    pub roots_added: Vec<i32>,
     /// Brand records and keysets updated.
-    pub documents_updated: u32,
+    pub documents_updated: i32,
     /// Documents already held, or older than those held.
-    pub unchanged: u32,
+    pub unchanged: i32,
     /// Brand documents refused (and skipped); the rest was imported.
     pub refused: Vec<RefusedBrand>,
+}
+
+/// Seconds (or a count) as the bindings carry it: signed, saturating.
+pub(crate) fn signed(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// A signed count as the bindings carry it, saturating.
+pub(crate) fn signed32(v: impl TryInto<i32>) -> i32 {
+    v.try_into().unwrap_or(i32::MAX)
+}
+
+/// A value an app passed back: a negative one reads as 0.
+fn unsigned(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+fn unsigned32(v: i32) -> u32 {
+    u32::try_from(v).unwrap_or(0)
 }
 
 fn date(d: core::Gs1Date) -> String {
@@ -264,7 +289,7 @@ impl From<core::Product> for Product {
 
 impl From<core::Issuer> for Issuer {
     fn from(i: core::Issuer) -> Self {
-        Issuer { brand_id: i.brand_id, brand_name: i.brand_name, kid: i.kid }
+        Issuer { brand_id: i.brand_id, brand_name: i.brand_name, kid: i32::from(i.kid) }
     }
 }
 
@@ -272,7 +297,7 @@ impl From<core::Freshness> for Freshness {
     fn from(f: core::Freshness) -> Self {
         match f {
             core::Freshness::Fresh => Freshness::Fresh,
-            core::Freshness::Stale { days } => Freshness::Stale { days },
+            core::Freshness::Stale { days } => Freshness::Stale { days: signed32(days) },
             core::Freshness::Unknown => Freshness::Unknown,
         }
     }
@@ -284,7 +309,7 @@ impl From<core::Warning> for Warning {
             core::Warning::UnregisteredHost { host } => Warning::UnregisteredHost { host },
             core::Warning::ProductExpired { expiry } => Warning::ProductExpired { expiry: date(expiry) },
             core::Warning::ClockBehind { device, signed_floor } => {
-                Warning::ClockBehind { device, signed_floor }
+                Warning::ClockBehind { device: signed(device), signed_floor: signed(signed_floor) }
             }
         }
     }
@@ -308,8 +333,12 @@ impl From<core::ForgeryReason> for ForgeryReason {
             core::ForgeryReason::KeyOutOfScope { signer_brand } => {
                 ForgeryReason::KeyOutOfScope { signer_brand }
             }
-            core::ForgeryReason::KeyNotYetValid { sign_from } => ForgeryReason::KeyNotYetValid { sign_from },
-            core::ForgeryReason::KeyExpired { verify_until } => ForgeryReason::KeyExpired { verify_until },
+            core::ForgeryReason::KeyNotYetValid { sign_from } => {
+                ForgeryReason::KeyNotYetValid { sign_from: signed(sign_from) }
+            }
+            core::ForgeryReason::KeyExpired { verify_until } => {
+                ForgeryReason::KeyExpired { verify_until: signed(verify_until) }
+            }
         }
     }
 }
@@ -327,13 +356,13 @@ impl From<core::Verdict> for Verdict {
                 product: product.into(),
                 issuer: issuer.into(),
                 reason: reason.into(),
-                since,
+                since: signed(since),
             },
             core::Verdict::Forged { claimed, reason } => {
                 Verdict::Forged { claimed: claimed.into(), reason: reason.into() }
             }
             core::Verdict::UnknownIssuer { claimed, kid } => {
-                Verdict::UnknownIssuer { claimed: claimed.into(), kid }
+                Verdict::UnknownIssuer { claimed: claimed.into(), kid: i32::from(kid) }
             }
             core::Verdict::NotSigned { reason } => {
                 Verdict::NotSigned { product_link: reason == core::NotSignedReason::UnsignedProductLink }
@@ -363,7 +392,12 @@ impl From<Product> for core::Product {
 
 impl From<Issuer> for core::Issuer {
     fn from(i: Issuer) -> Self {
-        core::Issuer { brand_id: i.brand_id, brand_name: i.brand_name, kid: i.kid, verify_until: 0 }
+        core::Issuer {
+            brand_id: i.brand_id,
+            brand_name: i.brand_name,
+            kid: u16::try_from(i.kid).unwrap_or(0),
+            verify_until: 0,
+        }
     }
 }
 
@@ -371,7 +405,7 @@ impl From<Freshness> for core::Freshness {
     fn from(f: Freshness) -> Self {
         match f {
             Freshness::Fresh => core::Freshness::Fresh,
-            Freshness::Stale { days } => core::Freshness::Stale { days },
+            Freshness::Stale { days } => core::Freshness::Stale { days: unsigned32(days) },
             Freshness::Unknown => core::Freshness::Unknown,
         }
     }
@@ -385,7 +419,7 @@ impl Warning {
                 core::Warning::ProductExpired { expiry: gs1_date(&expiry)? }
             }
             Warning::ClockBehind { device, signed_floor } => {
-                core::Warning::ClockBehind { device, signed_floor }
+                core::Warning::ClockBehind { device: unsigned(device), signed_floor: unsigned(signed_floor) }
             }
         })
     }
@@ -409,8 +443,12 @@ impl From<ForgeryReason> for core::ForgeryReason {
             ForgeryReason::KeyOutOfScope { signer_brand } => {
                 core::ForgeryReason::KeyOutOfScope { signer_brand }
             }
-            ForgeryReason::KeyNotYetValid { sign_from } => core::ForgeryReason::KeyNotYetValid { sign_from },
-            ForgeryReason::KeyExpired { verify_until } => core::ForgeryReason::KeyExpired { verify_until },
+            ForgeryReason::KeyNotYetValid { sign_from } => {
+                core::ForgeryReason::KeyNotYetValid { sign_from: unsigned(sign_from) }
+            }
+            ForgeryReason::KeyExpired { verify_until } => {
+                core::ForgeryReason::KeyExpired { verify_until: unsigned(verify_until) }
+            }
         }
     }
 }
@@ -430,13 +468,13 @@ impl From<Verdict> for core::Verdict {
                 product: product.into(),
                 issuer: issuer.into(),
                 reason: reason.into(),
-                since,
+                since: unsigned(since),
             },
             Verdict::Forged { claimed, reason } => {
                 core::Verdict::Forged { claimed: claimed.into(), reason: reason.into() }
             }
             Verdict::UnknownIssuer { claimed, kid } => {
-                core::Verdict::UnknownIssuer { claimed: claimed.into(), kid }
+                core::Verdict::UnknownIssuer { claimed: claimed.into(), kid: u16::try_from(kid).unwrap_or(0) }
             }
             Verdict::NotSigned { product_link } => core::Verdict::NotSigned {
                 reason: if product_link {

@@ -6,7 +6,7 @@ import Foundation
 
 /// Plane 0 (luma) of a pixel buffer, locked for `body` and read in place.
 private func withLumaPlane<T>(
-    _ pixelBuffer: CVPixelBuffer, _ body: (Data, UInt32, UInt32, UInt32) throws -> T
+    _ pixelBuffer: CVPixelBuffer, _ body: (Data, Int32, Int32, Int32) throws -> T
 ) rethrows -> T? {
     CVPixelBufferLockBaseAddress(pixelBuffer, .readOnly)
     defer { CVPixelBufferUnlockBaseAddress(pixelBuffer, .readOnly) }
@@ -18,13 +18,13 @@ private func withLumaPlane<T>(
     let stride = CVPixelBufferGetBytesPerRowOfPlane(pixelBuffer, 0)
     // Wrap the locked plane without copying; it must not outlive the lock.
     let plane = Data(bytesNoCopy: base, count: stride * height, deallocator: .none)
-    return try body(plane, UInt32(width), UInt32(height), UInt32(stride))
+    return try body(plane, Int32(clamping: width), Int32(clamping: height), Int32(clamping: stride))
 }
 
 public extension ScanSession {
     /// One camera frame through the session: every code with its verdict and
     /// card, and what changed on screen. Call it on the capture queue.
-    func scanFrame(pixelBuffer: CVPixelBuffer, nowMillis: UInt64) throws -> FrameReport {
+    func scanFrame(pixelBuffer: CVPixelBuffer, nowMillis: Int64) throws -> FrameReport {
         try withLumaPlane(pixelBuffer) { plane, width, height, stride in
             try scanFrame(buffer: plane, width: width, height: height, rowStride: stride, nowMillis: nowMillis)
         } ?? FrameReport(codes: [], cardChanged: false, historyChanged: false)
@@ -46,7 +46,7 @@ public extension Verifier {
     /// `transport`: URLSession by default (ATS, the system proxy), or the app's own.
     static func open(
         dbPath: String, anchorText: String, feedUrl: String?,
-        requestTimeoutSeconds: UInt32 = 0,
+        requestTimeoutSeconds: Int32 = 0,
         transport: HttpTransport = URLSessionTransport()
     ) throws -> Verifier {
         let roots = try parseAnchor(text: anchorText)

@@ -59,13 +59,13 @@ public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
 /// Collects one response, refusing bodies past the cap as they arrive.
 private final class Receiver: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     let done = DispatchSemaphore(value: 0)
-    private let cap: UInt64
+    private let cap: Int64
     private let lock = NSLock()
     private var response: HTTPURLResponse?
     private var body = Data()
     private var failure: TransportError?
 
-    init(cap: UInt64) {
+    init(cap: Int64) {
         self.cap = cap
     }
 
@@ -80,7 +80,7 @@ private final class Receiver: NSObject, URLSessionDataDelegate, @unchecked Senda
             return completionHandler(.cancel)
         }
         self.response = http
-        if http.statusCode == 200, http.expectedContentLength > 0, UInt64(http.expectedContentLength) > cap {
+        if http.statusCode == 200, http.expectedContentLength > 0, Int64(http.expectedContentLength) > cap {
             failure = .TooLarge
             return completionHandler(.cancel)
         }
@@ -93,7 +93,7 @@ private final class Receiver: NSObject, URLSessionDataDelegate, @unchecked Senda
         guard failure == nil else { return }
         // Only a 200's body is used; other answers are their status.
         guard response?.statusCode == 200 else { return }
-        if UInt64(body.count) + UInt64(data.count) > cap {
+        if Int64(body.count) + Int64(data.count) > cap {
             failure = .TooLarge
             dataTask.cancel()
             return
@@ -118,12 +118,12 @@ private final class Receiver: NSObject, URLSessionDataDelegate, @unchecked Senda
         if let failure { throw failure }
         guard let response else { throw TransportError.Failed(detail: "no response") }
         let status = response.statusCode
-        guard (0...Int(UInt16.max)).contains(status) else { throw TransportError.Failed(detail: "status \(status)") }
+        guard (0...65_535).contains(status) else { throw TransportError.Failed(detail: "status \(status)") }
         let declared = response.expectedContentLength
         if status == 200, declared >= 0, Int64(body.count) != declared {
             throw TransportError.Failed(detail: "body cut short: \(body.count) of \(declared) bytes")
         }
         let etag = response.value(forHTTPHeaderField: "ETag")
-        return HttpResponse(status: UInt16(status), etag: etag, body: status == 200 ? body : Data())
+        return HttpResponse(status: Int32(status), etag: etag, body: status == 200 ? body : Data())
     }
 }

@@ -48,7 +48,7 @@ final class VerifierTests: XCTestCase {
 
     func scan(_ name: String) throws -> String {
         let (data, w, h, stride) = try luma(name)
-        let found = try verifier.scanLuma(buffer: data, width: UInt32(w), height: UInt32(h), rowStride: UInt32(stride))
+        let found = try verifier.scanLuma(buffer: data, width: Int32(w), height: Int32(h), rowStride: Int32(stride))
         XCTAssertEqual(found.count, 1, name)
         return found[0].text
     }

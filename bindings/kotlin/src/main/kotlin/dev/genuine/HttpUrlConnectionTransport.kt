@@ -108,9 +108,9 @@ class HttpUrlConnectionTransport @JvmOverloads constructor(
         // Only a 200's body is used; other answers are their status.
         if (status != HttpURLConnection.HTTP_OK) {
             (connection.errorStream ?: runCatching { connection.inputStream }.getOrNull())?.close()
-            return HttpResponse(status.toUShort(), etag, ByteArray(0))
+            return HttpResponse(status, etag, ByteArray(0))
         }
-        val cap = request.maxBytes.coerceAtMost(Long.MAX_VALUE.toULong()).toLong()
+        val cap = request.maxBytes
         val declared = connection.contentLengthLong
         if (declared > cap) throw TransportException.TooLarge()
         val body = connection.inputStream.use { input ->
@@ -134,7 +134,7 @@ class HttpUrlConnectionTransport @JvmOverloads constructor(
         if (declared >= 0 && body.size.toLong() != declared) {
             throw TransportException.Failed("body cut short: ${body.size} of $declared bytes")
         }
-        return HttpResponse(status.toUShort(), etag, body)
+        return HttpResponse(status, etag, body)
     }
 
     companion object {
@@ -148,7 +148,7 @@ class HttpUrlConnectionTransport @JvmOverloads constructor(
         const val MAX_HEAD = 64 * 1024
 
         /** A deadline beyond this (a day) is taken as this. */
-        private const val MAX_TIMEOUT = 86_400_000uL
+        private const val MAX_TIMEOUT = 86_400_000L
 
         /** Daemon threads for the exchanges (one per request in flight, reused). */
         private val WORKERS: ExecutorService = Executors.newCachedThreadPool { task ->

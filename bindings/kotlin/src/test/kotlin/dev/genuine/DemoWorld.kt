@@ -11,13 +11,13 @@ import org.junit.jupiter.api.BeforeEach
 /** A luma plane as a camera hands it over: a direct buffer, `stride` bytes a row. */
 data class LumaFrame(val buffer: ByteBuffer, val width: Int, val height: Int, val stride: Int) {
     fun scan(verifier: Verifier): List<ScanResult> =
-        verifier.scanLuma(buffer, width.toUInt(), height.toUInt(), stride.toUInt())
+        verifier.scanLuma(buffer, width, height, stride)
 
     fun scanAndVerify(verifier: Verifier): List<ScannedVerdict> =
-        verifier.scanAndVerify(buffer, width.toUInt(), height.toUInt(), stride.toUInt())
+        verifier.scanAndVerify(buffer, width, height, stride)
 
     fun through(session: ScanSession, nowMillis: Long): FrameReport =
-        session.scanFrame(buffer, width.toUInt(), height.toUInt(), stride.toUInt(), nowMillis.toULong())
+        session.scanFrame(buffer, width, height, stride, nowMillis)
 }
 
 /** The demo world's files (cli/demo, tests/fixtures) for the JVM tests. */
@@ -34,7 +34,7 @@ object DemoWorld {
     fun open(
         db: File,
         feedUrl: String? = null,
-        timeoutSeconds: UInt = 0u,
+        timeoutSeconds: Int = 0,
         transport: HttpTransport = HttpUrlConnectionTransport(),
     ): Verifier {
         val roots = roots

@@ -36,9 +36,9 @@ class FfiCostBench {
         val json = proc.inputStream.bufferedReader().readText().trim()
         check(proc.waitFor() == 0) { "baseline failed" }
 
-        val width = field(json, "width").toUInt()
-        val height = field(json, "height").toUInt()
-        val stride = field(json, "stride").toUInt()
+        val width = field(json, "width").toInt()
+        val height = field(json, "height").toInt()
+        val stride = field(json, "stride").toInt()
         val code = field(json, "code")
         val rustScan = field(json, "scan_us").toDouble()
         val rustVerify = field(json, "verify_us").toDouble()
@@ -61,7 +61,7 @@ class FfiCostBench {
             val session = ScanSession(v)
             val separate = medianUs(50) { v.scanLuma(frame, width, height, stride).forEach { v.verify(it.text) } }
             val together = medianUs(50) { v.scanAndVerify(frame, width, height, stride) }
-            val inSession = medianUs(50) { session.scanFrame(frame, width, height, stride, 0uL) }
+            val inSession = medianUs(50) { session.scanFrame(frame, width, height, stride, 0L) }
             println()
             println("| per frame, through the bindings | median | ratio to scanLuma + verify |")
             println("|---|---|---|")

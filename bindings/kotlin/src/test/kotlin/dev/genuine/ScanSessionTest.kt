@@ -43,7 +43,7 @@ class ScanSessionTest : DemoVerifierTest() {
 
     @Test
     fun theCardFollowsTheCodeAimedAtAndHistoryKeepsOneEntryPerCode() {
-        val session = ScanSession(verifier, sameScanMillis = 3_000uL)
+        val session = ScanSession(verifier, sameScanMillis = 3_000L)
         // Two codes in view: the bigger (nearer) one gets the card.
         val both = frame(Triple("genuine.png", 520, 60), Triple("tampered.png", 300, 800))
         val first = both.through(session, 0)
@@ -78,7 +78,7 @@ class ScanSessionTest : DemoVerifierTest() {
 
     @Test
     fun theHistoryIsBounded() {
-        val session = ScanSession(verifier, historySize = 3u)
+        val session = ScanSession(verifier, historySize = 3)
         val names = listOf("genuine.png", "tampered.png", "revoked-key.png", "other-brand.png", "plain-url.png")
         names.forEachIndexed { i, name -> frame(Triple(name, 520, 300)).through(session, i * 10_000L) }
         val texts = names.map { frame(Triple(it, 520, 300)).scan(verifier).single().text }

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.fail
  */
 class SyncLabTest {
     /** A fresh lab and a verifier with the demo bundle syncing from it through `transport`. */
-    private fun withLab(transport: HttpTransport, timeoutSeconds: UInt, body: (SyncLab, File, Verifier) -> Unit) {
+    private fun withLab(transport: HttpTransport, timeoutSeconds: Int, body: (SyncLab, File, Verifier) -> Unit) {
         val dir = Files.createTempDirectory("genuine-lab").toFile()
         try {
             SyncLab().use { lab ->
@@ -41,7 +41,7 @@ class SyncLabTest {
     }
 
     private fun runSuite(transport: HttpTransport) =
-        withLab(transport, timeoutSeconds = 1u) { lab, db, v ->
+        withLab(transport, timeoutSeconds = 1) { lab, db, v ->
             for ((name, expect) in lab.steps()) {
                 assertEquals(expect, lab.ask("step/$name"))
                 val before = lab.dump(db)
@@ -60,8 +60,8 @@ class SyncLabTest {
                 when (expect.substringBefore(':')) {
                     "synced" -> assertTrue(report != null && !report.notModified && report.refused.isEmpty(), "$name: $outcome")
                     "not-modified" -> assertTrue(report?.notModified == true, "$name: $outcome")
-                    "delta" -> assertEquals(1uL, report?.revocationEntries, "$name: $outcome")
-                    "base" -> assertTrue((report?.revocationEntries ?: 0uL) > 1uL, "$name: $outcome")
+                    "delta" -> assertEquals(1L, report?.revocationEntries, "$name: $outcome")
+                    "base" -> assertTrue((report?.revocationEntries ?: 0L) > 1L, "$name: $outcome")
                     "network", "feed-refused" -> {
                         val words = expect.substringAfter(':')
                         val detail = when (error) {
@@ -83,7 +83,7 @@ class SyncLabTest {
      * coroutine cancel (Kotlin's).
      */
     private fun cancelStopsAStalledRequest(transport: HttpTransport) =
-        withLab(transport, timeoutSeconds = 60u) { lab, db, v ->
+        withLab(transport, timeoutSeconds = 60) { lab, db, v ->
             assertEquals("cancelled", lab.ask("step/cancelled")) // the snapshot stalls
             val before = lab.dump(db)
             val started = System.nanoTime()

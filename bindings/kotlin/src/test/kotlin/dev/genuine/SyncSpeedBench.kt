@@ -33,7 +33,7 @@ class SyncSpeedBench {
                     "HttpURLConnection (SDK default)" to HttpUrlConnectionTransport(),
                     "OkHttp (INTEGRATION.md example)" to OkHttpTransport(OkHttpClient()),
                 ).map { (name, transport) ->
-                    val v = DemoWorld.open(File(dir, "$name.db"), lab.url, timeoutSeconds = 60u, transport = transport)
+                    val v = DemoWorld.open(File(dir, "$name.db"), lab.url, timeoutSeconds = 60, transport = transport)
                     v.importBundle(DemoWorld.bundle)
                     name to v
                 }

@@ -20,7 +20,7 @@ class VerifierTest {
     private lateinit var dir: File
     private lateinit var verifier: Verifier
 
-    private fun open(feedUrl: String? = null, timeoutSeconds: UInt = 0u): Verifier =
+    private fun open(feedUrl: String? = null, timeoutSeconds: Int = 0): Verifier =
         DemoWorld.open(File(dir, "genuine.db"), feedUrl, timeoutSeconds)
 
     @BeforeEach
@@ -28,7 +28,7 @@ class VerifierTest {
         dir = Files.createTempDirectory("genuine-test").toFile()
         verifier = open()
         val report = verifier.importBundle(DemoWorld.bundle)
-        assertEquals(listOf(1u), report.rootsAdded)
+        assertEquals(listOf(1), report.rootsAdded)
     }
 
     @AfterEach
@@ -72,19 +72,51 @@ class VerifierTest {
     @Test
     fun badFramesAndBadBundlesRaiseBadInput() {
         val small = ByteBuffer.allocateDirect(10)
-        assertThrows<GenuineException.BadInput> { verifier.scanLuma(small, 100u, 100u, 100u) }
-        assertThrows<GenuineException.BadInput> { verifier.scanLuma(small, 0u, 0u, 0u) }
-        assertThrows<GenuineException.BadInput> { verifier.scanLuma(small, 10u, 1u, 9u) }
+        assertThrows<GenuineException.BadInput> { verifier.scanLuma(small, 100, 100, 100) }
+        assertThrows<GenuineException.BadInput> { verifier.scanLuma(small, 0, 0, 0) }
+        assertThrows<GenuineException.BadInput> { verifier.scanLuma(small, 10, 1, 9) }
+        assertThrows<GenuineException.BadInput> { verifier.scanLuma(small, -1, 1, 1) }
         assertThrows<GenuineException.BadInput> { verifier.importBundle(byteArrayOf(1, 2, 3)) }
         val keys = DemoWorld.roots.rootKeys
         assertEquals(3, keys.size)
         assertThrows<GenuineException.BadInput> {
-            Verifier.open(VerifierConfig(File(dir, "x.db").path, keys + "zz", 2u, null, 0u))
+            Verifier.open(VerifierConfig(File(dir, "x.db").path, keys + "zz", 2, null, 0))
         }
         assertThrows<GenuineException.BadInput> { parseAnchor("threshold 2\nkey 00\n") }
         assertThrows<GenuineException.BadInput> { parseAnchor("key ${keys[0]}\n") } // no threshold
         // Text is never an exception: it is a verdict.
         assertTrue(verifier.verify("\u0000".repeat(10_000)) is Verdict.NotSigned)
+    }
+
+    /**
+     * A plane is read from the buffer's position, whatever the buffer: a frame
+     * inside a larger direct buffer (a pool, a ring) scans as itself, and a
+     * heap buffer, which has no native address, is a clear BadInput.
+     */
+    @Test
+    fun aFrameIsReadFromTheBuffersPositionAndHeapBuffersAreRefused() {
+        val frame = DemoWorld.luma(DemoWorld.fixture("genuine.png"), padding = 8)
+        val expected = frame.scan(verifier).single().text
+        val plane = ByteArray(frame.buffer.capacity()).also { frame.buffer.duplicate().get(it) }
+        // The same plane 4099 bytes into a pool, with junk before and after it.
+        val pool = ByteBuffer.allocateDirect(4099 + plane.size + 100)
+        repeat(pool.capacity()) { pool.put(it, 0x33) }
+        pool.position(4099)
+        pool.put(plane)
+        pool.position(4099)
+        val atOffset = LumaFrame(pool, frame.width, frame.height, frame.stride)
+        assertEquals(expected, atOffset.scan(verifier).single().text)
+        assertEquals(expected, atOffset.scanAndVerify(verifier).single().text)
+        assertEquals(4099, pool.position(), "the caller's buffer is left as it was")
+
+        val heap = ByteBuffer.wrap(plane)
+        val refused = assertThrows<GenuineException.BadInput> {
+            verifier.scanLuma(heap, frame.width, frame.height, frame.stride)
+        }
+        assertTrue(refused.detail.contains("allocateDirect"), refused.detail)
+        assertThrows<GenuineException.BadInput> {
+            ScanSession(verifier).scanFrame(heap, frame.width, frame.height, frame.stride, 0)
+        }
     }
 
     /** Serves a feed directory on 127.0.0.1 (the misbehaving server is SyncLabTest's). */
@@ -125,8 +157,8 @@ class VerifierTest {
                 val before = v.verify(scanFixture("genuine-full.png"))
                 assertTrue(before is Verdict.Authentic, "$before")
                 val report = runBlocking { v.sync() }
-                assertEquals(1uL, report.timestampVersion)
-                assertTrue(report.bytesFetched > 0u)
+                assertEquals(1L, report.timestampVersion)
+                assertTrue(report.bytesFetched > 0)
                 val after = v.verify(scanFixture("genuine-full.png")) as Verdict.Revoked
                 assertEquals(RevocationReason.BATCH_RECALLED, after.reason)
                 assertEquals(Freshness.Fresh, v.status().freshness)
@@ -148,14 +180,14 @@ class VerifierTest {
             val url = "http://127.0.0.1:${server.address.port}/"
             open(url).use { v ->
                 val synced = runBlocking { v.sync() }
-                assertEquals(listOf(2u), synced.rootsAdded)
+                assertEquals(listOf(2), synced.rootsAdded)
                 assertTrue(synced.refused.isEmpty(), "${synced.refused}")
                 repeat(2) { // two more launches
                     val again = v.importBundle(DemoWorld.bundle)
                     assertTrue(again.rootsAdded.isEmpty())
                     assertTrue(again.refused.isEmpty(), "${again.refused}")
                 }
-                assertEquals(2u, v.status().rootVersion)
+                assertEquals(2, v.status().rootVersion)
                 assertTrue(v.verify(scanFixture("genuine.png")) is Verdict.Authentic)
             }
         } finally {

@@ -65,11 +65,11 @@ class WordingTest : DemoVerifierTest() {
     }
 
     private val product = Product("09506000134352", "S1", "L42", null, "2026-05-01", "id.acme.example")
-    private val issuer = Issuer("acme", "Acme Foods", 1u)
+    private val issuer = Issuer("acme", "Acme Foods", 1)
 
     @Test
     fun everyVerdictAndReasonHasItsOwnWords() {
-        val day = 86_400uL * 20_000uL // 2024-10-04
+        val day = 86_400L * 20_000L // 2024-10-04
         val verdicts = listOf(
             Verdict.Authentic(product, issuer, Freshness.Fresh, emptyList()),
             Verdict.Authentic(product, issuer, Freshness.Fresh, listOf(Warning.ProductExpired("2026-05-01"))),
@@ -78,7 +78,7 @@ class WordingTest : DemoVerifierTest() {
             ForgeryReason.BadSignature, ForgeryReason.KeyOutOfScope("globex"),
             ForgeryReason.KeyNotYetValid(day), ForgeryReason.KeyExpired(day),
         ).map { Verdict.Forged(product, it) } + listOf(
-            Verdict.UnknownIssuer(product, 9u), Verdict.NotSigned(true), Verdict.NotSigned(false),
+            Verdict.UnknownIssuer(product, 9), Verdict.NotSigned(true), Verdict.NotSigned(false),
             Verdict.Malformed("bad sig"),
         )
         val cards = verdicts.map(wording::describe)
@@ -106,13 +106,13 @@ class WordingTest : DemoVerifierTest() {
     @Test
     fun freshnessStatusAndProblemsInPlainWords() {
         val clock = wording.describe(
-            Verdict.Authentic(product, issuer, Freshness.Stale(3u), listOf(Warning.ClockBehind(0uL, 86_400uL * 20_000uL))),
+            Verdict.Authentic(product, issuer, Freshness.Stale(3), listOf(Warning.ClockBehind(0L, 86_400L * 20_000L))),
         )
         assertEquals(Tone.GENUINE, clock.tone)
         assertEquals(2, clock.notes.size)
         assertTrue(clock.notes[0].contains("1970-01-01") && clock.notes[0].contains("2024-10-04"), clock.notes[0])
         assertTrue(clock.notes[1].contains("3 days ago"), clock.notes[1])
-        val oneDay = wording.describe(Verdict.Authentic(product, issuer, Freshness.Stale(1u), emptyList()))
+        val oneDay = wording.describe(Verdict.Authentic(product, issuer, Freshness.Stale(1), emptyList()))
         assertEquals("Recall lists last updated 1 day ago; connect to the internet to refresh them.", oneDay.notes.last())
 
         val status = wording.status(verifier.status())

@@ -47,7 +47,7 @@ class GenuineRepository(private val context: Context) {
             rootKeys = roots.rootKeys,
             rootThreshold = roots.rootThreshold,
             feedUrl = BuildConfig.FEED_URL,
-            requestTimeoutSeconds = 0u,
+            requestTimeoutSeconds = 0,
         )
         // Sync moves its bytes over Android's own HTTP stack (the app's network
         // security config, proxy and user CAs apply); an app with an OkHttp

@@ -4,9 +4,9 @@ import android.graphics.Matrix
 import androidx.camera.core.ImageAnalysis
 import androidx.camera.core.ImageProxy
 import dev.genuine.FrameReport
-import dev.genuine.GenuineException
 import dev.genuine.ScanSession
 import dev.genuine.ScannedVerdict
+import dev.genuine.scanFrame
 
 /** A code in the current frame, outlined in PreviewView pixels. */
 data class Outline(val code: ScannedVerdict, val points: List<Pair<Float, Float>>)
@@ -21,7 +21,7 @@ data class Outline(val code: ScannedVerdict, val points: List<Pair<Float, Float>
 class ScanAnalyzer(
     private val session: ScanSession,
     private val onFrame: (FrameReport, List<Outline>) -> Unit,
-    private val onError: (GenuineException) -> Unit,
+    private val onError: (Exception) -> Unit,
 ) : ImageAnalysis.Analyzer {
     /** Image pixels to PreviewView pixels, supplied by the camera controller. */
     @Volatile private var toView: Matrix? = null
@@ -35,14 +35,14 @@ class ScanAnalyzer(
     override fun analyze(image: ImageProxy) {
         image.use { frame ->
             val luma = frame.planes[0]
-            val buffer = luma.buffer.also { it.rewind() } // the SDK reads from position 0
             val report = try {
-                // Wall-clock milliseconds: the history shows when each code was seen.
-                session.scanFrame(
-                    buffer, frame.width.toUInt(), frame.height.toUInt(), luma.rowStride.toUInt(),
-                    System.currentTimeMillis().toULong(),
-                )
-            } catch (e: GenuineException) {
+                // The plane is read in place from its buffer's position; wall-clock
+                // milliseconds, so the history shows when each code was seen.
+                session.scanFrame(luma.buffer, frame.width, frame.height, luma.rowStride, System.currentTimeMillis())
+            } catch (e: Exception) {
+                // A GenuineException, or anything else the frame's hand-off
+                // throws (IllegalStateException from a closed image, ...):
+                // report it and take the next frame; never kill the analyzer.
                 onError(e)
                 return
             }

@@ -87,8 +87,8 @@ class ScannerViewModel(app: Application) : AndroidViewModel(app) {
         if (report.cardChanged) _card.value = scanning.card()
     }
 
-    fun onFrameError(e: GenuineException) {
-        _frameProblem.value = wording.syncProblem(e)
+    fun onFrameError(e: Exception) {
+        _frameProblem.value = if (e is GenuineException) wording.syncProblem(e) else "Couldn't read this frame: ${e.message}"
     }
 
     fun show(entry: SessionEntry) {

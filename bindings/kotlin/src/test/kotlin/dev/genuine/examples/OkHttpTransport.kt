@@ -35,12 +35,12 @@ class OkHttpTransport(private val client: OkHttpClient) : HttpTransport {
         try {
             call.execute().use { response ->
                 val etag = response.header("ETag")
-                if (response.code != 200) return HttpResponse(response.code.toUShort(), etag, ByteArray(0))
-                val cap = request.maxBytes.coerceAtMost(Long.MAX_VALUE.toULong()).toLong()
+                if (response.code != 200) return HttpResponse(response.code, etag, ByteArray(0))
+                val cap = request.maxBytes
                 val source = response.body.source()
                 // Reads at most cap + 1 bytes, whatever the server sends.
                 if (source.request(cap + 1)) throw TransportException.TooLarge()
-                return HttpResponse(200u, etag, source.buffer.readByteArray())
+                return HttpResponse(200, etag, source.buffer.readByteArray())
             }
         } catch (e: IOException) {
             throw when {
