@@ -13,10 +13,12 @@
 //! `Verifier.open` (the SDK ships one on `HttpURLConnection` for Kotlin and
 //! one on `URLSession` for Swift).
 
+mod events;
 mod session;
 mod transport;
 mod types;
 
+pub use events::{GenuineLogger, LogEvent, LogLevel, StatusListener, set_logger};
 use genuine::{
     CancelToken, FeedConfig, HttpFeed, LumaFrame, PublicKey, Scanner, Store, TrustAnchor, UnixTime,
 };
@@ -79,6 +81,11 @@ fn storage(e: impl std::fmt::Display) -> GenuineError {
     GenuineError::Storage { detail: e.to_string() }
 }
 
+/// The sync thread ended without an answer (it cannot: `guard` catches panics).
+fn stopped() -> GenuineError {
+    GenuineError::Internal { detail: "the sync thread stopped".into() }
+}
+
 /// Runs `f`, turning a panic into `GenuineError::Internal`.
 fn guard<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| {
@@ -137,7 +144,6 @@ pub fn parse_anchor(text: String) -> Result<PinnedRoots> {
 #[derive(uniffi::Object)]
 pub struct Verifier {
     store: Mutex<Store>,
-    rebuilt: bool,
     scanner: Mutex<Scanner>,
     sync: Arc<SyncSetup>,
 }
@@ -145,6 +151,10 @@ pub struct Verifier {
 /// What a sync needs, shared with the thread it runs on.
 struct SyncSetup {
     db_path: PathBuf,
+    /// The store file was damaged at open and started afresh.
+    rebuilt: bool,
+    /// Who hears about status changes (the sync thread tells them too).
+    listeners: Mutex<events::Listeners>,
     anchor: TrustAnchor,
     feed_url: Option<String>,
     timeout: Duration,
@@ -200,6 +210,44 @@ impl Verifier {
         f(&mut lock(&self.store))
     }
 
+    /// Starts a sync, or joins the one in flight: the caller's interest (its
+    /// drop may cancel the flight) and where its outcome arrives.
+    fn take_off(&self) -> (Interest, tokio::sync::oneshot::Receiver<Result<SyncReport>>) {
+        let (done, outcome) = tokio::sync::oneshot::channel();
+        let (flight, start) = {
+            let mut current = lock(&self.sync.flight);
+            match current.as_ref().filter(|f| !lock(f).cancel.is_cancelled()) {
+                Some(f) => {
+                    let mut joined = lock(f);
+                    joined.waiters.push(done);
+                    joined.interested += 1;
+                    (Arc::clone(f), false)
+                }
+                None => {
+                    let cancel = CancelToken::default();
+                    let f = Arc::new(Mutex::new(Flight { cancel, waiters: vec![done], interested: 1 }));
+                    *current = Some(Arc::clone(&f));
+                    (f, true)
+                }
+            }
+        };
+        let interest = Interest(Arc::clone(&flight));
+        if start {
+            let setup = Arc::clone(&self.sync);
+            let token = lock(&flight).cancel.clone();
+            let landing = Arc::clone(&flight);
+            let spawned = std::thread::Builder::new().name("genuine-sync".into()).spawn(move || {
+                let result = guard(|| setup.run(&token));
+                setup.land(&landing, result);
+            });
+            if let Err(e) = spawned {
+                self.sync
+                    .land(&flight, Err(GenuineError::Internal { detail: format!("no sync thread: {e}") }));
+            }
+        }
+        (interest, outcome)
+    }
+
     /// Scans a frame and verifies its codes. The scanner's lock is let go
     /// before the store's is taken, so a scan never waits on a verify.
     fn scan_and_verify_frame(&self, frame: &LumaFrame<'_>) -> Result<Vec<genuine::ScannedVerdict>> {
@@ -237,12 +285,21 @@ impl Verifier {
                 Ok(s) => Duration::from_secs(s),
                 Err(_) => return Err(bad("request_timeout_seconds is negative")),
             };
+            if rebuilt {
+                events::log(
+                    LogLevel::Warn,
+                    "open",
+                    "the store file was damaged: moved aside, started afresh",
+                    None,
+                );
+            }
             Ok(Arc::new(Verifier {
                 store: Mutex::new(store),
-                rebuilt,
                 scanner: Mutex::new(Scanner::new()),
                 sync: Arc::new(SyncSetup {
                     db_path,
+                    rebuilt,
+                    listeners: Mutex::new(events::Listeners::default()),
                     anchor,
                     feed_url: config.feed_url,
                     timeout,
@@ -304,12 +361,15 @@ impl Verifier {
     /// Imports a trust bundle (the one shipped with the app, on first launch).
     pub fn import_bundle(&self, bundle: Vec<u8>) -> Result<ImportReport> {
         guard(|| {
-            self.with_store(|s| {
+            let (report, status) = self.with_store(|s| {
                 let r = s.import_bundle(&bundle, now()).map_err(|e| match e {
                     genuine::ImportError::Store(e) => storage(e),
-                    e => bad(e),
+                    e => {
+                        events::log(LogLevel::Error, "import", format!("bundle refused: {e}"), None);
+                        bad(e)
+                    }
                 })?;
-                Ok(ImportReport {
+                let report = ImportReport {
                     roots_added: r.roots_added.into_iter().map(signed32).collect(),
                     documents_updated: signed32(r.brands_updated.len() + r.keysets_updated.len()),
                     unchanged: signed32(r.unchanged),
@@ -318,27 +378,49 @@ impl Verifier {
                         .into_iter()
                         .map(|r| RefusedBrand { brand_id: r.brand_id, reason: r.error.to_string() })
                         .collect(),
-                })
-            })
+                };
+                let changed = !report.roots_added.is_empty() || report.documents_updated > 0;
+                let status = if changed { Some(self.sync.status_of(s)?) } else { None };
+                Ok((report, status))
+            })?;
+            events::log(
+                LogLevel::Info,
+                "import",
+                format!(
+                    "bundle: {} document(s) updated, {} unchanged",
+                    report.documents_updated, report.unchanged
+                ),
+                None,
+            );
+            for refused in &report.refused {
+                let message = format!("brand '{}' refused: {}", refused.brand_id, refused.reason);
+                events::log(LogLevel::Warn, "import", message, None);
+            }
+            // Told outside the store's lock: a listener may call back in.
+            if let Some(status) = status {
+                events::notify(&self.sync.listeners, &status);
+            }
+            Ok(report)
         })
     }
 
     /// What the verifier trusts and how fresh its revocation data is.
     pub fn status(&self) -> Result<TrustStatus> {
-        guard(|| {
-            self.with_store(|s| {
-                let sum = s.summary(now()).map_err(storage)?;
-                Ok(TrustStatus {
-                    root_version: sum.root_version.map(signed32),
-                    brands: sum.brands.into_iter().map(|b| b.brand_id).collect(),
-                    timestamp_version: sum.timestamp_version.map(signed),
-                    last_sync: sum.last_timestamp.map(|t| signed(t.as_secs())),
-                    sync_expires: sum.timestamp_expires.map(|t| signed(t.as_secs())),
-                    freshness: sum.freshness.into(),
-                    rebuilt_after_corruption: self.rebuilt,
-                })
-            })
-        })
+        guard(|| self.with_store(|s| self.sync.status_of(s)))
+    }
+
+    /// Calls `listener` with the new status after every change of what this
+    /// verifier trusts (a sync that changed something, an import), on the
+    /// thread that made the change. Returns a handle for
+    /// `remove_status_listener`. Kotlin: `statusUpdates()`; Swift:
+    /// `statusUpdates()`.
+    pub fn add_status_listener(&self, listener: Arc<dyn StatusListener>) -> i64 {
+        lock(&self.sync.listeners).add(listener)
+    }
+
+    /// Stops calling the listener added under `handle`.
+    pub fn remove_status_listener(&self, handle: i64) {
+        lock(&self.sync.listeners).remove(handle);
     }
 
     /// Fetches new keys and revocations from the feed through the app's
@@ -353,41 +435,16 @@ impl Verifier {
     /// and gets the same report (or error), with no second fetch. The sync is
     /// cancelled only when every caller waiting for it has stopped waiting.
     pub async fn sync(&self) -> Result<SyncReport> {
-        let (done, outcome) = tokio::sync::oneshot::channel();
-        let (flight, start) = {
-            let mut current = lock(&self.sync.flight);
-            match current.as_ref().filter(|f| !lock(f).cancel.is_cancelled()) {
-                Some(f) => {
-                    let mut joined = lock(f);
-                    joined.waiters.push(done);
-                    joined.interested += 1;
-                    (Arc::clone(f), false)
-                }
-                None => {
-                    let cancel = CancelToken::default();
-                    let f = Arc::new(Mutex::new(Flight { cancel, waiters: vec![done], interested: 1 }));
-                    *current = Some(Arc::clone(&f));
-                    (f, true)
-                }
-            }
-        };
-        let _interest = Interest(Arc::clone(&flight));
-        if start {
-            let setup = Arc::clone(&self.sync);
-            let token = lock(&flight).cancel.clone();
-            let landing = Arc::clone(&flight);
-            let spawned = std::thread::Builder::new().name("genuine-sync".into()).spawn(move || {
-                let result = guard(|| setup.run(&token));
-                setup.land(&landing, result);
-            });
-            if let Err(e) = spawned {
-                self.sync
-                    .land(&flight, Err(GenuineError::Internal { detail: format!("no sync thread: {e}") }));
-            }
-        }
-        outcome
-            .await
-            .unwrap_or_else(|_| Err(GenuineError::Internal { detail: "the sync thread stopped".into() }))
+        let (_interest, outcome) = self.take_off();
+        outcome.await.unwrap_or_else(|_| Err(stopped()))
+    }
+
+    /// `sync()` for callers without coroutines (a Java backend, a worker
+    /// thread): blocks the calling thread until the sync is over. Never call
+    /// it on a UI thread. It joins a sync in flight like `sync()`.
+    pub fn sync_blocking(&self) -> Result<SyncReport> {
+        let (_interest, outcome) = self.take_off();
+        outcome.blocking_recv().unwrap_or_else(|_| Err(stopped()))
     }
 
     /// Cancels the sync in flight: it stops at its next check (its
@@ -404,6 +461,20 @@ impl Verifier {
 }
 
 impl SyncSetup {
+    /// What a store trusts, as the bindings show it.
+    fn status_of(&self, store: &Store) -> Result<TrustStatus> {
+        let sum = store.summary(now()).map_err(storage)?;
+        Ok(TrustStatus {
+            root_version: sum.root_version.map(signed32),
+            brands: sum.brands.into_iter().map(|b| b.brand_id).collect(),
+            timestamp_version: sum.timestamp_version.map(signed),
+            last_sync: sum.last_timestamp.map(|t| signed(t.as_secs())),
+            sync_expires: sum.timestamp_expires.map(|t| signed(t.as_secs())),
+            freshness: sum.freshness.into(),
+            rebuilt_after_corruption: self.rebuilt,
+        })
+    }
+
     /// The flight is over: every caller that waited for it gets its
     /// outcome, and the next `sync()` starts a new one.
     fn land(&self, flight: &Arc<Mutex<Flight>>, result: Result<SyncReport>) {
@@ -426,18 +497,43 @@ impl SyncSetup {
         let feed = HttpFeed::new(url, AppTransport(transport), config).map_err(bad)?;
         // Its own connection: verifies keep running during the fetch.
         let mut store = Store::open(&self.db_path, &self.anchor).map_err(storage)?;
+        let started = std::time::Instant::now();
         let result = genuine::sync(&mut store, &feed, now(), cancel);
+        let millis = Some(i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX));
         let report = result.map_err(|e| {
             use genuine::SyncError as E;
-            match e {
+            let error = match e {
                 E::Fetch(f) => GenuineError::Network { retryable: f.is_transient(), detail: f.to_string() },
                 E::Concurrent | E::Cancelled => {
                     GenuineError::Network { retryable: true, detail: e.to_string() }
                 }
                 E::Store(s) => storage(s),
                 e => GenuineError::FeedRefused { detail: e.to_string() },
-            }
+            };
+            let level = match &error {
+                GenuineError::Network { .. } => LogLevel::Warn,
+                _ => LogLevel::Error,
+            };
+            events::log(level, "sync", format!("sync failed, nothing changed: {error}"), millis);
+            error
         })?;
+        let summary = format!(
+            "synced: timestamp v{}{}, {} byte(s) in {} file(s), {} revocation entr{}",
+            report.timestamp_version,
+            if report.not_modified { " (not modified)" } else { "" },
+            report.bytes_fetched,
+            report.files_fetched,
+            report.revocations.iter().map(|r| r.entries).sum::<usize>(),
+            if report.revocations.iter().map(|r| r.entries).sum::<usize>() == 1 { "y" } else { "ies" },
+        );
+        events::log(LogLevel::Info, "sync", summary, millis);
+        for refused in &report.refused {
+            let message = format!("brand '{}' refused, kept as it was: {}", refused.brand_id, refused.reason);
+            events::log(LogLevel::Warn, "sync", message, None);
+        }
+        if !report.not_modified {
+            events::notify(&self.listeners, &self.status_of(&store)?);
+        }
         Ok(SyncReport {
             timestamp_version: signed(report.timestamp_version),
             not_modified: report.not_modified,

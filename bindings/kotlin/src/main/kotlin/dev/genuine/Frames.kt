@@ -1,3 +1,5 @@
+@file:JvmName("Frames")
+
 package dev.genuine
 
 import java.nio.ByteBuffer

@@ -6,6 +6,9 @@ import java.net.InetSocketAddress
 import java.nio.ByteBuffer
 import java.nio.file.Files
 import java.util.concurrent.Executors
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.cancelAndJoin
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -151,19 +154,41 @@ class VerifierTest {
     @Test
     fun syncFromACoroutineAgainstALoopbackFeed() {
         val server = serveFeed(publishDemoFeed())
+        val events = java.util.concurrent.CopyOnWriteArrayList<LogEvent>()
+        setLogger(object : GenuineLogger {
+            override fun log(event: LogEvent) {
+                events.add(event)
+            }
+        })
         try {
             val url = "http://127.0.0.1:${server.address.port}/"
             open(url).use { v ->
                 val before = v.verify(scanFixture("genuine-full.png"))
                 assertTrue(before is Verdict.Authentic, "$before")
-                val report = runBlocking { v.sync() }
-                assertEquals(1L, report.timestampVersion)
-                assertTrue(report.bytesFetched > 0)
+                val statuses = java.util.concurrent.LinkedBlockingQueue<TrustStatus>()
+                runBlocking {
+                    // The status as it is, then the one the sync leaves behind.
+                    val watching = launch(Dispatchers.IO) { v.statusUpdates().collect { statuses.put(it) } }
+                    assertEquals(null, statuses.poll(10, java.util.concurrent.TimeUnit.SECONDS).lastSync)
+                    val report = v.sync()
+                    assertEquals(1L, report.timestampVersion)
+                    assertTrue(report.bytesFetched > 0)
+                    val after = statuses.poll(10, java.util.concurrent.TimeUnit.SECONDS)
+                    assertEquals(1L, after.timestampVersion)
+                    assertEquals(Freshness.Fresh, after.freshness)
+                    watching.cancelAndJoin()
+                }
                 val after = v.verify(scanFixture("genuine-full.png")) as Verdict.Revoked
                 assertEquals(RevocationReason.BATCH_RECALLED, after.reason)
                 assertEquals(Freshness.Fresh, v.status().freshness)
+                // The app's logger heard about the sync, with its duration.
+                val synced = events.single { it.topic == "sync" }
+                assertEquals(LogLevel.INFO, synced.level)
+                assertTrue(synced.message.startsWith("synced: timestamp v1"), synced.message)
+                assertTrue((synced.millis ?: -1) >= 0)
             }
         } finally {
+            setLogger(null)
             server.stop(0)
         }
     }
