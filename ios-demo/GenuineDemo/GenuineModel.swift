@@ -8,7 +8,9 @@ import Genuine
 final class GenuineModel: ObservableObject {
     enum Setup {
         case opening
-        case ready(Verifier, ScanSession, CameraScanner)
+        /// The verifier works; the camera may not (the simulator, a denied
+        /// permission): sync, status and the history still do.
+        case ready(Verifier, ScanSession, CameraScanner?)
         case failed(String)
     }
 
@@ -26,7 +28,7 @@ final class GenuineModel: ObservableObject {
     @Published private(set) var status: TrustStatus?
     @Published private(set) var problem: String?
     @Published var torchOn = false {
-        didSet { if case let .ready(_, _, camera) = setup { camera.setTorch(torchOn) } }
+        didSet { if case let .ready(_, _, camera?) = setup { camera.setTorch(torchOn) } }
     }
 
     /// The card on screen: set it to a history entry to show it, nil to close it.
@@ -49,27 +51,49 @@ final class GenuineModel: ObservableObject {
         [problem, status.map { wording.status(status: $0) }].compactMap { $0 }.joined(separator: " ")
     }
 
+    /// What a shopper reads about an error: the SDK's words for its own
+    /// errors, the camera's own explanation, never a type's debug text.
     private func problemText(_ error: Error) -> String {
         if let error = error as? GenuineError { return wording.syncProblem(error: error) }
-        return error.localizedDescription
+        if let error = error as? CameraError, let text = error.errorDescription { return text }
+        return wording.syncProblem(error: .Internal(detail: String(describing: type(of: error))))
+    }
+
+    /// The one verifier of this process, opened once: the foreground start and
+    /// a background launch share it (two on one database would each sync).
+    private var opening: Task<Verifier, Error>?
+
+    private func openShared() async throws -> Verifier {
+        if let opening { return try await opening.value }
+        let task = Task.detached(priority: .userInitiated) { try Self.openVerifier() }
+        opening = task
+        return try await task.value
     }
 
     /// Opens the verifier off the main thread, imports the bundle, starts the camera, syncs.
     func start() async {
         guard case .opening = setup else { return }
+        let verifier: Verifier
         do {
-            let verifier = try await Task.detached(priority: .userInitiated) { try Self.openVerifier() }.value
-            status = try? verifier.status()
-            let session = ScanSession(verifier: verifier, wording: wording)
-            let camera = CameraScanner(scanSession: session)
-            camera.onFrame = { [weak self] result in
-                Task { @MainActor in self?.onFrame(result) }
-            }
+            verifier = try await openShared()
+        } catch {
+            setup = .failed(problemText(error))
+            return
+        }
+        status = try? verifier.status()
+        let session = ScanSession(verifier: verifier, wording: wording)
+        let camera = CameraScanner(scanSession: session)
+        camera.onFrame = { [weak self] result in
+            Task { @MainActor in self?.onFrame(result) }
+        }
+        do {
             try await camera.configure()
             setup = .ready(verifier, session, camera)
             camera.start()
         } catch {
-            setup = .failed((error as? LocalizedError)?.errorDescription ?? problemText(error))
+            // No camera: the verifier stays, so sync and status still run.
+            setup = .ready(verifier, session, nil)
+            problem = problemText(error)
         }
         scheduleBackgroundSync()
         await refresh()
@@ -97,11 +121,11 @@ final class GenuineModel: ObservableObject {
     }
 
     func resume() {
-        if case let .ready(_, _, camera) = setup { camera.start() }
+        if case let .ready(_, _, camera?) = setup { camera.start() }
     }
 
     func pause() {
-        if case let .ready(_, _, camera) = setup { camera.stop() }
+        if case let .ready(_, _, camera?) = setup { camera.stop() }
         torchOn = false
     }
 
@@ -123,7 +147,9 @@ final class GenuineModel: ObservableObject {
         syncing = true
         defer { syncing = false }
         do {
-            _ = try await verifier.sync()
+            // Cancellable: leaving the screen or the background task's expiry
+            // (SwiftUI cancels its task) stops the request, nothing written.
+            _ = try await verifier.syncCancellable()
             problem = nil
         } catch {
             problem = problemText(error)
@@ -139,14 +165,16 @@ final class GenuineModel: ObservableObject {
         try? BGTaskScheduler.shared.submit(request)
     }
 
-    /// The background refresh: opens the verifier if the app was launched for it.
+    /// The background refresh: uses the process's one verifier (opening it
+    /// if the app was launched for this), and stops when iOS ends the task:
+    /// SwiftUI cancels it at expiry and `syncCancellable` honours that.
     func backgroundSync() async {
         scheduleBackgroundSync()
-        if verifier == nil, case .opening = setup,
-           let verifier = try? await Task.detached(operation: { try Self.openVerifier() }).value {
-            _ = try? await verifier.sync()
-            return
+        if let verifier {
+            _ = try? await verifier.syncCancellable()
+        } else if let verifier = try? await openShared() {
+            _ = try? await verifier.syncCancellable()
         }
-        await refresh()
+        if let verifier = try? await openShared() { status = try? verifier.status() }
     }
 }

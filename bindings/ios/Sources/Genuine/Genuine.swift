@@ -56,6 +56,16 @@ public extension Verifier {
         return try Verifier.open(config: config, transport: transport)
     }
 
+    /// What the verifier trusts, now and after every change (a sync that
+    /// brought news, a bundle import). Ends when the consuming task ends.
+    func statusUpdates() -> AsyncStream<TrustStatus> {
+        AsyncStream(bufferingPolicy: .bufferingNewest(1)) { continuation in
+            let handle = addStatusListener(listener: StatusRelay(continuation))
+            if let now = try? status() { continuation.yield(now) }
+            continuation.onTermination = { [weak self] _ in self?.removeStatusListener(handle: handle) }
+        }
+    }
+
     /// `sync()` that a Swift `Task` cancel stops: uniffi's Swift futures
     /// cannot be cancelled themselves, so the cancellation handler asks the
     /// library to cancel the syncs in flight (the transport sees the request's
@@ -66,5 +76,18 @@ public extension Verifier {
         } onCancel: {
             cancelSync()
         }
+    }
+}
+
+/// Hands the library's status callbacks to an `AsyncStream`.
+private final class StatusRelay: StatusListener, @unchecked Sendable {
+    private let continuation: AsyncStream<TrustStatus>.Continuation
+
+    init(_ continuation: AsyncStream<TrustStatus>.Continuation) {
+        self.continuation = continuation
+    }
+
+    func onStatus(status: TrustStatus) {
+        continuation.yield(status)
     }
 }

@@ -6,6 +6,8 @@ import androidx.camera.core.ImageProxy
 import dev.genuine.FrameReport
 import dev.genuine.ScanSession
 import dev.genuine.ScannedVerdict
+import dev.genuine.bufferToView
+import dev.genuine.cornersIn
 import dev.genuine.scanFrame
 
 /** A code in the current frame, outlined in PreviewView pixels. */
@@ -23,13 +25,13 @@ class ScanAnalyzer(
     private val onFrame: (FrameReport, List<Outline>) -> Unit,
     private val onError: (Exception) -> Unit,
 ) : ImageAnalysis.Analyzer {
-    /** Image pixels to PreviewView pixels, supplied by the camera controller. */
-    @Volatile private var toView: Matrix? = null
+    /** Sensor coordinates to PreviewView pixels, supplied by the camera controller. */
+    @Volatile private var sensorToView: Matrix? = null
 
     override fun getTargetCoordinateSystem(): Int = ImageAnalysis.COORDINATE_SYSTEM_VIEW_REFERENCED
 
     override fun updateTransform(matrix: Matrix?) {
-        toView = matrix
+        sensorToView = matrix
     }
 
     override fun analyze(image: ImageProxy) {
@@ -46,19 +48,32 @@ class ScanAnalyzer(
                 onError(e)
                 return
             }
-            onFrame(report, report.codes.map { Outline(it, outline(it)) })
+            val toView = viewMatrix(frame)
+            onFrame(report, report.codes.map { Outline(it, outline(it, toView)) })
         }
     }
 
-    private fun outline(code: ScannedVerdict): List<Pair<Float, Float>> {
-        val points = FloatArray(code.corners.size * 2)
-        code.corners.forEachIndexed { i, c ->
-            points[2 * i] = c.x.toFloat()
-            points[2 * i + 1] = c.y.toFloat()
+    /**
+     * Buffer pixels → view pixels: the buffer → sensor inverse of the frame's
+     * sensorToBufferTransformMatrix, then the controller's sensor → view
+     * (the SDK's tested FrameGeometry does the math). Null until the
+     * controller has sent its first transform.
+     */
+    private fun viewMatrix(frame: ImageProxy): FloatArray? {
+        val toView = sensorToView ?: return null
+        val sensorToBuffer = FloatArray(9).also { frame.imageInfo.sensorToBufferTransformMatrix.getValues(it) }
+        val sensorToViewValues = FloatArray(9).also { toView.getValues(it) }
+        return runCatching { bufferToView(sensorToBuffer, sensorToViewValues) }.getOrNull()
+    }
+
+    private fun outline(code: ScannedVerdict, toView: FloatArray?): List<Pair<Float, Float>> {
+        // Until the controller has sent its first transform the outline stays
+        // in buffer pixels; the next frame corrects it.
+        val points = if (toView != null) {
+            code.cornersIn(toView)
+        } else {
+            FloatArray(code.corners.size * 2) { i -> (if (i % 2 == 0) code.corners[i / 2].x else code.corners[i / 2].y).toFloat() }
         }
-        // Until the controller has sent its first transform, the outline is in
-        // image pixels; it is corrected by the next frame.
-        toView?.mapPoints(points)
         return points.toList().chunked(2) { (x, y) -> x to y }
     }
 }
