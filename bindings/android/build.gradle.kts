@@ -1,6 +1,7 @@
 plugins {
     id("com.android.library") version "8.7.3"
     id("org.jetbrains.kotlin.android") version "2.2.21"
+    `maven-publish`
 }
 
 // Coordinates for apps that include this build from source (android-demo does,
@@ -23,10 +24,38 @@ android {
         sourceCompatibility = JavaVersion.VERSION_17
         targetCompatibility = JavaVersion.VERSION_17
     }
-    kotlinOptions { jvmTarget = "17" }
     packaging {
         // 16 KB pages (Google Play, Android 15+): keep .so files uncompressed and aligned.
         jniLibs.useLegacyPackaging = false
+    }
+    publishing {
+        singleVariant("release") { withSourcesJar() }
+    }
+}
+
+kotlin {
+    // Kotlin 2.2's Gradle plugin: compilerOptions (kotlinOptions was removed).
+    compilerOptions { jvmTarget.set(org.jetbrains.kotlin.gradle.dsl.JvmTarget.JVM_17) }
+}
+
+// `gradle publishReleasePublicationToGenuineRepository` writes the AAR with a
+// POM that names its dependencies (JNA's AAR, coroutines, androidx.annotation)
+// to build/repo; a brand serves that folder as a Maven repository
+// (docs/INTEGRATION.md, "Hosting the SDK").
+publishing {
+    publications {
+        register<MavenPublication>("release") {
+            groupId = "dev.genuine"
+            artifactId = "genuine-android"
+            version = project.version.toString()
+            afterEvaluate { from(components["release"]) }
+        }
+    }
+    repositories {
+        maven {
+            name = "genuine"
+            url = uri(layout.buildDirectory.dir("repo"))
+        }
     }
 }
 
@@ -34,4 +63,6 @@ dependencies {
     // The @aar flavour of JNA carries its own native libraries for Android ABIs (≥ 5.17: 16 KB aligned).
     implementation("net.java.dev.jna:jna:5.17.0@aar")
     implementation("org.jetbrains.kotlinx:kotlinx-coroutines-android:1.10.2")
+    // The Android-flavoured bindings use @RequiresApi (android.system.SystemCleaner on API 33+).
+    implementation("androidx.annotation:annotation:1.9.1")
 }
