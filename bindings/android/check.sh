@@ -40,3 +40,7 @@ mkdir -p "$lld_dir" && ln -sf "$(command -v ld.lld)" "$lld_dir/ld"
 cargo rustc --locked --target aarch64-unknown-linux-gnu -p genuine-ffi --lib --crate-type cdylib -- \
   -C link-arg=-B"$PWD/$lld_dir" $ANDROID_LINK_FLAGS
 "$here/check-alignment.sh" target/aarch64-unknown-linux-gnu/debug/libgenuine_ffi.so
+# The library exports only its uniffi API: the bundled SQLite (a trimmed
+# build) and every Rust symbol stay inside, so they can never take over the
+# app's own SQLite, SQLCipher or another Rust library's symbols.
+"$here/check-exports.sh" target/aarch64-unknown-linux-gnu/debug/libgenuine_ffi.so
