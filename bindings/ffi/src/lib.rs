@@ -34,22 +34,26 @@ use types::{signed, signed32};
 uniffi::setup_scaffolding!();
 
 /// What a caller can act on.
+/// Kotlin's `toString()` and Swift's `description` (and, through the facade,
+/// `LocalizedError.errorDescription`) are its `Display`: "network: ... (try
+/// again later)", never a type's field dump.
 #[derive(Debug, Clone, thiserror::Error, uniffi::Error)]
+#[uniffi::export(Display)]
 pub enum GenuineError {
     /// The input is wrong (a frame's size, a bundle, a config): fix the call.
-    #[error("bad input: {detail}")]
+    #[error("bad input to the Genuine SDK: {detail}")]
     BadInput {
         /// What is wrong.
         detail: String,
     },
     /// The on-device store failed (disk full, file corrupt, closed).
-    #[error("storage: {detail}")]
+    #[error("the Genuine SDK's storage failed: {detail}")]
     Storage {
         /// What failed.
         detail: String,
     },
     /// The network failed. `retryable`: try again later as it is.
-    #[error("network: {detail}")]
+    #[error("could not fetch the feed: {detail}{}", retry_hint(*.retryable))]
     Network {
         /// What failed.
         detail: String,
@@ -58,13 +62,13 @@ pub enum GenuineError {
     },
     /// The feed was refused: rollback, mix-and-match, freeze, fork or a bad
     /// signature. Nothing changed; report it, do not retry in a loop.
-    #[error("feed refused: {detail}")]
+    #[error("an update was refused by a safety check, nothing changed: {detail}")]
     FeedRefused {
         /// Which protection refused it.
         detail: String,
     },
     /// A bug: please report it.
-    #[error("internal: {detail}")]
+    #[error("internal error in the Genuine SDK (please report it): {detail}")]
     Internal {
         /// What happened.
         detail: String,
@@ -72,6 +76,10 @@ pub enum GenuineError {
 }
 
 type Result<T> = std::result::Result<T, GenuineError>;
+
+fn retry_hint(retryable: bool) -> &'static str {
+    if retryable { " (try again later)" } else { "" }
+}
 
 fn bad(e: impl std::fmt::Display) -> GenuineError {
     GenuineError::BadInput { detail: e.to_string() }

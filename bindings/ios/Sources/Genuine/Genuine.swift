@@ -91,3 +91,9 @@ private final class StatusRelay: StatusListener, @unchecked Sendable {
         continuation.yield(status)
     }
 }
+
+/// The SDK's errors in words ("could not fetch the feed: ... (try again
+/// later)"), not the generated `String(reflecting:)` of the case.
+extension GenuineError: LocalizedError {
+    public var errorDescription: String? { description }
+}

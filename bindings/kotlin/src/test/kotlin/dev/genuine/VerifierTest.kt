@@ -87,6 +87,10 @@ class VerifierTest {
         }
         assertThrows<GenuineException.BadInput> { parseAnchor("threshold 2\nkey 00\n") }
         assertThrows<GenuineException.BadInput> { parseAnchor("key ${keys[0]}\n") } // no threshold
+        // An error reads as words in logs and crash reports (toString), with its fields kept.
+        val network = GenuineException.Network("timed out", true)
+        assertEquals("could not fetch the feed: timed out (try again later)", network.toString())
+        assertTrue(refusedKey(keys).toString().startsWith("bad input to the Genuine SDK: "))
         // Text is never an exception: it is a verdict.
         assertTrue(verifier.verify("\u0000".repeat(10_000)) is Verdict.NotSigned)
     }
@@ -121,6 +125,9 @@ class VerifierTest {
             ScanSession(verifier).scanFrame(heap, frame.width, frame.height, frame.stride, 0)
         }
     }
+
+    private fun refusedKey(keys: List<String>): GenuineException =
+        assertThrows<GenuineException.BadInput> { Verifier.open(VerifierConfig(File(dir, "y.db").path, keys + "zz", 2, null, 0)) }
 
     /** Serves a feed directory on 127.0.0.1 (the misbehaving server is SyncLabTest's). */
     private fun serveFeed(feed: File): HttpServer {
