@@ -20,7 +20,7 @@ class OkHttpTransport(private val client: OkHttpClient) : HttpTransport {
 
     override fun `get`(request: HttpRequest): HttpResponse {
         val call = client.newBuilder()
-            .callTimeout(request.timeoutMillis.toLong(), TimeUnit.MILLISECONDS) // the whole request, body included
+            .callTimeout(request.timeoutMillis, TimeUnit.MILLISECONDS) // the whole request, body included
             .build()
             .newCall(
                 Request.Builder().url(request.url)
