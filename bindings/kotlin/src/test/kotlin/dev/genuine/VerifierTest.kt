@@ -7,6 +7,7 @@ import java.nio.ByteBuffer
 import java.nio.file.Files
 import java.util.concurrent.Executors
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.async
 import kotlinx.coroutines.cancelAndJoin
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
@@ -130,11 +131,17 @@ class VerifierTest {
         assertThrows<GenuineException.BadInput> { Verifier.open(VerifierConfig(File(dir, "y.db").path, keys + "zz", 2, null, 0)) }
 
     /** Serves a feed directory on 127.0.0.1 (the misbehaving server is SyncLabTest's). */
-    private fun serveFeed(feed: File): HttpServer {
+    private fun serveFeed(
+        feed: File,
+        seen: MutableList<String> = java.util.Collections.synchronizedList(mutableListOf()),
+        delayMillis: Long = 0,
+    ): HttpServer {
         val server = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0)
         server.executor = Executors.newCachedThreadPool()
         server.createContext("/") { exchange ->
             val path = exchange.requestURI.path.trimStart('/')
+            seen.add(path)
+            Thread.sleep(delayMillis)
             val file = File(feed, path)
             if (file.isFile) {
                 val body = file.readBytes()
@@ -196,6 +203,28 @@ class VerifierTest {
             }
         } finally {
             setLogger(null)
+            server.stop(0)
+        }
+    }
+
+    /** Two syncs at once (a pull-to-refresh during the periodic job) make one fetch and share its report. */
+    @Test
+    fun concurrentSyncsJoinOneFetch() {
+        val seen = java.util.Collections.synchronizedList(mutableListOf<String>())
+        // Each answer takes 100 ms, so the second sync starts while the first runs.
+        val server = serveFeed(publishDemoFeed(), seen, delayMillis = 100)
+        try {
+            open("http://127.0.0.1:${server.address.port}/").use { v ->
+                val (a, b) = runBlocking {
+                    val first = async(Dispatchers.IO) { v.sync() }
+                    val second = async(Dispatchers.IO) { v.sync() }
+                    first.await() to second.await()
+                }
+                assertEquals(a, b)
+                assertEquals(1L, a.timestampVersion)
+                assertEquals(1, seen.count { it == "v1/timestamp" }, "one fetch for both: $seen")
+            }
+        } finally {
             server.stop(0)
         }
     }
