@@ -68,8 +68,8 @@ pub enum BrandAction {
 pub enum KeyAction {
     /// Create a claim key
     New {
-        #[arg(long)]
-        brand: String,
+        #[command(flatten)]
+        brand: crate::feed_cmd::BrandArg,
         /// Restrict to these prefixes (default: all of the brand's)
         #[arg(long = "prefix")]
         prefixes: Vec<String>,
@@ -82,13 +82,17 @@ pub enum KeyAction {
     },
     /// Stop the current key signing and create its successor
     Rotate {
-        #[arg(long)]
-        brand: String,
+        #[command(flatten)]
+        brand: crate::feed_cmd::BrandArg,
     },
-    /// Revoke a key: every code it signed verifies as revoked
+    /// Revoke a key in the brand's keyset (offline: the masters sign a new
+    /// keyset; ship it with `genuine bundle` or `genuine feed publish`).
+    /// Every code it signed verifies as revoked. For a revocation through
+    /// the online lists, without the masters, see `genuine revoke key`.
     Revoke {
-        #[arg(long)]
-        brand: String,
+        #[command(flatten)]
+        brand: crate::feed_cmd::BrandArg,
+        /// The key's kid (`genuine status` lists them)
         #[arg(long)]
         kid: u16,
     },
@@ -201,7 +205,12 @@ pub fn key(action: KeyAction, state: &Path) -> Result<ExitCode, CliError> {
     let mut a = load(state)?;
     let now = unix_now();
     match action {
-        KeyAction::New { brand, prefixes, sign_days, shelf_days } => {
+        KeyAction::New {
+            brand: crate::feed_cmd::BrandArg { id: brand },
+            prefixes,
+            sign_days,
+            shelf_days,
+        } => {
             let prefixes = (!prefixes.is_empty()).then_some(prefixes);
             let until = now + sign_days * DAY;
             let kid = a
@@ -212,13 +221,13 @@ pub fn key(action: KeyAction, state: &Path) -> Result<ExitCode, CliError> {
                 crate::report::date(genuine::UnixTime::from_secs(until))
             );
         }
-        KeyAction::Rotate { brand } => {
+        KeyAction::Rotate { brand: crate::feed_cmd::BrandArg { id: brand } } => {
             let kid = a.rotate_claim_key(&brand, now, &mut rng).map_err(CliError::msg)?;
             println!(
                 "brand '{brand}': key {kid} now signs; earlier keys stopped signing; rebuild the bundle (or publish the feed) so phones know it"
             );
         }
-        KeyAction::Revoke { brand, kid } => {
+        KeyAction::Revoke { brand: crate::feed_cmd::BrandArg { id: brand }, kid } => {
             a.revoke_claim_key(&brand, kid, now).map_err(CliError::msg)?;
             println!("brand '{brand}': key {kid} revoked; rebuild and ship the bundle");
         }

@@ -32,7 +32,9 @@ pub enum RevokeAction {
         #[arg(long)]
         batch: String,
     },
-    /// Revoke a claim key online (through the revocation lists)
+    /// Revoke a claim key online, through the brand's revocation lists (the
+    /// revoker key signs; reaches phones at the next `genuine feed publish`
+    /// and sync). The keyset itself is unchanged: see `genuine key revoke`.
     Key {
         #[command(flatten)]
         brand: BrandArg,
@@ -45,9 +47,9 @@ pub enum RevokeAction {
 /// The brand an action is for.
 #[derive(clap::Args)]
 pub struct BrandArg {
-    /// Brand id
-    #[arg(long = "brand")]
-    id: String,
+    /// Brand id (as given to `genuine brand add --id`)
+    #[arg(long = "brand", value_name = "BRAND")]
+    pub id: String,
 }
 
 /// One code: its brand, GTIN and serial.
@@ -76,6 +78,10 @@ pub enum FeedAction {
         /// Also write a full base of every brand's lists now
         #[arg(long)]
         base: bool,
+        #[command(flatten)]
+        output: crate::OutputArgs,
+        #[command(flatten)]
+        state: crate::StateArgs,
     },
     /// Serve a feed directory over HTTP, for development
     Serve {
@@ -113,13 +119,28 @@ pub fn revoke(action: RevokeAction, state: &Path) -> Result<ExitCode, CliError> 
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn feed(action: FeedAction, state: &Path) -> Result<ExitCode, CliError> {
+pub fn feed(action: FeedAction) -> Result<ExitCode, CliError> {
     match action {
-        FeedAction::Publish { out, ttl_hours, base } => {
+        FeedAction::Publish { out, ttl_hours, base, output, state } => {
+            let state = &state.state;
             let mut a = load(state)?;
             let report = a.publish(&out, unix_now(), ttl_hours * 3600, base).map_err(CliError::msg)?;
             save(state, &a)?;
-            println!("{}", serde_json::to_string(&report).map_err(CliError::msg)?);
+            if output.json {
+                println!("{}", serde_json::to_string(&report).map_err(CliError::msg)?);
+            } else {
+                let entries: usize = report.deltas.iter().map(|d| d.entries).sum();
+                println!(
+                    "published feed v{} to {}: {} file(s), {} delta(s) with {} revocation {}, {} base(s)",
+                    report.version,
+                    out.display(),
+                    report.files,
+                    report.deltas.len(),
+                    entries,
+                    if entries == 1 { "entry" } else { "entries" },
+                    report.bases.len()
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         FeedAction::Serve { dir, addr } => serve(&dir, &addr),

@@ -18,17 +18,24 @@ struct Cli {
     command: Command,
 }
 
+/// Which store, pinned to which root keys.
+#[derive(clap::Args)]
+struct StoreArgs {
+    /// SQLite store [default: genuine.db in the user's data directory]
+    #[arg(long)]
+    db: Option<PathBuf>,
+    /// Pinned root keys (anchor file) [default: the embedded demo anchor]
+    #[arg(long)]
+    anchor: Option<PathBuf>,
+}
+
 /// Where trust comes from for commands that verify.
 #[derive(clap::Args)]
 struct TrustArgs {
-    /// SQLite store [default: genuine.db in the user's data directory]
-    #[arg(long, global = true)]
-    db: Option<PathBuf>,
-    /// Pinned root keys (anchor file) [default: the embedded demo anchor]
-    #[arg(long, global = true)]
-    anchor: Option<PathBuf>,
+    #[command(flatten)]
+    store: StoreArgs,
     /// Trust bundle to import first [default: the embedded demo bundle, with the demo anchor]
-    #[arg(long, global = true)]
+    #[arg(long)]
     bundle: Option<PathBuf>,
 }
 
@@ -88,7 +95,9 @@ enum Command {
         /// The bundle file
         file: PathBuf,
         #[command(flatten)]
-        trust: TrustArgs,
+        output: OutputArgs,
+        #[command(flatten)]
+        store: StoreArgs,
     },
     /// Show what the store trusts
     Status {
@@ -136,8 +145,6 @@ enum Command {
     Feed {
         #[command(subcommand)]
         action: feed_cmd::FeedAction,
-        #[command(flatten)]
-        state: StateArgs,
     },
     /// Fetch keys and revocations from a feed into the store
     Sync {
@@ -193,14 +200,14 @@ fn main() -> ExitCode {
             verify_cmd::Input::image(image).and_then(|input| verify_cmd::verify(&input, output.json, &trust))
         }
         Command::Decode { files, json, engine } => decode_cmd::decode(&files, json, engine),
-        Command::Import { file, trust } => verify_cmd::import(&file, &trust),
+        Command::Import { file, output, store } => verify_cmd::import(&file, output.json, &store),
         Command::Status { output, trust } => verify_cmd::status(output.json, &trust),
         Command::Root { action, state } => authority_cmd::root(action, &state.state),
         Command::Brand { action, state } => authority_cmd::brand(action, &state.state),
         Command::Key { action, state } => authority_cmd::key(action, &state.state),
         Command::Issue { args, state } => authority_cmd::issue(args, &state.state),
         Command::Revoke { action, state } => feed_cmd::revoke(action, &state.state),
-        Command::Feed { action, state } => feed_cmd::feed(action, &state.state),
+        Command::Feed { action } => feed_cmd::feed(action),
         Command::Sync { feed, output, trust } => feed_cmd::sync(&feed, output.json, &trust),
         Command::Bundle { out, anchor_out, state } => authority_cmd::bundle(&out, &anchor_out, &state.state),
     };

@@ -1,7 +1,7 @@
 //! `genuine verify`, `import` and `status`: the shopper's side, offline.
 
 use crate::report;
-use crate::{CliError, TrustArgs};
+use crate::{CliError, StoreArgs, TrustArgs};
 use genuine::{DecodedImage, Scanner, Store, TrustAnchor, device_now};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -19,8 +19,13 @@ fn default_db() -> Result<PathBuf, CliError> {
 
 /// Opens the store for these arguments and imports the bundle they name.
 pub fn open_store(trust: &TrustArgs) -> Result<Store, CliError> {
-    let (anchor_text, bundle) = match (&trust.anchor, &trust.bundle) {
-        (Some(anchor), bundle) => (read_text(anchor)?, bundle.as_deref().map(read).transpose()?),
+    open_store_with(&trust.store, trust.bundle.as_deref())
+}
+
+/// Opens the store and imports `bundle` (the demo bundle with the demo anchor).
+fn open_store_with(store: &StoreArgs, bundle: Option<&Path>) -> Result<Store, CliError> {
+    let (anchor_text, bundle) = match (&store.anchor, bundle) {
+        (Some(anchor), bundle) => (read_text(anchor)?, bundle.map(read).transpose()?),
         (None, None) => {
             // Out of the box, but never silently: these keys are public.
             eprintln!(
@@ -34,7 +39,7 @@ pub fn open_store(trust: &TrustArgs) -> Result<Store, CliError> {
         }
     };
     let anchor = TrustAnchor::from_text(&anchor_text).map_err(CliError::msg)?;
-    let db = match &trust.db {
+    let db = match &store.db {
         Some(db) => db.clone(),
         None => default_db()?,
     };
@@ -146,10 +151,26 @@ pub fn verify(input: &Input, json: bool, trust: &TrustArgs) -> Result<ExitCode, 
     Ok(if all_authentic { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-pub fn import(file: &Path, trust: &TrustArgs) -> Result<ExitCode, CliError> {
-    let mut store = open_store(trust)?;
-    let report = store.import_bundle(&read(file)?, device_now()).map_err(CliError::msg)?;
-    println!("{}", serde_json::to_string_pretty(&report).map_err(CliError::msg)?);
+pub fn import(file: &Path, json: bool, store: &StoreArgs) -> Result<ExitCode, CliError> {
+    // With an anchor of its own, nothing else is imported first; without
+    // one, the demo trust comes first (the file must be of that world).
+    let mut opened = open_store_with(store, None)?;
+    let report = opened.import_bundle(&read(file)?, device_now()).map_err(CliError::msg)?;
+    if json {
+        println!("{}", serde_json::to_string(&report).map_err(CliError::msg)?);
+    } else {
+        let updated = report.brands_updated.len() + report.keysets_updated.len();
+        println!(
+            "imported {}: {} root(s) added, {updated} document(s) updated, {} unchanged, {} refused",
+            file.display(),
+            report.roots_added.len(),
+            report.unchanged,
+            report.refused.len()
+        );
+        for refused in &report.refused {
+            println!("  refused  brand '{}': {}", refused.brand_id, refused.error);
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -157,7 +178,7 @@ pub fn status(json: bool, trust: &TrustArgs) -> Result<ExitCode, CliError> {
     let store = open_store(trust)?;
     let summary = store.summary(device_now()).map_err(CliError::msg)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&summary).map_err(CliError::msg)?);
+        println!("{}", serde_json::to_string(&summary).map_err(CliError::msg)?);
         return Ok(ExitCode::SUCCESS);
     }
     match summary.root_version {

@@ -109,6 +109,65 @@ fn a_look_alike_link_has_a_headline_of_its_own() {
     assert_eq!(line["card"]["tone"], "look_alike_link");
 }
 
+/// Every option of every command says what it is for, and no command lists
+/// an option it ignores (a newcomer reads `--help` first).
+#[test]
+fn every_option_of_every_command_is_described_and_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let commands: &[&[&str]] = &[
+        &["verify"],
+        &["scan"],
+        &["decode"],
+        &["import"],
+        &["status"],
+        &["sync"],
+        &["bundle"],
+        &["issue"],
+        &["root", "init"],
+        &["root", "rotate"],
+        &["brand", "add"],
+        &["key", "new"],
+        &["key", "rotate"],
+        &["key", "revoke"],
+        &["revoke", "code"],
+        &["revoke", "cloned"],
+        &["revoke", "batch"],
+        &["revoke", "key"],
+        &["feed", "publish"],
+        &["feed", "serve"],
+    ];
+    for command in commands {
+        let help = stdout(&genuine(dir.path(), &[&command[..], &["--help"]].concat()));
+        let options = help.split("Options:").nth(1).unwrap_or_else(|| panic!("{command:?}: {help}"));
+        let lines: Vec<&str> = options.lines().collect();
+        let is_option = |l: &str| {
+            let t = l.trim_start();
+            t.starts_with("--")
+                || (t.len() > 2
+                    && t.starts_with('-')
+                    && t.as_bytes()[1].is_ascii_alphabetic()
+                    && t.as_bytes()[2] == b',')
+        };
+        for (i, line) in lines.iter().enumerate().filter(|(_, l)| is_option(l)) {
+            // "  --gtin <GTIN>  GTIN of the product", or the words on the next,
+            // deeper-indented line (clap's long layout).
+            let inline = line.trim().split("  ").filter(|part| !part.trim().is_empty()).count() >= 2;
+            let indent = |l: &str| l.len() - l.trim_start().len();
+            let below =
+                lines.get(i + 1).is_some_and(|next| !next.trim().is_empty() && indent(next) > indent(line));
+            assert!(inline || below, "{command:?}: an option without a description: {line}");
+        }
+    }
+    let import = stdout(&genuine(dir.path(), &["import", "--help"]));
+    assert!(!import.contains("--bundle"), "import takes its bundle as FILE: {import}");
+    let serve = stdout(&genuine(dir.path(), &["feed", "serve", "--help"]));
+    assert!(!serve.contains("--state"), "serve reads no state: {serve}");
+    let key_revoke = stdout(&genuine(dir.path(), &["key", "revoke", "--help"]));
+    assert!(key_revoke.contains("genuine revoke key"), "{key_revoke}");
+    let revoke_key = stdout(&genuine(dir.path(), &["revoke", "key", "--help"]));
+    assert!(revoke_key.contains("genuine key revoke"), "{revoke_key}");
+}
+
 /// Runs `genuine` in `dir`, asserting success; returns its stdout.
 fn ok_in(dir: &Path, args: &[&str]) -> String {
     let o = genuine(dir, args);
@@ -215,7 +274,13 @@ fn a_brand_revokes_and_a_shopper_syncs_through_a_served_feed() {
     assert!(stdout(&verify()).contains("revocation lists fresh"));
 
     ok(&["revoke", "code", "--brand", "tea", "--gtin", "4012345000009", "--serial", "STOLEN234"]);
-    ok(&["feed", "publish", "--out", "feed"]);
+    // Words by default, one line of JSON with --json, like every command.
+    let published = ok(&["feed", "publish", "--out", "feed"]);
+    assert!(published.starts_with("published feed v2 to feed:"), "{published}");
+    assert!(published.contains("1 revocation entry,"), "{published}");
+    let again = ok(&["feed", "publish", "--out", "feed", "--json"]);
+    assert_eq!(again.trim().lines().count(), 1, "{again}");
+    assert!(serde_json::from_str::<serde_json::Value>(again.trim()).unwrap()["version"].is_u64());
     let second = sync();
     assert!(second.status.success(), "{}", stderr(&second));
     let o = verify();
@@ -223,6 +288,10 @@ fn a_brand_revokes_and_a_shopper_syncs_through_a_served_feed() {
     assert!(stdout(&o).contains("REVOKED: the brand revoked this code"), "{}", stdout(&o));
     let status = genuine(d, &[&["status"][..], &trust[..]].concat());
     assert!(stdout(&status).contains("revocation lists seq 1"), "{}", stdout(&status));
+    let status = genuine(d, &[&["status", "--json"][..], &trust[..]].concat());
+    assert_eq!(stdout(&status).trim().lines().count(), 1, "{}", stdout(&status));
+    let imported = ok(&["import", "trust.bundle", "--db", "g.db", "--anchor", "anchor.txt"]);
+    assert!(imported.starts_with("imported trust.bundle: 0 root(s) added"), "{imported}");
     let _ = server.kill();
     let _ = server.wait();
 }
