@@ -279,6 +279,9 @@ pub fn admit(
         dirty: BTreeSet::new(),
         dropped: BTreeSet::new(),
     };
+    if of_another_world(&state.held_roots, anchor, bundle) {
+        return Err(AdmitError::OtherAnchor { roots: bundle.roots.len() });
+    }
     let mut report = ImportReport::default();
     apply_roots(&mut state, anchor, &bundle.roots, now.as_secs(), &mut report)?;
     let root = state.root.as_ref().map(|r| r.doc.clone()).ok_or(AdmitError::NoTrustedRoot)?;
@@ -419,6 +422,19 @@ fn apply_roots(
         }
     }
     Ok(())
+}
+
+/// A bundle of another trust world, given to a store that trusts a root:
+/// not one key of the anchor or of a held root signs any of its roots, and
+/// not one held root's key signs any of its brand records. (A bundle of
+/// roots alone may be this world's attack or gap, and is judged as such.)
+fn of_another_world(held: &[Doc<RootDocument>], anchor: &TrustAnchor, bundle: &TrustBundle) -> bool {
+    let unsigned_by_held = |env: &Envelope| held.iter().all(|h| env.count_valid(&h.doc.keys) == 0);
+    !held.is_empty()
+        && !bundle.roots.is_empty()
+        && !bundle.brands.is_empty()
+        && bundle.roots.iter().all(|env| unsigned_by(env, anchor) && unsigned_by_held(env))
+        && bundle.brands.iter().all(unsigned_by_held)
 }
 
 /// Does not one of the anchor's keys sign `env`? (Not "too few": none at all,

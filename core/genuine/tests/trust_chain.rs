@@ -103,7 +103,9 @@ fn a_root_below_its_threshold_is_refused() {
 fn a_root_not_signed_by_the_pinned_keys_is_refused() {
     let a = demo::authority();
     let mut rng = demo::seeded("impostor");
-    let impostor = Authority::new(3, 2, demo::VERIFY_UNTIL, T0, &mut rng).unwrap();
+    let mut impostor = Authority::new(3, 2, demo::VERIFY_UNTIL, T0, &mut rng).unwrap();
+    let prefixes = vec!["4012345".to_string()];
+    impostor.add_brand("tea", "Tea Co", prefixes, vec!["t.example".into()], 1, 1, T0, &mut rng).unwrap();
     let (dir, mut store) = empty_store(&a.anchor);
     // Said plainly (a newcomer's mistake: issue 15): the bundle is another world's.
     let err = refused(&mut store, &dir, &impostor.bundle(), T0);
@@ -115,6 +117,10 @@ fn a_root_not_signed_by_the_pinned_keys_is_refused() {
     short.roots[0].signatures.truncate(1);
     let err = root_error(refused(&mut store, &dir, &short, T0));
     assert!(below_threshold(&err), "{err}");
+    // The same mistake with a store that already trusts this world's root.
+    let (dir, mut held) = genuine_tests::demo_store();
+    let err = refused(&mut held, &dir, &impostor.bundle(), T0);
+    assert!(matches!(err, AdmitError::OtherAnchor { roots: 1 }), "{err}");
 }
 
 #[test]
