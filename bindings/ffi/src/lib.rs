@@ -611,17 +611,8 @@ mod tests {
             }
         }
         let dir = tempfile::tempdir().unwrap();
-        let roots = parse_anchor(include_str!("../../../cli/demo/anchor.txt").into()).unwrap();
         let transport = Arc::new(Careless(Mutex::new(Vec::new())));
-        let config = VerifierConfig {
-            db_path: dir.path().join("g.db").to_string_lossy().into(),
-            root_keys: roots.root_keys,
-            root_threshold: roots.root_threshold,
-            feed_url: Some("https://feed.example/base".into()),
-            request_timeout_seconds: 7,
-        };
-        let v = Verifier::open(config, Some(transport.clone())).unwrap();
-        v.import_bundle(include_bytes!("../../../cli/demo/trust.bundle").to_vec()).unwrap();
+        let v = feed_verifier(dir.path(), "https://feed.example/base", 7, transport.clone());
         let r = guard(|| v.sync.run(&CancelToken::default()));
         assert!(
             matches!(&r, Err(GenuineError::Network { detail, retryable: false }) if detail.contains("cap")),
@@ -659,19 +650,29 @@ mod tests {
         }
     }
 
-    fn slow_verifier(dir: &std::path::Path, delay: Duration) -> (Arc<Verifier>, Arc<Slow>) {
+    /// A verifier on the demo trust, syncing from `feed_url` through `transport`.
+    fn feed_verifier(
+        dir: &std::path::Path,
+        feed_url: &str,
+        timeout_seconds: i32,
+        transport: Arc<dyn HttpTransport>,
+    ) -> Arc<Verifier> {
         let roots = parse_anchor(include_str!("../../../cli/demo/anchor.txt").into()).unwrap();
-        let transport = Arc::new(Slow { delay, asked: Default::default(), cancelled: Default::default() });
         let config = VerifierConfig {
             db_path: dir.join("g.db").to_string_lossy().into(),
             root_keys: roots.root_keys,
             root_threshold: roots.root_threshold,
-            feed_url: Some("https://feed.example/".into()),
-            request_timeout_seconds: 0,
+            feed_url: Some(feed_url.into()),
+            request_timeout_seconds: timeout_seconds,
         };
-        let v = Verifier::open(config, Some(transport.clone())).unwrap();
+        let v = Verifier::open(config, Some(transport)).unwrap();
         v.import_bundle(include_bytes!("../../../cli/demo/trust.bundle").to_vec()).unwrap();
-        (v, transport)
+        v
+    }
+
+    fn slow_verifier(dir: &std::path::Path, delay: Duration) -> (Arc<Verifier>, Arc<Slow>) {
+        let transport = Arc::new(Slow { delay, asked: Default::default(), cancelled: Default::default() });
+        (feed_verifier(dir, "https://feed.example/", 0, transport.clone()), transport)
     }
 
     /// A second `sync()` while one runs joins it: one fetch, one outcome for both.
