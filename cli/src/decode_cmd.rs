@@ -1,7 +1,7 @@
 //! `genuine decode`: the scanner alone, for benchmarks and debugging.
 
 use crate::CliError;
-use genuine_scan::{DecodedImage, Engine, Scanner, raw_rqrr};
+use genuine_scan::{DecodedImage, Effort, Engine, Scanner, raw_rqrr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -33,11 +33,29 @@ pub enum DecodeEngine {
     Rqrr,
 }
 
-pub fn decode(files: &[PathBuf], json: bool, engine: DecodeEngine) -> Result<ExitCode, CliError> {
+/// How hard `genuine decode` tries on each file.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DecodeEffort {
+    /// As apps scan camera frames: a frame without three finder patterns costs one census
+    Live,
+    /// As the CLI reads photos: every decoder and threshold
+    Photo,
+}
+
+pub fn decode(
+    files: &[PathBuf],
+    json: bool,
+    engine: DecodeEngine,
+    effort: DecodeEffort,
+) -> Result<ExitCode, CliError> {
     let mut scanner = Scanner::with_engine(match engine {
         DecodeEngine::RqrrPipeline => Engine::RqrrPipeline,
         DecodeEngine::Rxing => Engine::Rxing,
         DecodeEngine::Full | DecodeEngine::Rqrr => Engine::Full,
+    });
+    scanner.set_effort(match effort {
+        DecodeEffort::Live => Effort::Live,
+        DecodeEffort::Photo => Effort::Photo,
     });
     let mut all_found = true;
     for file in files {

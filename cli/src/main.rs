@@ -89,6 +89,9 @@ enum Command {
         /// Decoder to use (the others are for measuring)
         #[arg(long, value_enum, default_value = "full")]
         engine: decode_cmd::DecodeEngine,
+        /// How hard to try on each file (live: as apps scan camera frames)
+        #[arg(long, value_enum, default_value = "photo")]
+        effort: decode_cmd::DecodeEffort,
     },
     /// Import a trust bundle into the store
     Import {
@@ -199,7 +202,7 @@ fn main() -> ExitCode {
         Command::Scan { image, output, trust } => {
             verify_cmd::Input::image(image).and_then(|input| verify_cmd::verify(&input, output.json, &trust))
         }
-        Command::Decode { files, json, engine } => decode_cmd::decode(&files, json, engine),
+        Command::Decode { files, json, engine, effort } => decode_cmd::decode(&files, json, engine, effort),
         Command::Import { file, output, store } => verify_cmd::import(&file, output.json, &store),
         Command::Status { output, trust } => verify_cmd::status(output.json, &trust),
         Command::Root { action, state } => authority_cmd::root(action, &state.state),

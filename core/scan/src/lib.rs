@@ -18,7 +18,7 @@ mod text;
 
 pub use finders::ScanWork;
 pub use geometry::Homography;
-pub use pipeline::Scanner;
+pub use pipeline::{Effort, Scanner};
 #[cfg(feature = "compare")]
 pub use pipeline::{Engine, raw_rqrr};
 pub use text::decode_text;

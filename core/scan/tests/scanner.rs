@@ -1,7 +1,7 @@
 //! The scanner on committed, generated camera frames and on the input class
 //! that makes rqrr panic. No rates or timings here: those are the benchmark's.
 
-use genuine_scan::{DecodedImage, Engine, LumaFrame, ScanError, Scanner, raw_rqrr, scan};
+use genuine_scan::{DecodedImage, Effort, Engine, LumaFrame, ScanError, Scanner, raw_rqrr, scan};
 use genuine_tests::repo_root;
 use serde_json::Value;
 
@@ -58,6 +58,33 @@ fn every_distortion_class_decodes_with_its_corners() {
             assert_finds(&format!("{name} ({engine:?})"), &scanner.scan(&image.frame().unwrap()), &meta);
         }
     }
+}
+
+/// The live effort reads every class the photo effort reads, and a frame
+/// without three finder patterns costs it no decoder call at all.
+#[test]
+fn the_live_effort_skips_empty_frames_and_reads_every_class() {
+    let mut live = Scanner::with_effort(Effort::Live);
+    let classes =
+        ["clean", "perspective", "blur", "shading", "glare", "noise", "low-contrast", "jpeg", "inverted"];
+    for name in classes {
+        let (image, meta) = load(name);
+        assert_finds(&format!("{name} (live)"), &live.scan(&image.frame().unwrap()), &meta);
+    }
+    // Packaging without a code: a grey frame with a dark panel and bars.
+    let (w, h) = (640, 360);
+    let mut pixels = vec![190u8; w * h];
+    for y in 100..260 {
+        for x in 40..600 {
+            pixels[y * w + x] = if x > 300 && (x / 3) % 2 == 0 { 20 } else { 120 };
+        }
+    }
+    let frame = LumaFrame::new(&pixels, w, h, w).unwrap();
+    let (found, work) = live.scan_counted(&frame);
+    assert!(found.is_empty());
+    assert_eq!(work.decoder_calls, 0, "{work:?}");
+    let (_, photo) = Scanner::with_effort(Effort::Photo).scan_counted(&frame);
+    assert!(photo.decoder_calls > 0, "the photo effort tries the decoders: {photo:?}");
 }
 
 #[test]
