@@ -3,12 +3,13 @@
 //! transaction or not at all.
 
 use crate::documents::{held, write_admission};
+use crate::meta::{meta_bytes, meta_time, meta_u64};
 use crate::revocations;
-use crate::store::{Store, StoreError, meta_u64};
+use crate::store::{Store, StoreError};
 use genuine_format::UnixTime;
 use genuine_format::admit::{Admission, Held};
 use genuine_format::revocation::{Head, RevocationLists};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 use std::collections::BTreeMap;
 
 /// Where a brand's revocation chain stands.
@@ -116,10 +117,6 @@ impl Store {
     /// What a sync starts from.
     pub fn feed_state(&self) -> Result<FeedState, StoreError> {
         let conn = &self.conn;
-        let bytes = |key: &str| -> Result<Option<Vec<u8>>, StoreError> {
-            Ok(conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
-        };
-        let time = |key: &str| Ok::<_, StoreError>(meta_u64(conn, key)?.map(UnixTime::from_secs));
         let mut chains = BTreeMap::new();
         let mut stmt = conn.prepare("SELECT brand_id, seq, head FROM rev_brands")?;
         for row in stmt
@@ -133,11 +130,11 @@ impl Store {
             revision: meta_u64(conn, "revision")?.unwrap_or(0),
             held: held(conn, &self.anchor)?,
             timestamp_version: meta_u64(conn, "ts_version")?,
-            timestamp_bytes: bytes("ts_bytes")?,
-            timestamp_etag: bytes("ts_etag")?.and_then(|b| String::from_utf8(b).ok()),
-            timestamp_live_until: time("ts_live_until")?,
-            timestamp_seen_at: time("ts_seen_at")?,
-            snapshot_bytes: bytes("snapshot_bytes")?,
+            timestamp_bytes: meta_bytes(conn, "ts_bytes")?,
+            timestamp_etag: meta_bytes(conn, "ts_etag")?.and_then(|b| String::from_utf8(b).ok()),
+            timestamp_live_until: meta_time(conn, "ts_live_until")?,
+            timestamp_seen_at: meta_time(conn, "ts_seen_at")?,
+            snapshot_bytes: meta_bytes(conn, "snapshot_bytes")?,
             chains,
             time_floor: self.time_floor()?,
         })

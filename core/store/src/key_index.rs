@@ -4,6 +4,7 @@
 //! Keys are few (thousands at most, against millions of revocations), so the
 //! whole set fits comfortably in memory.
 
+use crate::meta::meta_time;
 use genuine_format::UnixTime;
 use genuine_format::gs1::Gtin;
 use genuine_format::keys::{PreparedKey, PublicKey};
@@ -132,15 +133,8 @@ impl KeyIndex {
 
     /// Reads the index from the store's tables.
     pub(crate) fn load(conn: &Connection) -> rusqlite::Result<KeyIndex> {
-        let time = |key: &str| -> rusqlite::Result<Option<UnixTime>> {
-            let v: Option<u64> = conn
-                .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-                .map(Some)
-                .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })?;
-            Ok(v.map(UnixTime::from_secs))
-        };
-        let mut index =
-            KeyIndex { time_floor: time("time_floor")?.unwrap_or_default(), ..KeyIndex::default() };
+        let time_floor = meta_time(conn, "time_floor")?.unwrap_or_default();
+        let mut index = KeyIndex { time_floor, ..KeyIndex::default() };
         let mut scopes: HashMap<i64, Vec<String>> = HashMap::new();
         let mut stmt = conn.prepare("SELECT key_id, prefix FROM key_scopes")?;
         for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
@@ -176,7 +170,7 @@ impl KeyIndex {
             let (brand, kid, since) = row?;
             index.rev_keys.insert((brand, kid), UnixTime::from_secs(since));
         }
-        index.last_timestamp = time("ts_seen_at")?;
+        index.last_timestamp = meta_time(conn, "ts_seen_at")?;
         let mut stmt = conn.prepare("SELECT brand_id, seen_at FROM brand_fresh")?;
         for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?)))? {
             let (brand, at) = row?;

@@ -17,6 +17,7 @@
 mod documents;
 mod feed_state;
 mod key_index;
+mod meta;
 mod revocations;
 mod store;
 

@@ -2,6 +2,7 @@
 //! check), its pinned anchor, its summary, and the one write path.
 
 use crate::key_index::{KeyIndex, ListsRef};
+use crate::meta::{meta_time, meta_u64};
 use genuine_format::UnixTime;
 use genuine_format::trust::TrustAnchor;
 use genuine_format::verdict::Freshness;
@@ -247,7 +248,7 @@ impl Store {
     /// never past what this device's own clock once said, so no signer can
     /// push the device into the future (see docs/SECURITY.md).
     pub fn time_floor(&self) -> Result<UnixTime, StoreError> {
-        Ok(UnixTime::from_secs(meta_u64(&self.conn, "time_floor")?.unwrap_or(0)))
+        Ok(meta_time(&self.conn, "time_floor")?.unwrap_or_default())
     }
 
     /// Is `entry` in a brand's list of `kind`? (`lists` from [`KeyIndex::lists_of`].)
@@ -292,15 +293,14 @@ impl Store {
             })?
             .collect::<Result<_, _>>()?;
         let time_floor = self.time_floor()?;
-        let time = |key| Ok::<_, StoreError>(meta_u64(&self.conn, key)?.map(UnixTime::from_secs));
-        let last_timestamp = time("ts_seen_at")?;
+        let last_timestamp = meta_time(&self.conn, "ts_seen_at")?;
         Ok(StoreSummary {
             root_version,
             brands,
             time_floor,
             timestamp_version: meta_u64(&self.conn, "ts_version")?,
             last_timestamp,
-            timestamp_expires: time("ts_expires")?,
+            timestamp_expires: meta_time(&self.conn, "ts_expires")?,
             freshness: Freshness::at(last_timestamp, device_now.max(time_floor)),
         })
     }
@@ -329,13 +329,6 @@ impl Store {
         self.index.borrow_mut().take();
         Ok(out)
     }
-}
-
-/// A numeric value from the `meta` table.
-pub(crate) fn meta_u64(conn: &Connection, key: &str) -> Result<Option<u64>, StoreError> {
-    let mut stmt = conn.prepare_cached("SELECT value FROM meta WHERE key = ?1")?;
-    let v: Option<i64> = stmt.query_row([key], |r| r.get(0)).optional()?;
-    Ok(v.map(|v| u64::try_from(v).unwrap_or(0)))
 }
 
 /// SQLite's "not a database" and "malformed" errors mean a damaged file.
