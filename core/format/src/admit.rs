@@ -151,12 +151,13 @@ pub struct HeldCorrupt {
 }
 
 impl Held {
-    /// Verifies what a store holds: `roots` oldest first, as admitted.
+    /// Verifies what a store holds: `roots` oldest first, as admitted, and
+    /// each keyset with the brand the store holds it for.
     pub fn verify(
         anchor: &TrustAnchor,
         roots: &[Vec<u8>],
         brands: &[Vec<u8>],
-        keysets: &[Vec<u8>],
+        keysets: &[(String, Vec<u8>)],
     ) -> Result<Held, HeldCorrupt> {
         let envelope = |what: &str, bytes: &[u8]| {
             Envelope::decode(bytes, usize::MAX)
@@ -181,17 +182,14 @@ impl Held {
                 .map_err(|source| HeldCorrupt { what: "brand record".into(), source })?;
             held.brands.insert(doc.brand_id.clone(), Doc { envelope: env, doc });
         }
-        for bytes in keysets {
-            let env = envelope("keyset", bytes)?;
-            let opened = held
-                .brands
-                .values()
-                .filter(|b| carries_master_of(&env, &b.doc))
-                .find_map(|b| Keyset::open(&env, &b.doc).ok());
-            let doc = opened.ok_or_else(|| HeldCorrupt {
-                what: "keyset".into(),
-                source: TrustError::Envelope(EnvelopeError::BelowThreshold { valid: 0, threshold: 1 }),
+        for (brand_id, bytes) in keysets {
+            let what = format!("keyset of '{brand_id}'");
+            let env = envelope(&what, bytes)?;
+            let brand = held.brands.get(brand_id).ok_or_else(|| HeldCorrupt {
+                what: what.clone(),
+                source: TrustError::Invalid { kind: "keyset", why: "its brand is not held".into() },
             })?;
+            let doc = Keyset::open(&env, &brand.doc).map_err(|source| HeldCorrupt { what, source })?;
             held.keysets.insert(doc.brand_id.clone(), Doc { envelope: env, doc });
         }
         Ok(held)

@@ -58,7 +58,9 @@ pub(crate) fn held(conn: &Connection, anchor: &TrustAnchor) -> Result<Held, Stor
     };
     let roots = column("SELECT envelope FROM roots ORDER BY version")?;
     let brands = column("SELECT envelope FROM brands")?;
-    let keysets = column("SELECT envelope FROM keysets")?;
+    let mut stmt = conn.prepare("SELECT brand_id, envelope FROM keysets")?;
+    let keysets: Vec<(String, Vec<u8>)> =
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
     Held::verify(anchor, &roots, &brands, &keysets).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
