@@ -229,20 +229,24 @@ impl Verifier {
                     let mut joined = lock(f);
                     joined.waiters.push(done);
                     joined.interested += 1;
-                    (Arc::clone(f), false)
+                    (Arc::clone(f), None)
                 }
                 None => {
                     let cancel = CancelToken::default();
-                    let f = Arc::new(Mutex::new(Flight { cancel, waiters: vec![done], interested: 1 }));
+                    let f = Arc::new(Mutex::new(Flight {
+                        cancel: cancel.clone(),
+                        waiters: vec![done],
+                        interested: 1,
+                    }));
                     *current = Some(Arc::clone(&f));
-                    (f, true)
+                    (f, Some(cancel))
                 }
             }
         };
         let interest = Interest(Arc::clone(&flight));
-        if start {
+        // A new flight: its thread, with the token the callers' interest cancels.
+        if let Some(token) = start {
             let setup = Arc::clone(&self.sync);
-            let token = lock(&flight).cancel.clone();
             let landing = Arc::clone(&flight);
             let spawned = std::thread::Builder::new().name("genuine-sync".into()).spawn(move || {
                 let result = guard(|| setup.run(&token));
