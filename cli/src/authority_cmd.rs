@@ -289,7 +289,7 @@ pub fn bundle(out: &Path, anchor_out: &Path, state: &Path) -> Result<ExitCode, C
     a.check_prefixes().map_err(CliError::msg)?;
     let write =
         |p: &Path, b: &[u8]| std::fs::write(p, b).map_err(|e| CliError::msg(format!("{}: {e}", p.display())));
-    write(out, &a.bundle().encode())?;
+    write(out, &a.bundle().map_err(CliError::msg)?.encode())?;
     write(anchor_out, a.anchor.to_text().as_bytes())?;
     println!("wrote {} and {}", out.display(), anchor_out.display());
     Ok(ExitCode::SUCCESS)

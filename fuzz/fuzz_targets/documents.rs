@@ -28,11 +28,11 @@ fn keys() -> &'static Keys {
     static K: OnceLock<Keys> = OnceLock::new();
     K.get_or_init(|| {
         let world = world::world();
-        let key = |s: &genuine_issuer::authority::Seed| SecretKey::from_seed(&s.0);
+        let key = |k: &genuine_issuer::keys::KeyRef| k.secret().expect("the fuzz world keeps seeds");
         Keys {
-            root: world.root_seeds.iter().map(key).collect(),
-            masters: world.brands["acme"].master_seeds.iter().map(key).collect(),
-            timestamp: world.timestamp_seeds.iter().map(key).collect(),
+            root: world.root_keys.iter().map(key).collect(),
+            masters: world.brands["acme"].master_keys.iter().map(key).collect(),
+            timestamp: world.timestamp_keys.iter().map(key).collect(),
             world,
         }
     })
@@ -75,7 +75,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = signed(SNAPSHOT_TYPE, data, &k.timestamp).open::<Snapshot>(SNAPSHOT_TYPE, ts.0, ts.1);
     let revokers = &k.world.brands["acme"].record.revoker_keys;
     let revoker: Vec<SecretKey> =
-        k.world.brands["acme"].revoker_seeds.iter().map(|s| SecretKey::from_seed(&s.0)).collect();
+        k.world.brands["acme"].revoker_keys.iter().filter_map(|k| k.secret()).collect();
     let _ = signed(DELTA_TYPE, data, &revoker).open::<RevocationDelta>(DELTA_TYPE, revokers, 1);
     let _ = signed(BASE_TYPE, data, &revoker).open::<RevocationBase>(BASE_TYPE, revokers, 1);
 });

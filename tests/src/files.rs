@@ -21,7 +21,7 @@ pub fn all() -> Vec<(String, Vec<u8>)> {
     let fixtures = demo::fixtures(&a);
     let mut out = vec![
         ("cli/demo/anchor.txt".to_string(), a.anchor.to_text().into_bytes()),
-        ("cli/demo/trust.bundle".to_string(), a.bundle().encode()),
+        ("cli/demo/trust.bundle".to_string(), a.bundle().expect("bundle").encode()),
     ];
     for f in &fixtures {
         let img = render::render_luma(&f.text, MODULE_PX).expect("fixture renders");
@@ -67,9 +67,9 @@ pub fn vectors(a: &Authority, fixtures: &[Fixture]) -> Value {
     let mut keys = Vec::new();
     for (brand_id, brand) in &a.brands {
         for key in &brand.keyset.keys {
-            let seed = &brand.claim_seeds[&key.kid];
+            let seed = brand.claim_keys[&key.kid].secret().expect("the demo keeps seeds").seed();
             keys.push(json!({
-                "brand": brand_id, "kid": key.kid, "seed": hex(&seed.0),
+                "brand": brand_id, "kid": key.kid, "seed": hex(&seed),
                 "public_key": key.public_key.to_hex(),
             }));
         }
@@ -259,7 +259,7 @@ pub fn vectors(a: &Authority, fixtures: &[Fixture]) -> Value {
         "about": "Genuine v1 test vectors. Made by `cargo run -p genuine-tests --bin make-fixtures`; see docs/FORMAT.md. Every key here is a public demo key.",
         "now": demo::NOW,
         "anchor": { "threshold": a.anchor.threshold, "keys": a.anchor.keys.iter().map(|k| k.to_hex()).collect::<Vec<_>>() },
-        "bundle_base64": STANDARD.encode(a.bundle().encode()),
+        "bundle_base64": STANDARD.encode(a.bundle().expect("bundle").encode()),
         "claim_keys": keys,
         "signing": signing,
         "verify": verify,

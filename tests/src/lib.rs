@@ -32,7 +32,7 @@ pub fn demo_store() -> (tempfile::TempDir, Store) {
     let a = demo::authority();
     let dir = tempfile::tempdir().expect("temp dir");
     let mut store = Store::open(&dir.path().join("genuine.db"), &a.anchor).expect("open store");
-    store.import(&a.bundle(), crate::at(demo::T0)).expect("import demo bundle");
+    store.import(&a.bundle().expect("bundle"), crate::at(demo::T0)).expect("import demo bundle");
     (dir, store)
 }
 

@@ -190,6 +190,60 @@ impl<'a> Verified<'a> {
     }
 }
 
+/// Signs payload bytes with signers that may fail (keys in an HSM), checking
+/// every signature before it is returned.
+#[cfg(feature = "signing")]
+pub fn try_seal_bytes(
+    payload_type: &str,
+    payload: Vec<u8>,
+    signers: &[&dyn crate::keys::signing::Signer],
+) -> Result<Envelope, crate::keys::signing::SignError> {
+    let mut envelope = Envelope::unsigned_bytes(payload_type, payload);
+    for signer in signers {
+        envelope.add_signature(*signer)?;
+    }
+    Ok(envelope)
+}
+
+/// [`try_seal_bytes`] of a document's CBOR.
+#[cfg(feature = "signing")]
+pub fn try_seal<T: Serialize>(
+    payload_type: &str,
+    document: &T,
+    signers: &[&dyn crate::keys::signing::Signer],
+) -> Result<Envelope, crate::keys::signing::SignError> {
+    let mut payload = Vec::new();
+    ciborium::into_writer(document, &mut payload).expect("writing CBOR to a Vec cannot fail");
+    try_seal_bytes(payload_type, payload, signers)
+}
+
+#[cfg(feature = "signing")]
+impl Envelope {
+    /// An envelope with no signature yet: a proposal that key holders sign
+    /// one by one on their own machines (the root ceremony).
+    pub fn unsigned_bytes(payload_type: &str, payload: Vec<u8>) -> Envelope {
+        Envelope { payload_type: payload_type.to_string(), payload, signatures: Vec::new(), raw: None }
+    }
+
+    /// Adds (or replaces) this signer's signature over the envelope as it is.
+    pub fn add_signature(
+        &mut self,
+        signer: &dyn crate::keys::signing::Signer,
+    ) -> Result<(), crate::keys::signing::SignError> {
+        let keyid = signer.public().key_id();
+        let sig = crate::keys::signing::sign_checked(signer, &pae(&self.payload_type, &self.payload))?;
+        self.signatures.retain(|s| s.keyid != keyid);
+        if self.signatures.len() >= MAX_SIGNATURES {
+            return Err(crate::keys::signing::SignError(format!(
+                "an envelope holds at most {MAX_SIGNATURES} signatures"
+            )));
+        }
+        self.signatures.push(EnvelopeSignature { keyid, sig });
+        self.raw = None;
+        Ok(())
+    }
+}
+
 /// Signs payload bytes as they are (brand tooling, and fuzzing: a fuzzer
 /// that signs what it chooses reaches the checks behind the signatures).
 #[cfg(feature = "signing")]

@@ -98,7 +98,7 @@ pub fn unhex(s: &str) -> Option<Vec<u8>> {
 #[cfg(feature = "signing")]
 pub mod signing {
     use super::PublicKey;
-    use ed25519_dalek::Signer;
+    use ed25519_dalek::Signer as _;
 
     /// An Ed25519 signing key made from a 32-byte seed.
     pub struct SecretKey(ed25519_dalek::SigningKey);
@@ -123,6 +123,45 @@ pub mod signing {
         pub fn sign(&self, message: &[u8]) -> [u8; 64] {
             self.0.sign(message).to_bytes()
         }
+    }
+
+    /// Why a signer could not sign (an HSM that is gone, a key held by
+    /// someone else, a signature that does not verify).
+    #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+    #[error("{0}")]
+    pub struct SignError(pub String);
+
+    /// Anything that signs with one Ed25519 key: a seed in memory, or a key
+    /// that never leaves an HSM (the issuer's PKCS#11 backend).
+    pub trait Signer: Sync {
+        /// The key's public half.
+        fn public(&self) -> PublicKey;
+        /// Signs a message.
+        fn try_sign(&self, message: &[u8]) -> Result<[u8; 64], SignError>;
+    }
+
+    impl Signer for SecretKey {
+        fn public(&self) -> PublicKey {
+            SecretKey::public(self)
+        }
+        fn try_sign(&self, message: &[u8]) -> Result<[u8; 64], SignError> {
+            Ok(self.sign(message))
+        }
+    }
+
+    /// Signs and checks the signature against the signer's public key before
+    /// anyone sees it: a token that signs with another key than it claims, or
+    /// returns garbage, is caught here rather than by every phone.
+    pub fn sign_checked(signer: &dyn Signer, message: &[u8]) -> Result<[u8; 64], SignError> {
+        let signature = signer.try_sign(message)?;
+        let public = signer.public();
+        if !public.verify(message, &signature) {
+            return Err(SignError(format!(
+                "the signature of key {} does not verify: the signer did not use the key it names",
+                public.to_hex()
+            )));
+        }
+        Ok(signature)
     }
 }
 

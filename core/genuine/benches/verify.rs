@@ -26,7 +26,7 @@ fn setup() -> (Store, String) {
     let data = Gs1Data::new(Gtin::parse("09506000134352").unwrap()).with("21", "7QK4M2XR9P").unwrap();
     let url = a.issue("acme", data, None, None, NOW, false).unwrap();
     let mut store = Store::open_in_memory(&a.anchor).unwrap();
-    store.import(&a.bundle(), AT).unwrap();
+    store.import(&a.bundle().expect("bundle"), AT).unwrap();
     (store, url)
 }
 

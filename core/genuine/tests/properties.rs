@@ -105,7 +105,7 @@ proptest! {
     #[test]
     fn a_changed_byte_in_a_bundle_changes_nothing_or_nothing_signed(at in any::<prop::sample::Index>(), flip in 1u8..=255) {
         let a = world();
-        let mut bundle = a.bundle().encode();
+        let mut bundle = a.bundle().expect("bundle").encode();
         let i = at.index(bundle.len());
         bundle[i] ^= flip;
         let (dir, mut store) = genuine_tests::empty_store(&a.anchor);

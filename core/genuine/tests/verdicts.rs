@@ -23,7 +23,7 @@ fn a_key_verifies_only_inside_its_windows() {
         a.issue("acme", product(ACME_GTIN, None, "EARLY2345", None), Some(kid), None, NOW, false).is_err()
     );
     let (_dir, mut store) = empty_store(&a.anchor);
-    store.import(&a.bundle(), genuine_tests::at(NOW)).unwrap();
+    store.import(&a.bundle().expect("bundle"), genuine_tests::at(NOW)).unwrap();
     match genuine::verify(&store, &early, genuine_tests::at(NOW)).unwrap() {
         Verdict::Forged { reason: ForgeryReason::KeyNotYetValid { sign_from }, .. } => {
             assert_eq!(sign_from, later)
@@ -98,7 +98,7 @@ fn a_product_line_key_cannot_sign_the_rest_of_the_brand() {
     let outside =
         a.issue("acme", product(ACME_GTIN, None, "LINE23456", None), Some(kid), None, NOW, true).unwrap();
     let (_dir, mut store) = empty_store(&a.anchor);
-    store.import(&a.bundle(), genuine_tests::at(NOW)).unwrap();
+    store.import(&a.bundle().expect("bundle"), genuine_tests::at(NOW)).unwrap();
     assert!(matches!(
         genuine::verify(&store, &inside, genuine_tests::at(NOW)).unwrap(),
         Verdict::Authentic(_)

@@ -1,14 +1,16 @@
 //! Brand and operator tooling: the state behind `genuine root/brand/key/issue`.
 //!
-//! This is the only place that holds secret keys. In production the root and
-//! brand masters live in HSMs; here they are seeds in a state file, which is
-//! right for a laptop demo and for tests, and nothing else.
+//! This is the only place that holds secret keys. Each key is a seed in the
+//! state file (a laptop demo, tests), a key inside a PKCS#11 token, or a root
+//! key its holder keeps (see [`crate::keys`]): with a token attached, every
+//! new key is generated in the token, and the state file holds no secret.
 
+use crate::keys::{KeyRef, Seed, Token};
 use genuine_format::bundle::TrustBundle;
 use genuine_format::code;
-use genuine_format::envelope::{Envelope, seal};
+use genuine_format::envelope::{Envelope, try_seal};
 use genuine_format::gs1::{Gs1Data, Gtin};
-use genuine_format::keys::signing::SecretKey;
+use genuine_format::keys::signing::{SecretKey, SignError, Signer};
 use genuine_format::link::DigitalLink;
 use genuine_format::trust::{
     BRAND_TYPE, BrandRecord, ClaimKey, KEYSET_TYPE, Keyset, ROOT_TYPE, RootDocument, TrustAnchor,
@@ -16,6 +18,7 @@ use genuine_format::trust::{
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Issued codes longer than this do not fit QR version 8 at level M.
 pub const MAX_ISSUED_LEN: usize = 152;
@@ -43,45 +46,37 @@ pub enum AuthorityError {
     /// A bad argument.
     #[error("{0}")]
     Invalid(String),
+    /// A key could not sign (its token, its holder).
+    #[error("{0}")]
+    Key(String),
 }
 
-/// A 32-byte secret seed, hex in the state file.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Seed(pub [u8; 32]);
-
-impl Serialize for Seed {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&genuine_format::keys::hex(&self.0))
+impl From<SignError> for AuthorityError {
+    fn from(e: SignError) -> Self {
+        AuthorityError::Key(e.0)
     }
 }
 
-impl<'de> Deserialize<'de> for Seed {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        let bytes = genuine_format::keys::unhex(&s).and_then(|b| b.try_into().ok());
-        bytes.map(Seed).ok_or_else(|| serde::de::Error::custom("seed must be 64 hex digits"))
-    }
-}
-
-impl Seed {
-    pub(crate) fn key(&self) -> SecretKey {
-        SecretKey::from_seed(&self.0)
-    }
-}
-
-/// One brand's documents and secrets.
+/// One brand's documents and keys.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct BrandState {
     /// The current record.
     pub record: BrandRecord,
-    /// Master seeds.
-    pub master_seeds: Vec<Seed>,
-    /// Revoker seeds.
-    pub revoker_seeds: Vec<Seed>,
+    /// The record as the root's holders signed it in a ceremony (when the
+    /// root keys are not in this state): used while it says what `record` does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_envelope: Option<serde_bytes::ByteBuf>,
+    /// Master keys.
+    #[serde(alias = "master_seeds")]
+    pub master_keys: Vec<KeyRef>,
+    /// Revoker keys.
+    #[serde(alias = "revoker_seeds")]
+    pub revoker_keys: Vec<KeyRef>,
     /// The current keyset.
     pub keyset: Keyset,
-    /// Claim key seeds by kid.
-    pub claim_seeds: BTreeMap<u16, Seed>,
+    /// Claim keys by kid.
+    #[serde(alias = "claim_seeds")]
+    pub claim_keys: BTreeMap<u16, KeyRef>,
 }
 
 /// The whole operator + brand state.
@@ -93,23 +88,57 @@ pub struct Authority {
     pub root_envelopes: Vec<serde_bytes::ByteBuf>,
     /// The current root.
     pub root: RootDocument,
-    /// Its seeds.
-    pub root_seeds: Vec<Seed>,
+    /// Its keys (held by their holders after a ceremony).
+    #[serde(alias = "root_seeds")]
+    pub root_keys: Vec<KeyRef>,
     /// The online timestamp key(s).
-    pub timestamp_seeds: Vec<Seed>,
+    #[serde(alias = "timestamp_seeds")]
+    pub timestamp_keys: Vec<KeyRef>,
     /// Brands by id.
     pub brands: BTreeMap<String, BrandState>,
     /// What has been published to the feed.
     #[serde(default)]
     pub feed: crate::published::FeedState,
+    /// The HSM new keys are generated in and token keys sign in (not saved:
+    /// the caller opens it with its PIN for each run).
+    #[serde(skip)]
+    pub token: Option<Arc<dyn Token>>,
 }
 
-pub(crate) fn keys_of(seeds: &[Seed]) -> Vec<genuine_format::keys::PublicKey> {
-    seeds.iter().map(|s| s.key().public()).collect()
+pub(crate) fn keys_of(keys: &[KeyRef]) -> Vec<genuine_format::keys::PublicKey> {
+    keys.iter().map(KeyRef::public).collect()
 }
 
-fn fresh_seeds(n: usize, rng: Rng<'_>) -> Vec<Seed> {
-    (0..n).map(|_| Seed(rng())).collect()
+/// `n` fresh keys for `role`: inside the token when one is attached (labels
+/// made unique with random bytes), else seeds from `rng`.
+fn fresh_keys(
+    token: Option<&dyn Token>,
+    n: usize,
+    role: &str,
+    rng: Rng<'_>,
+) -> Result<Vec<KeyRef>, AuthorityError> {
+    (0..n)
+        .map(|_| match token {
+            Some(token) => {
+                let tag = genuine_format::keys::hex(&rng()[..6]);
+                Ok(KeyRef::Token(token.generate(&format!("genuine-{role}-{tag}"))?))
+            }
+            None => Ok(KeyRef::Seed(Seed(rng()))),
+        })
+        .collect()
+}
+
+/// Seals a document with the first `count` of `keys`, wherever they live.
+pub(crate) fn seal_with<T: Serialize>(
+    token: Option<&dyn Token>,
+    payload_type: &str,
+    document: &T,
+    keys: &[KeyRef],
+    count: usize,
+) -> Result<Envelope, AuthorityError> {
+    let signers = keys.iter().take(count).map(|k| k.signer(token)).collect::<Result<Vec<_>, _>>()?;
+    let signers: Vec<&dyn Signer> = signers.iter().map(|s| s.as_ref() as &dyn Signer).collect();
+    Ok(try_seal(payload_type, document, &signers)?)
 }
 
 fn check_threshold(n: usize, threshold: u8) -> Result<(), AuthorityError> {
@@ -120,7 +149,8 @@ fn check_threshold(n: usize, threshold: u8) -> Result<(), AuthorityError> {
 }
 
 impl Authority {
-    /// Creates a root of `n` keys with a `threshold`, pinned as the anchor.
+    /// Creates a root of `n` keys with a `threshold`, pinned as the anchor,
+    /// with seeds in the state (a demo); see [`Authority::create`].
     pub fn new(
         n: usize,
         threshold: u8,
@@ -128,50 +158,69 @@ impl Authority {
         now: u64,
         rng: Rng<'_>,
     ) -> Result<Authority, AuthorityError> {
+        Authority::create(None, n, threshold, expires, now, rng)
+    }
+
+    /// Creates a root of `n` keys with a `threshold`, pinned as the anchor;
+    /// with a `token`, every key is generated inside it.
+    pub fn create(
+        token: Option<Arc<dyn Token>>,
+        n: usize,
+        threshold: u8,
+        expires: u64,
+        now: u64,
+        rng: Rng<'_>,
+    ) -> Result<Authority, AuthorityError> {
         check_threshold(n, threshold)?;
-        let root_seeds = fresh_seeds(n, rng);
+        let root_keys = fresh_keys(token.as_deref(), n, "root", rng)?;
         // One online timestamp key: it can only vouch for freshness.
-        let timestamp_seeds = fresh_seeds(1, rng);
-        let keys = keys_of(&root_seeds);
+        let timestamp_keys = fresh_keys(token.as_deref(), 1, "timestamp", rng)?;
+        let keys = keys_of(&root_keys);
         let root = RootDocument {
             version: 1,
             issued_at: now,
             expires,
             keys: keys.clone(),
             threshold,
-            timestamp_keys: keys_of(&timestamp_seeds),
+            timestamp_keys: keys_of(&timestamp_keys),
             timestamp_threshold: 1,
         };
-        let signers: Vec<SecretKey> = root_seeds.iter().map(Seed::key).collect();
-        let env = seal(ROOT_TYPE, &root, &signers.iter().collect::<Vec<_>>());
+        let env = seal_with(token.as_deref(), ROOT_TYPE, &root, &root_keys, n)?;
         Ok(Authority {
             anchor: TrustAnchor { keys, threshold },
             root_envelopes: vec![serde_bytes::ByteBuf::from(env.encode())],
             root,
-            root_seeds,
-            timestamp_seeds,
+            root_keys,
+            timestamp_keys,
             brands: BTreeMap::new(),
             feed: crate::published::FeedState::default(),
+            token,
         })
+    }
+
+    /// The attached token, if any.
+    pub(crate) fn token(&self) -> Option<&dyn Token> {
+        self.token.as_deref()
     }
 
     /// Replaces the timestamp key: root v(N+1) with the same root keys and a
     /// fresh timestamp key. This is how the operator recovers every device
     /// from a stolen timestamp key: once a device holds the new root, nothing
     /// the old key signed holds its sync back (docs/SECURITY.md).
-    pub fn replace_timestamp_key(&mut self, now: u64, rng: Rng<'_>) {
-        self.timestamp_seeds = fresh_seeds(1, rng);
+    pub fn replace_timestamp_key(&mut self, now: u64, rng: Rng<'_>) -> Result<(), AuthorityError> {
+        let timestamp_keys = fresh_keys(self.token(), 1, "timestamp", rng)?;
         let root = RootDocument {
             version: self.root.version + 1,
             issued_at: now,
-            timestamp_keys: keys_of(&self.timestamp_seeds),
+            timestamp_keys: keys_of(&timestamp_keys),
             timestamp_threshold: 1,
             ..self.root.clone()
         };
-        let signers: Vec<SecretKey> = self.root_seeds.iter().map(Seed::key).collect();
-        let env = seal(ROOT_TYPE, &root, &signers.iter().collect::<Vec<_>>());
+        let env = seal_with(self.token(), ROOT_TYPE, &root, &self.root_keys, self.root_keys.len())?;
         self.root_envelopes.push(serde_bytes::ByteBuf::from(env.encode()));
         self.root = root;
+        self.timestamp_keys = timestamp_keys;
+        Ok(())
     }
 
     /// Rotates the root to fresh keys: v(N+1) is signed by the old keys and
@@ -185,26 +234,33 @@ impl Authority {
         rng: Rng<'_>,
     ) -> Result<(), AuthorityError> {
         check_threshold(n, threshold)?;
-        let new_seeds = fresh_seeds(n, rng);
+        let new_keys = fresh_keys(self.token(), n, "root", rng)?;
         let root = RootDocument {
             version: self.root.version + 1,
             issued_at: now,
             expires,
-            keys: keys_of(&new_seeds),
+            keys: keys_of(&new_keys),
             threshold,
             timestamp_keys: self.root.timestamp_keys.clone(),
             timestamp_threshold: self.root.timestamp_threshold,
         };
-        let signers: Vec<SecretKey> = self.root_seeds.iter().chain(&new_seeds).map(Seed::key).collect();
-        let env = seal(ROOT_TYPE, &root, &signers.iter().collect::<Vec<_>>());
+        let signers: Vec<KeyRef> = self.root_keys.iter().chain(&new_keys).cloned().collect();
+        let env = seal_with(self.token(), ROOT_TYPE, &root, &signers, signers.len())?;
+        self.install_root(env, root, new_keys, now);
+        Ok(())
+    }
+
+    /// Makes a root that checked the current root's rules the current one:
+    /// every brand record must be signed again under it.
+    pub(crate) fn install_root(&mut self, env: Envelope, root: RootDocument, keys: Vec<KeyRef>, now: u64) {
         self.root_envelopes.push(serde_bytes::ByteBuf::from(env.encode()));
         self.root = root;
-        self.root_seeds = new_seeds;
+        self.root_keys = keys;
         for brand in self.brands.values_mut() {
             brand.record.version += 1;
             brand.record.issued_at = now;
+            brand.record_envelope = None;
         }
-        Ok(())
     }
 
     /// Adds a brand with `masters` master keys.
@@ -236,8 +292,8 @@ impl Authority {
                 )));
             }
         }
-        let master_seeds = fresh_seeds(masters, rng);
-        let revoker_seeds = fresh_seeds(1, rng);
+        let master_keys = fresh_keys(self.token(), masters, &format!("{brand_id}-master"), rng)?;
+        let revoker_keys = fresh_keys(self.token(), 1, &format!("{brand_id}-revoker"), rng)?;
         let record = BrandRecord {
             brand_id: brand_id.to_string(),
             version: 1,
@@ -245,12 +301,19 @@ impl Authority {
             name: name.to_string(),
             company_prefixes,
             hosts: hosts.iter().map(|h| h.to_ascii_lowercase()).collect(),
-            master_keys: keys_of(&master_seeds),
+            master_keys: keys_of(&master_keys),
             master_threshold,
-            revoker_keys: keys_of(&revoker_seeds),
+            revoker_keys: keys_of(&revoker_keys),
         };
         let keyset = Keyset { brand_id: brand_id.to_string(), version: 1, issued_at: now, keys: Vec::new() };
-        let state = BrandState { record, master_seeds, revoker_seeds, keyset, claim_seeds: BTreeMap::new() };
+        let state = BrandState {
+            record,
+            record_envelope: None,
+            master_keys,
+            revoker_keys,
+            keyset,
+            claim_keys: BTreeMap::new(),
+        };
         self.brands.insert(brand_id.to_string(), state);
         Ok(())
     }
@@ -292,6 +355,7 @@ impl Authority {
                 "key windows must be sign_from <= sign_until <= verify_until".into(),
             ));
         }
+        let token = self.token.clone();
         let brand = self.brand_mut(brand_id)?;
         let prefixes = prefixes.unwrap_or_else(|| brand.record.company_prefixes.clone());
         let inside = |p: &String| brand.record.company_prefixes.iter().any(|bp| p.starts_with(bp.as_str()));
@@ -300,17 +364,17 @@ impl Authority {
         }
         let kid = brand.keyset.keys.iter().map(|k| k.kid).max().map_or(Some(1), |k| k.checked_add(1));
         let kid = kid.ok_or_else(|| AuthorityError::Invalid("no kids left".into()))?;
-        let seed = Seed(rng());
+        let key = fresh_keys(token.as_deref(), 1, &format!("{brand_id}-claim-{kid}"), rng)?.remove(0);
         brand.keyset.keys.push(ClaimKey {
             kid,
-            public_key: seed.key().public(),
+            public_key: key.public(),
             company_prefixes: prefixes,
             sign_from,
             sign_until,
             verify_until,
             revoked_at: None,
         });
-        brand.claim_seeds.insert(kid, seed);
+        brand.claim_keys.insert(kid, key);
         brand.keyset.version += 1;
         brand.keyset.issued_at = now;
         Ok(kid)
@@ -351,15 +415,19 @@ impl Authority {
         Ok(())
     }
 
-    /// The secret of a claim key (tests use it to make forgeries on purpose).
-    pub fn claim_secret(&self, brand_id: &str, kid: u16) -> Result<SecretKey, AuthorityError> {
+    /// A claim key as the state holds it.
+    pub fn claim_key(&self, brand_id: &str, kid: u16) -> Result<&KeyRef, AuthorityError> {
         let brand =
             self.brands.get(brand_id).ok_or_else(|| AuthorityError::UnknownBrand(brand_id.to_string()))?;
-        let seed = brand
-            .claim_seeds
-            .get(&kid)
-            .ok_or_else(|| AuthorityError::UnknownKid(brand_id.to_string(), kid))?;
-        Ok(seed.key())
+        brand.claim_keys.get(&kid).ok_or_else(|| AuthorityError::UnknownKid(brand_id.to_string(), kid))
+    }
+
+    /// The secret of a claim key kept as a seed (tests use it to make
+    /// forgeries on purpose); a token key has none to give.
+    pub fn claim_secret(&self, brand_id: &str, kid: u16) -> Result<SecretKey, AuthorityError> {
+        self.claim_key(brand_id, kid)?
+            .secret()
+            .ok_or_else(|| AuthorityError::Key(format!("key {kid} of '{brand_id}' is not a seed")))
     }
 
     /// Issues a signed code URL for `data`. Picks the newest key that may sign
@@ -373,32 +441,48 @@ impl Authority {
         now: u64,
         force: bool,
     ) -> Result<String, AuthorityError> {
+        self.code_issuer(brand_id, data.gtin(), kid, host, now, force)?.issue(data)
+    }
+
+    /// What signs codes of one GTIN: the key and host are chosen once, so a
+    /// packaging line's million codes share them (and the threads that sign).
+    pub fn code_issuer(
+        &self,
+        brand_id: &str,
+        gtin: &Gtin,
+        kid: Option<u16>,
+        host: Option<&str>,
+        now: u64,
+        force: bool,
+    ) -> Result<CodeIssuer<'_>, AuthorityError> {
         let brand =
             self.brands.get(brand_id).ok_or_else(|| AuthorityError::UnknownBrand(brand_id.to_string()))?;
-        let space = data.gtin().prefix_space().to_string();
+        let space = gtin.prefix_space().to_string();
         let usable = |k: &&ClaimKey| {
             k.revoked_at.is_none()
                 && k.sign_from <= now
                 && now <= k.sign_until
                 && k.company_prefixes.iter().any(|p| space.starts_with(p.as_str()))
         };
-        let key =
-            match kid {
-                Some(kid) => brand
-                    .keyset
-                    .keys
-                    .iter()
-                    .find(|k| k.kid == kid)
-                    .ok_or_else(|| AuthorityError::UnknownKid(brand_id.to_string(), kid))?,
-                None => brand.keyset.keys.iter().rev().find(usable).ok_or_else(|| {
-                    AuthorityError::NoActiveKey(brand_id.to_string(), data.gtin().to_string())
-                })?,
-            };
+        let key = match kid {
+            Some(kid) => brand
+                .keyset
+                .keys
+                .iter()
+                .find(|k| k.kid == kid)
+                .ok_or_else(|| AuthorityError::UnknownKid(brand_id.to_string(), kid))?,
+            None => brand
+                .keyset
+                .keys
+                .iter()
+                .rev()
+                .find(usable)
+                .ok_or_else(|| AuthorityError::NoActiveKey(brand_id.to_string(), gtin.to_string()))?,
+        };
         if kid.is_some() && !force && !usable(&key) {
-            return Err(AuthorityError::NoActiveKey(brand_id.to_string(), data.gtin().to_string()));
+            return Err(AuthorityError::NoActiveKey(brand_id.to_string(), gtin.to_string()));
         }
-        let secret = self.claim_secret(brand_id, key.kid)?;
-        let sig = code::sign(&data, key.kid, &secret);
+        let signer = self.claim_key(brand_id, key.kid)?.signer(self.token())?;
         let host = match host {
             Some(h) => h.to_ascii_lowercase(),
             None => brand
@@ -408,32 +492,71 @@ impl Authority {
                 .cloned()
                 .ok_or_else(|| AuthorityError::Invalid("brand has no host".into()))?,
         };
-        let url = DigitalLink { host, path_prefix: String::new(), data, sig: Some(sig.to_text()) }.to_url();
-        if url.len() > MAX_ISSUED_LEN && !force {
-            return Err(AuthorityError::TooLong(url.len()));
+        Ok(CodeIssuer { kid: key.kid, signer, host, force })
+    }
+
+    /// The brand record as the root signed it: the ceremony's envelope while
+    /// it says what the state does, else signed here by the root keys.
+    fn signed_record(&self, brand: &BrandState) -> Result<Envelope, AuthorityError> {
+        if let Some(bytes) = &brand.record_envelope
+            && let Ok(env) = Envelope::decode(bytes, usize::MAX)
+            && let Ok(signed) = env.check(BRAND_TYPE, &self.root.keys, usize::from(self.root.threshold))
+            && signed.decode::<BrandRecord>().is_ok_and(|r| r == brand.record)
+        {
+            return Ok(env);
         }
-        Ok(url)
+        let threshold = usize::from(self.root.threshold);
+        seal_with(self.token(), BRAND_TYPE, &brand.record, &self.root_keys, threshold).map_err(|e| {
+            AuthorityError::Key(format!(
+                "brand '{}' record v{} needs the root's signatures ({e}): run `genuine brand propose {}`, \
+                 have the root holders `genuine root sign` it, then `genuine root assemble`",
+                brand.record.brand_id, brand.record.version, brand.record.brand_id
+            ))
+        })
     }
 
     /// Every document, signed, as a bundle an app can ship.
-    pub fn bundle(&self) -> TrustBundle {
+    pub fn bundle(&self) -> Result<TrustBundle, AuthorityError> {
         let roots = self.root_envelopes.iter().filter_map(|b| Envelope::decode(b, usize::MAX).ok()).collect();
-        let root_signers: Vec<SecretKey> =
-            self.root_seeds.iter().take(usize::from(self.root.threshold)).map(Seed::key).collect();
-        let root_signers: Vec<&SecretKey> = root_signers.iter().collect();
         let mut brands = Vec::new();
         let mut keysets = Vec::new();
         for brand in self.brands.values() {
-            brands.push(seal(BRAND_TYPE, &brand.record, &root_signers));
-            let masters: Vec<SecretKey> = brand
-                .master_seeds
-                .iter()
-                .take(usize::from(brand.record.master_threshold))
-                .map(Seed::key)
-                .collect();
-            keysets.push(seal(KEYSET_TYPE, &brand.keyset, &masters.iter().collect::<Vec<_>>()));
+            brands.push(self.signed_record(brand)?);
+            let masters = usize::from(brand.record.master_threshold);
+            keysets.push(seal_with(self.token(), KEYSET_TYPE, &brand.keyset, &brand.master_keys, masters)?);
         }
-        TrustBundle { roots, brands, keysets }
+        Ok(TrustBundle { roots, brands, keysets })
+    }
+}
+
+/// Signs codes with one claim key for one host (see [`Authority::code_issuer`]).
+pub struct CodeIssuer<'a> {
+    kid: u16,
+    signer: Box<dyn Signer + 'a>,
+    host: String,
+    force: bool,
+}
+
+impl CodeIssuer<'_> {
+    /// The kid that signs.
+    pub fn kid(&self) -> u16 {
+        self.kid
+    }
+
+    /// The signed code URL for `data`.
+    pub fn issue(&self, data: Gs1Data) -> Result<String, AuthorityError> {
+        let sig = code::try_sign(&data, self.kid, self.signer.as_ref())?;
+        let url = DigitalLink {
+            host: self.host.clone(),
+            path_prefix: String::new(),
+            data,
+            sig: Some(sig.to_text()),
+        }
+        .to_url();
+        if url.len() > MAX_ISSUED_LEN && !self.force {
+            return Err(AuthorityError::TooLong(url.len()));
+        }
+        Ok(url)
     }
 }
 

@@ -2,7 +2,8 @@
 //! the feed's files and printed symbols. Nothing a phone ships depends on
 //! this crate: it is the only one that holds secret keys.
 //!
-//! [`authority`] keeps the keys and signs documents and codes, [`publish`]
+//! [`authority`] keeps the keys and signs documents and codes wherever
+//! [`keys`] says each lives (a seed, an HSM, a holder's machine), [`publish`]
 //! writes the feed (with [`published`] remembering what is out there), and
 //! [`render`] draws a code for print.
 
@@ -10,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod authority;
+pub mod keys;
 pub mod publish;
 pub mod published;
 pub mod render;

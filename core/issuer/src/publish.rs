@@ -2,15 +2,14 @@
 //! tooling only). Everything is written as static, immutable files except
 //! `v1/timestamp`, so any CDN or object store can serve it.
 
-use crate::authority::{Authority, AuthorityError};
+use crate::authority::{Authority, AuthorityError, seal_with};
+use crate::keys::KeyRef;
 use crate::published::BrandFeed;
-use genuine_format::envelope::seal;
 use genuine_format::feed::{
     BASE_TYPE, DELTA_TYPE, FileMeta, RevocationBase, RevocationDelta, RevocationMeta, SNAPSHOT_TYPE,
     Snapshot, TIMESTAMP_TYPE, Timestamp, paths,
 };
 use genuine_format::gs1::Gtin;
-use genuine_format::keys::signing::SecretKey;
 use genuine_format::revocation::{ListKind, RevocationLists, entry, next_head};
 use serde::Serialize;
 use serde_bytes::ByteBuf;
@@ -125,13 +124,16 @@ impl Authority {
     ) -> std::io::Result<PublishReport> {
         self.check_prefixes().map_err(|e| std::io::Error::other(e.to_string()))?;
         let mut report = PublishReport::default();
-        let revokers: BTreeMap<String, SecretKey> = self
+        let revokers: BTreeMap<String, KeyRef> = self
             .brands
             .iter()
-            .filter_map(|(id, b)| Some((id.clone(), b.revoker_seeds.first()?.key())))
+            .filter_map(|(id, b)| Some((id.clone(), b.revoker_keys.first()?.clone())))
             .collect();
+        let token = self.token.clone();
+        let other = |e: AuthorityError| std::io::Error::other(e.to_string());
         for (brand_id, feed) in self.feed.revocations.iter_mut() {
             let Some(revoker) = revokers.get(brand_id) else { continue };
+            let revoker = std::slice::from_ref(revoker);
             if !feed.pending_add.is_empty() || !feed.pending_remove.is_empty() {
                 let delta = RevocationDelta {
                     brand_id: brand_id.clone(),
@@ -141,7 +143,7 @@ impl Authority {
                     add: std::mem::take(&mut feed.pending_add),
                     remove: std::mem::take(&mut feed.pending_remove),
                 };
-                let env = seal(DELTA_TYPE, &delta, &[revoker]);
+                let env = seal_with(token.as_deref(), DELTA_TYPE, &delta, revoker, 1).map_err(other)?;
                 feed.head = next_head(&feed.head, &env.payload);
                 feed.seq = delta.seq;
                 feed.issued_at = now;
@@ -159,7 +161,8 @@ impl Authority {
                     issued_at: now,
                     lists: feed.current.clone(),
                 };
-                feed.base = Some((feed.seq, ByteBuf::from(seal(BASE_TYPE, &base, &[revoker]).encode())));
+                let env = seal_with(token.as_deref(), BASE_TYPE, &base, revoker, 1).map_err(other)?;
+                feed.base = Some((feed.seq, ByteBuf::from(env.encode())));
                 let entries = feed.current.len();
                 report.bases.push(ListFile { brand_id: brand_id.clone(), seq: feed.seq, entries });
             }
@@ -184,7 +187,8 @@ impl Authority {
             files += 1;
             Ok(())
         };
-        let bundle = self.bundle();
+        let other = |e: AuthorityError| std::io::Error::other(e.to_string());
+        let bundle = self.bundle().map_err(other)?;
         for env in &bundle.roots {
             // Our own roots, signed by this authority: read without a check.
             let root: genuine_format::trust::RootDocument = ciborium::from_reader(env.payload.as_slice())
@@ -223,9 +227,10 @@ impl Authority {
             let meta = RevocationMeta { seq: feed.seq, head: feed.head, base_seq, issued_at: feed.issued_at };
             snapshot.revocations.insert(id.clone(), meta);
         }
-        let ts_keys: Vec<SecretKey> = self.timestamp_seeds.iter().map(|s| s.key()).collect();
-        let ts_keys: Vec<&SecretKey> = ts_keys.iter().collect();
-        let snapshot_bytes = seal(SNAPSHOT_TYPE, &snapshot, &ts_keys).encode();
+        let ts_keys = &self.timestamp_keys;
+        let snapshot_bytes = seal_with(self.token(), SNAPSHOT_TYPE, &snapshot, ts_keys, ts_keys.len())
+            .map_err(other)?
+            .encode();
         write(paths::snapshot(snapshot.version), &snapshot_bytes)?;
         let timestamp = Timestamp {
             version: self.feed.version,
@@ -233,7 +238,9 @@ impl Authority {
             expires: now + ttl,
             snapshot: FileMeta::of(snapshot.version, &snapshot_bytes),
         };
-        write(paths::timestamp(), &seal(TIMESTAMP_TYPE, &timestamp, &ts_keys).encode())?;
+        let timestamp =
+            seal_with(self.token(), TIMESTAMP_TYPE, &timestamp, ts_keys, ts_keys.len()).map_err(other)?;
+        write(paths::timestamp(), &timestamp.encode())?;
         Ok(files)
     }
 }

@@ -37,7 +37,7 @@ fn a_damaged_store_is_detected_and_rebuilt() {
         assert!(rebuilt, "{kind}");
         assert!(db.with_extension("corrupt").exists(), "{kind}: the damaged file is kept aside");
         assert_eq!(store.summary(genuine_tests::at(NOW)).unwrap().root_version, None, "{kind}: starts empty");
-        store.import(&a.bundle(), genuine_tests::at(NOW)).unwrap();
+        store.import(&a.bundle().expect("bundle"), genuine_tests::at(NOW)).unwrap();
         assert!(
             matches!(genuine::verify(&store, &code, genuine_tests::at(NOW)).unwrap(), Verdict::Authentic(_)),
             "{kind}"

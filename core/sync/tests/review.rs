@@ -97,7 +97,7 @@ fn a_stolen_timestamp_key_cannot_brick_a_device() {
     thief.feed.version = i64::MAX as u64 - 1;
     thief.publish(w.feed.path(), Y2100, DAY, false).unwrap();
     w.sync_at(NOW + 120).unwrap();
-    w.a.replace_timestamp_key(NOW + 180, &mut demo::seeded("new timestamp key"));
+    w.a.replace_timestamp_key(NOW + 180, &mut demo::seeded("new timestamp key")).expect("new timestamp key");
     w.publish(NOW + 180);
     let report = w.sync_at(NOW + 240).expect("a new timestamp key recovers the device");
     assert_eq!(report.trust.roots_added, vec![2]);
@@ -164,7 +164,7 @@ fn one_brands_out_of_range_keyset_never_blocks_the_others() {
 
     // A bundle holding it imports everything else and names what it refused.
     let (_dir, mut fresh) = genuine_tests::empty_store(&w.a.anchor);
-    let report = fresh.import(&w.a.bundle(), genuine_tests::at(NOW)).unwrap();
+    let report = fresh.import(&w.a.bundle().expect("bundle"), genuine_tests::at(NOW)).unwrap();
     assert_eq!(report.refused.len(), 1, "{report:?}");
     assert_eq!(report.refused[0].brand_id, "acme");
     assert!(is_authentic(&genuine::verify(&fresh, &globex_code(&w), genuine_tests::at(NOW)).unwrap()));
@@ -193,8 +193,9 @@ fn every_out_of_range_number_is_refused_before_the_store() {
         let mut b = a.clone();
         edit(&mut b);
         let (_dir, mut store) = genuine_tests::empty_store(&b.anchor);
-        let report =
-            store.import(&b.bundle(), genuine_tests::at(NOW)).unwrap_or_else(|e| panic!("{what}: {e}"));
+        let report = store
+            .import(&b.bundle().expect("bundle"), genuine_tests::at(NOW))
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
         // The document is refused (a record's keyset then has no brand to go to).
         assert!(!report.refused.is_empty(), "{what}: {report:?}");
         assert!(report.refused[0].error.to_string().contains("9999"), "{what}: {}", report.refused[0].error);
@@ -208,7 +209,7 @@ fn every_out_of_range_number_is_refused_before_the_store() {
 #[test]
 fn re_importing_the_shipped_bundle_after_a_root_rotation_changes_nothing() {
     let mut w = World::new();
-    let shipped = demo::authority().bundle();
+    let shipped = demo::authority().bundle().expect("bundle");
     w.sync_at(NOW + 60).unwrap();
     w.a.rotate_root(3, 2, demo::VERIFY_UNTIL, NOW + 100, &mut demo::seeded("rotation")).unwrap();
     w.publish(NOW + 120);
@@ -307,10 +308,7 @@ fn resign_feed(w: &World, id: &str, keyset: &[u8]) {
     use genuine_format::envelope::{Envelope, seal};
     use genuine_format::feed::{FileMeta, SNAPSHOT_TYPE, Snapshot, TIMESTAMP_TYPE, Timestamp};
     let ts_keys: Vec<_> =
-        w.a.timestamp_seeds
-            .iter()
-            .map(|s| genuine_format::keys::signing::SecretKey::from_seed(&s.0))
-            .collect();
+        w.a.timestamp_keys.iter().map(|k| k.secret().expect("the demo keeps seeds")).collect();
     let signers: Vec<_> = ts_keys.iter().collect();
     let ts_public: Vec<_> = ts_keys.iter().map(|k| k.public()).collect();
     let open = |path: &std::path::Path, kind| {

@@ -214,8 +214,8 @@ fn bad_signatures_are_refused() {
 fn a_revoker_cannot_revoke_another_brands_codes() {
     let mut w = World::new();
     // Globex's lists signed with Acme's revoker key.
-    let acme_revoker = w.a.brands["acme"].revoker_seeds.clone();
-    w.a.brands.get_mut("globex").unwrap().revoker_seeds = acme_revoker;
+    let acme_revoker = w.a.brands["acme"].revoker_keys.clone();
+    w.a.brands.get_mut("globex").unwrap().revoker_keys = acme_revoker;
     let gtin = Gtin::parse(demo::GLOBEX_GTIN).unwrap();
     w.a.revoke("globex", ListKind::Revoked, &gtin, "VICTIM234").unwrap();
     w.publish(NOW + 10);
