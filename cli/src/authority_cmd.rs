@@ -3,6 +3,7 @@
 
 use crate::CliError;
 use crate::now_secs as unix_now;
+use crate::state::StateArgs;
 use genuine_format::gs1::Gs1Data;
 use genuine_issuer::authority::{Authority, random_serial};
 use genuine_issuer::render;
@@ -139,70 +140,48 @@ fn rng() -> [u8; 32] {
     seed
 }
 
-pub fn load(path: &Path) -> Result<Authority, CliError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| CliError::msg(format!("{}: {e} (run `genuine root init` first)", path.display())))?;
-    serde_json::from_str(&text).map_err(|e| CliError::msg(format!("{}: {e}", path.display())))
-}
-
-pub fn save(path: &Path, a: &Authority) -> Result<(), CliError> {
-    let json = serde_json::to_string_pretty(a).map_err(CliError::msg)?;
-    let tmp = path.with_extension("tmp");
-    let _ = std::fs::remove_file(&tmp);
-    // The file holds secret seeds: readable by its owner only, from the
-    // moment it exists (not chmod-ed after a world-readable write).
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options
-        .open(&tmp)
-        .and_then(|mut f| std::io::Write::write_all(&mut f, json.as_bytes()).and_then(|()| f.sync_all()))
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| CliError::msg(format!("{}: {e}", path.display())))
-}
-
-pub fn root(action: RootAction, state: &Path) -> Result<ExitCode, CliError> {
+pub fn root(action: RootAction, state: &StateArgs) -> Result<ExitCode, CliError> {
     let now = unix_now();
     let a = match action {
         RootAction::Init { root: RootKeysArgs { keys, threshold, years } } => {
-            if state.exists() {
+            if state.state.exists() {
                 return Err(CliError::msg(format!(
                     "{} exists; refusing to replace its keys",
-                    state.display()
+                    state.state.display()
                 )));
             }
-            Authority::new(keys, threshold, now + years * 365 * DAY, now, &mut rng).map_err(CliError::msg)?
+            Authority::create(state.token()?, keys, threshold, now + years * 365 * DAY, now, &mut rng)
+                .map_err(CliError::msg)?
         }
         RootAction::Rotate { root: RootKeysArgs { keys, threshold, years } } => {
-            let mut a = load(state)?;
+            let mut a = state.load()?;
             a.rotate_root(keys, threshold, now + years * 365 * DAY, now, &mut rng).map_err(CliError::msg)?;
             a
         }
     };
-    save(state, &a)?;
+    state.save(&a)?;
     println!(
         "root v{} ({} of {} keys); state in {}",
         a.root.version,
         a.root.threshold,
         a.root.keys.len(),
-        state.display()
+        state.state.display()
     );
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn brand(action: BrandAction, state: &Path) -> Result<ExitCode, CliError> {
-    let mut a = load(state)?;
+pub fn brand(action: BrandAction, state: &StateArgs) -> Result<ExitCode, CliError> {
+    let mut a = state.load()?;
     let BrandAction::Add { id, name, prefixes, hosts, masters, threshold } = action;
     a.add_brand(&id, &name, prefixes, hosts, masters, threshold, unix_now(), &mut rng)
         .map_err(CliError::msg)?;
-    save(state, &a)?;
+    state.save(&a)?;
     println!("brand '{id}' added; create its first key with `genuine key new --brand {id}`");
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn key(action: KeyAction, state: &Path) -> Result<ExitCode, CliError> {
-    let mut a = load(state)?;
+pub fn key(action: KeyAction, state: &StateArgs) -> Result<ExitCode, CliError> {
+    let mut a = state.load()?;
     let now = unix_now();
     match action {
         KeyAction::New {
@@ -232,7 +211,7 @@ pub fn key(action: KeyAction, state: &Path) -> Result<ExitCode, CliError> {
             println!("brand '{brand}': key {kid} revoked; rebuild and ship the bundle");
         }
     }
-    save(state, &a)?;
+    state.save(&a)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -242,7 +221,7 @@ enum CodeImage {
     Png,
 }
 
-pub fn issue(args: IssueArgs, state: &Path) -> Result<ExitCode, CliError> {
+pub fn issue(args: IssueArgs, state: &StateArgs) -> Result<ExitCode, CliError> {
     let image = match &args.out {
         None => None,
         Some(out) => match out.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
@@ -251,7 +230,7 @@ pub fn issue(args: IssueArgs, state: &Path) -> Result<ExitCode, CliError> {
             _ => return Err(CliError::msg(format!("--out {}: must end in .png or .svg", out.display()))),
         },
     };
-    let a = load(state)?;
+    let a = state.load()?;
     let gtin = genuine_issuer::authority::parse_gtin(&args.gtin).map_err(CliError::msg)?;
     let mut data = Gs1Data::new(gtin);
     let serial = args.serial.unwrap_or_else(|| random_serial(10, &mut rng));
@@ -284,8 +263,8 @@ pub fn issue(args: IssueArgs, state: &Path) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn bundle(out: &Path, anchor_out: &Path, state: &Path) -> Result<ExitCode, CliError> {
-    let a = load(state)?;
+pub fn bundle(out: &Path, anchor_out: &Path, state: &StateArgs) -> Result<ExitCode, CliError> {
+    let a = state.load()?;
     a.check_prefixes().map_err(CliError::msg)?;
     let write =
         |p: &Path, b: &[u8]| std::fs::write(p, b).map_err(|e| CliError::msg(format!("{}: {e}", p.display())));

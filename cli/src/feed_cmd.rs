@@ -1,8 +1,8 @@
 //! The feed: queue revocations, publish static files, serve them for
 //! development, and sync a store from a feed URL.
 
-use crate::authority_cmd::{load, save};
 use crate::now_secs as unix_now;
+use crate::state::StateArgs;
 use crate::{CliError, TrustArgs};
 use genuine::{FeedConfig, HttpFeed, ReqwestTransport};
 use genuine_format::revocation::ListKind;
@@ -81,7 +81,7 @@ pub enum FeedAction {
         #[command(flatten)]
         output: crate::OutputArgs,
         #[command(flatten)]
-        state: crate::StateArgs,
+        state: StateArgs,
     },
     /// Serve a feed directory over HTTP, for development
     Serve {
@@ -93,8 +93,8 @@ pub enum FeedAction {
     },
 }
 
-pub fn revoke(action: RevokeAction, state: &Path) -> Result<ExitCode, CliError> {
-    let mut a = load(state)?;
+pub fn revoke(action: RevokeAction, state: &StateArgs) -> Result<ExitCode, CliError> {
+    let mut a = state.load()?;
     let gtin = |g: &str| genuine_issuer::authority::parse_gtin(g).map_err(CliError::msg);
     let (brand, what) = match &action {
         RevokeAction::Code { code: CodeArgs { brand: BrandArg { id: brand }, gtin: g, serial } } => {
@@ -114,7 +114,7 @@ pub fn revoke(action: RevokeAction, state: &Path) -> Result<ExitCode, CliError> 
             (brand, format!("key {kid} revoked"))
         }
     };
-    save(state, &a)?;
+    state.save(&a)?;
     println!("brand '{brand}': {what}; run `genuine feed publish` to ship it");
     Ok(ExitCode::SUCCESS)
 }
@@ -122,10 +122,9 @@ pub fn revoke(action: RevokeAction, state: &Path) -> Result<ExitCode, CliError> 
 pub fn feed(action: FeedAction) -> Result<ExitCode, CliError> {
     match action {
         FeedAction::Publish { out, ttl_hours, base, output, state } => {
-            let state = &state.state;
-            let mut a = load(state)?;
+            let mut a = state.load()?;
             let report = a.publish(&out, unix_now(), ttl_hours * 3600, base).map_err(CliError::msg)?;
-            save(state, &a)?;
+            state.save(&a)?;
             if output.json {
                 println!("{}", serde_json::to_string(&report).map_err(CliError::msg)?);
             } else {

@@ -5,9 +5,11 @@ mod authority_cmd;
 mod decode_cmd;
 mod feed_cmd;
 mod report;
+mod state;
 mod verify_cmd;
 
 use clap::{Parser, Subcommand};
+use state::StateArgs;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -45,14 +47,6 @@ struct OutputArgs {
     /// Print JSON instead of text
     #[arg(long)]
     json: bool,
-}
-
-/// Where brand tooling keeps its keys.
-#[derive(clap::Args)]
-struct StateArgs {
-    /// Operator and brand state file, with secret keys (demo use only)
-    #[arg(long, global = true, default_value = "genuine-state.json")]
-    state: PathBuf,
 }
 
 #[derive(Subcommand)]
@@ -205,14 +199,14 @@ fn main() -> ExitCode {
         Command::Decode { files, json, engine, effort } => decode_cmd::decode(&files, json, engine, effort),
         Command::Import { file, output, store } => verify_cmd::import(&file, output.json, &store),
         Command::Status { output, trust } => verify_cmd::status(output.json, &trust),
-        Command::Root { action, state } => authority_cmd::root(action, &state.state),
-        Command::Brand { action, state } => authority_cmd::brand(action, &state.state),
-        Command::Key { action, state } => authority_cmd::key(action, &state.state),
-        Command::Issue { args, state } => authority_cmd::issue(args, &state.state),
-        Command::Revoke { action, state } => feed_cmd::revoke(action, &state.state),
+        Command::Root { action, state } => authority_cmd::root(action, &state),
+        Command::Brand { action, state } => authority_cmd::brand(action, &state),
+        Command::Key { action, state } => authority_cmd::key(action, &state),
+        Command::Issue { args, state } => authority_cmd::issue(args, &state),
+        Command::Revoke { action, state } => feed_cmd::revoke(action, &state),
         Command::Feed { action } => feed_cmd::feed(action),
         Command::Sync { feed, output, trust } => feed_cmd::sync(&feed, output.json, &trust),
-        Command::Bundle { out, anchor_out, state } => authority_cmd::bundle(&out, &anchor_out, &state.state),
+        Command::Bundle { out, anchor_out, state } => authority_cmd::bundle(&out, &anchor_out, &state),
     };
     match result {
         Ok(code) => code,

@@ -12,6 +12,8 @@
 
 pub mod authority;
 pub mod keys;
+#[cfg(feature = "hsm")]
+pub mod pkcs11;
 pub mod publish;
 pub mod published;
 pub mod render;
