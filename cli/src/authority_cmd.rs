@@ -4,10 +4,8 @@
 use crate::CliError;
 use crate::now_secs as unix_now;
 use crate::state::StateArgs;
-use genuine_format::gs1::Gs1Data;
-use genuine_issuer::authority::{Authority, random_serial};
-use genuine_issuer::render;
-use std::path::{Path, PathBuf};
+use genuine_issuer::authority::Authority;
+use std::path::Path;
 use std::process::ExitCode;
 
 const DAY: u64 = 86_400;
@@ -99,41 +97,7 @@ pub enum KeyAction {
     },
 }
 
-#[derive(clap::Args)]
-pub struct IssueArgs {
-    /// Brand id
-    #[arg(long)]
-    brand: String,
-    /// GTIN-8, -12, -13 or -14
-    #[arg(long)]
-    gtin: String,
-    /// Serial (default: 10 random characters)
-    #[arg(long)]
-    serial: Option<String>,
-    /// Batch or lot
-    #[arg(long)]
-    batch: Option<String>,
-    /// Expiry date, YYMMDD
-    #[arg(long)]
-    expiry: Option<String>,
-    /// Another GS1 attribute as AI=VALUE (repeatable)
-    #[arg(long = "attr")]
-    attrs: Vec<String>,
-    /// Sign with this kid (default: the newest key allowed now)
-    #[arg(long)]
-    kid: Option<u16>,
-    /// Host to print (default: the brand's first)
-    #[arg(long)]
-    host: Option<String>,
-    /// Issue even if over the 152-character budget or outside the key's window
-    #[arg(long)]
-    force: bool,
-    /// Write the code as .png or .svg
-    #[arg(long)]
-    out: Option<PathBuf>,
-}
-
-fn rng() -> [u8; 32] {
+pub fn rng() -> [u8; 32] {
     let mut seed = [0u8; 32];
     // No entropy means no keys: stopping here is the only safe choice.
     getrandom::fill(&mut seed).expect("the OS random number generator failed");
@@ -212,54 +176,6 @@ pub fn key(action: KeyAction, state: &StateArgs) -> Result<ExitCode, CliError> {
         }
     }
     state.save(&a)?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// What `issue --out` writes, known before anything is signed or printed.
-enum CodeImage {
-    Svg,
-    Png,
-}
-
-pub fn issue(args: IssueArgs, state: &StateArgs) -> Result<ExitCode, CliError> {
-    let image = match &args.out {
-        None => None,
-        Some(out) => match out.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-            Some("svg") => Some(CodeImage::Svg),
-            Some("png") => Some(CodeImage::Png),
-            _ => return Err(CliError::msg(format!("--out {}: must end in .png or .svg", out.display()))),
-        },
-    };
-    let a = state.load()?;
-    let gtin = genuine_issuer::authority::parse_gtin(&args.gtin).map_err(CliError::msg)?;
-    let mut data = Gs1Data::new(gtin);
-    let serial = args.serial.unwrap_or_else(|| random_serial(10, &mut rng));
-    let mut elements = vec![("21".to_string(), serial)];
-    elements.extend(args.batch.map(|b| ("10".to_string(), b)));
-    elements.extend(args.expiry.map(|e| ("17".to_string(), e)));
-    for attr in &args.attrs {
-        let (ai, v) =
-            attr.split_once('=').ok_or_else(|| CliError::msg(format!("--attr {attr}: expected AI=VALUE")))?;
-        elements.push((ai.to_string(), v.to_string()));
-    }
-    for (ai, v) in &elements {
-        data.insert(ai, v).map_err(CliError::msg)?;
-    }
-    let url = a
-        .issue(&args.brand, data, args.kid, args.host.as_deref(), unix_now(), args.force)
-        .map_err(CliError::msg)?;
-    println!("{url}");
-    if let (Some(out), Some(image)) = (&args.out, image) {
-        let bytes = match image {
-            CodeImage::Svg => render::render_svg(&url).map_err(CliError::msg)?.into_bytes(),
-            CodeImage::Png => {
-                let img = render::render_luma(&url, 8).map_err(CliError::msg)?;
-                render::png(&img.pixels, img.size as u32, img.size as u32).map_err(CliError::msg)?
-            }
-        };
-        std::fs::write(out, bytes).map_err(|e| CliError::msg(format!("{}: {e}", out.display())))?;
-        eprintln!("wrote {} ({} characters)", out.display(), url.len());
-    }
     Ok(ExitCode::SUCCESS)
 }
 

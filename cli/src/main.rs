@@ -4,6 +4,7 @@
 mod authority_cmd;
 mod decode_cmd;
 mod feed_cmd;
+mod issue_cmd;
 mod report;
 mod state;
 mod verify_cmd;
@@ -124,10 +125,10 @@ enum Command {
         #[command(flatten)]
         state: StateArgs,
     },
-    /// Issue a signed code and print it as PNG or SVG (brand)
+    /// Issue a signed code (PNG or SVG), or a run of codes to a CSV for a packaging line (brand)
     Issue {
         #[command(flatten)]
-        args: authority_cmd::IssueArgs,
+        args: Box<issue_cmd::IssueArgs>,
         #[command(flatten)]
         state: StateArgs,
     },
@@ -202,7 +203,7 @@ fn main() -> ExitCode {
         Command::Root { action, state } => authority_cmd::root(action, &state),
         Command::Brand { action, state } => authority_cmd::brand(action, &state),
         Command::Key { action, state } => authority_cmd::key(action, &state),
-        Command::Issue { args, state } => authority_cmd::issue(args, &state),
+        Command::Issue { args, state } => issue_cmd::issue(*args, &state),
         Command::Revoke { action, state } => feed_cmd::revoke(action, &state),
         Command::Feed { action } => feed_cmd::feed(action),
         Command::Sync { feed, output, trust } => feed_cmd::sync(&feed, output.json, &trust),

@@ -156,8 +156,7 @@ pub fn sign(data: &Gs1Data, kid: u16, key: &crate::keys::signing::SecretKey) -> 
     CodeSignature { header: HEADER_V1_ED25519, kid, signature }
 }
 
-/// Signs product data with a claim key that may live in an HSM; the
-/// signature is checked against the key's public half before it is printed.
+/// Signs product data with a claim key that may live in an HSM.
 #[cfg(feature = "signing")]
 pub fn try_sign(
     data: &Gs1Data,
@@ -165,7 +164,7 @@ pub fn try_sign(
     key: &dyn crate::keys::signing::Signer,
 ) -> Result<CodeSignature, crate::keys::signing::SignError> {
     let message = signed_message(HEADER_V1_ED25519, kid, data);
-    let signature = crate::keys::signing::sign_checked(key, &message)?;
+    let signature = key.try_sign(&message)?;
     Ok(CodeSignature { header: HEADER_V1_ED25519, kid, signature })
 }
 

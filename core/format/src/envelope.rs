@@ -231,7 +231,7 @@ impl Envelope {
         signer: &dyn crate::keys::signing::Signer,
     ) -> Result<(), crate::keys::signing::SignError> {
         let keyid = signer.public().key_id();
-        let sig = crate::keys::signing::sign_checked(signer, &pae(&self.payload_type, &self.payload))?;
+        let sig = signer.try_sign(&pae(&self.payload_type, &self.payload))?;
         self.signatures.retain(|s| s.keyid != keyid);
         if self.signatures.len() >= MAX_SIGNATURES {
             return Err(crate::keys::signing::SignError(format!(

@@ -148,21 +148,6 @@ pub mod signing {
             Ok(self.sign(message))
         }
     }
-
-    /// Signs and checks the signature against the signer's public key before
-    /// anyone sees it: a token that signs with another key than it claims, or
-    /// returns garbage, is caught here rather than by every phone.
-    pub fn sign_checked(signer: &dyn Signer, message: &[u8]) -> Result<[u8; 64], SignError> {
-        let signature = signer.try_sign(message)?;
-        let public = signer.public();
-        if !public.verify(message, &signature) {
-            return Err(SignError(format!(
-                "the signature of key {} does not verify: the signer did not use the key it names",
-                public.to_hex()
-            )));
-        }
-        Ok(signature)
-    }
 }
 
 #[cfg(test)]

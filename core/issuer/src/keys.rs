@@ -155,8 +155,20 @@ impl Signer for TokenSigner<'_> {
     fn public(&self) -> PublicKey {
         self.key.public
     }
+    /// Checked against the public key the state names: a token that signs
+    /// with another key (a swapped label) or returns garbage is caught here,
+    /// before a million boxes carry the bad signature.
     fn try_sign(&self, message: &[u8]) -> Result<[u8; 64], SignError> {
-        self.token.sign(self.key, message)
+        let signature = self.token.sign(self.key, message)?;
+        if !self.key.public.verify(message, &signature) {
+            return Err(SignError(format!(
+                "token '{}' key '{}' made a signature that does not verify under its public key {}",
+                self.key.token,
+                self.key.label,
+                self.key.public.to_hex()
+            )));
+        }
+        Ok(signature)
     }
 }
 

@@ -5,12 +5,15 @@
 //! [`authority`] keeps the keys and signs documents and codes wherever
 //! [`keys`] says each lives (a seed, an HSM, a holder's machine), [`publish`]
 //! writes the feed (with [`published`] remembering what is out there), and
-//! [`render`] draws a code for print.
+//! [`render`] draws a code for print. [`bulk`] issues a packaging line's
+//! codes to a CSV, every serial recorded first in the [`journal`].
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod authority;
+pub mod bulk;
+pub mod journal;
 pub mod keys;
 #[cfg(feature = "hsm")]
 pub mod pkcs11;

@@ -5,8 +5,9 @@
 //! file: a thief with the state file and this machine's disk can sign
 //! nothing without the token and its PIN. Signing is Ed25519 (`CKM_EDDSA`,
 //! pure), and every signature is checked against the key's public half
-//! before it is used (`sign_checked`), so a token that signs with another
-//! key, or returns garbage, cannot put a bad signature on a million boxes.
+//! before it is used (`keys::TokenSigner`), so a token that signs with
+//! another key, or returns garbage, cannot put a bad signature on a million
+//! boxes.
 
 use crate::keys::{Token, TokenKey};
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};

@@ -1,0 +1,199 @@
+//! Serialised issuance for a packaging line, through the CLI: every code in
+//! the CSV verifies, no serial is issued twice, and a run killed mid-way
+//! leaves a journal and files that agree (then resumes or is abandoned).
+
+use genuine_issuer::journal::Journal;
+use std::collections::HashSet;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn genuine(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_genuine")).args(args).current_dir(dir).output().expect("run genuine")
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let o = genuine(dir, args);
+    assert!(
+        o.status.success(),
+        "{args:?}: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn refused(dir: &Path, args: &[&str], words: &str) {
+    let o = genuine(dir, args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{args:?} should be refused: {err}");
+    assert!(err.contains(words), "{args:?}: {err}");
+}
+
+fn brand(dir: &Path) {
+    ok(dir, &["root", "init"]);
+    ok(
+        dir,
+        &["brand", "add", "--id", "tea", "--name", "Tea Co", "--prefix", "4012345", "--host", "t.example"],
+    );
+    ok(dir, &["key", "new", "--brand", "tea"]);
+}
+
+/// (serial, code) of each complete line.
+fn lines(path: &Path) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines()
+        .map(|l| {
+            let (serial, code) = l.split_once(',').unwrap();
+            (serial.to_string(), code.to_string())
+        })
+        .collect()
+}
+
+fn sha256_hex(path: &Path) -> String {
+    use sha2::Digest;
+    genuine_format::keys::hex(&sha2::Sha256::digest(std::fs::read(path).unwrap()))
+}
+
+const LINE: [&str; 8] = ["issue", "--brand", "tea", "--gtin", "4012345000009", "--batch", "L7", "--out"];
+
+#[test]
+fn a_run_prints_each_serial_once_and_every_code_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    brand(d);
+    let said = ok(d, &[&LINE[..], &["run.csv", "--count", "3000", "--svg-dir", "proofs"]].concat());
+    assert!(said.starts_with("run 1: 3000 codes in run.csv"), "{said}");
+    let codes = lines(&d.join("run.csv"));
+    assert_eq!(codes.len(), 3000);
+    let serials: HashSet<&str> = codes.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(serials.len(), 3000, "a serial printed twice");
+    assert!(
+        serials
+            .iter()
+            .all(|s| s.len() == 10 && s.bytes().all(|b| b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ".contains(&b)))
+    );
+    assert_eq!(std::fs::read_dir(d.join("proofs")).unwrap().count(), 3000);
+
+    // The journal has the run, done, with the hash of the file as written.
+    let journal = Journal::open(&d.join("genuine-journal.db")).unwrap();
+    let run = journal.run(1).unwrap();
+    assert_eq!((run.state.as_str(), run.count, run.reserved), ("done", 3000, 3000));
+    assert_eq!(run.sha256.as_deref(), Some(sha256_hex(&d.join("run.csv")).as_str()));
+    assert_eq!(run.first_last, Some((codes[0].0.clone(), codes[2999].0.clone())));
+
+    // Every code verifies GENUINE, with its own serial and the run's batch.
+    ok(d, &["bundle"]);
+    let anchor = genuine_format::trust::TrustAnchor::from_text(
+        &std::fs::read_to_string(d.join("anchor.txt")).unwrap(),
+    )
+    .unwrap();
+    let mut store = genuine::Store::open(&d.join("g.db"), &anchor).unwrap();
+    store.import_bundle(&std::fs::read(d.join("trust.bundle")).unwrap(), genuine::device_now()).unwrap();
+    for (serial, code) in &codes {
+        let verdict = genuine::verify(&store, code, genuine::device_now()).unwrap();
+        let genuine::Verdict::Authentic(authentic) = &verdict else { panic!("{code}: {verdict:?}") };
+        assert_eq!(authentic.product.serial.as_deref(), Some(serial.as_str()));
+        assert_eq!(authentic.product.batch.as_deref(), Some("L7"));
+    }
+
+    // No serial is issued twice: not from a file, not typed, not within a file.
+    std::fs::write(d.join("line.txt"), format!("NEW00001\n{}\nNEW00002\n", codes[17].0)).unwrap();
+    refused(d, &[&LINE[..], &["again.csv", "--serials", "line.txt"]].concat(), "already issued");
+    assert!(!d.join("again.csv").exists() && !d.join("again.csv.partial").exists());
+    refused(
+        d,
+        &["issue", "--brand", "tea", "--gtin", "4012345000009", "--serial", &codes[5].0],
+        "already issued",
+    );
+    std::fs::write(d.join("twice.txt"), "NEW00001\nNEW00001\n").unwrap();
+    refused(d, &[&LINE[..], &["twice.csv", "--serials", "twice.txt"]].concat(), "already issued");
+    // Nothing of the refused runs was kept: their fresh serials are free.
+    std::fs::write(d.join("fresh.txt"), "NEW00001\nNEW00002\n").unwrap();
+    ok(d, &[&LINE[..], &["fresh.csv", "--serials", "fresh.txt"]].concat());
+    assert_eq!(
+        lines(&d.join("fresh.csv")).iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>(),
+        ["NEW00001", "NEW00002"]
+    );
+    // The same serial under another GTIN is another product: allowed.
+    ok(d, &["issue", "--brand", "tea", "--gtin", "4012345000016", "--serial", &codes[5].0]);
+    // A run never overwrites printed codes, and --out must be a CSV.
+    refused(d, &[&LINE[..], &["run.csv", "--count", "5"]].concat(), "exists");
+    refused(d, &[&LINE[..], &["run.png", "--count", "5"]].concat(), ".csv");
+}
+
+#[test]
+fn a_killed_run_leaves_journal_and_file_in_agreement_and_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    brand(d);
+    let partial = d.join("big.csv.partial");
+    let kill_mid_run = |out: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_genuine"))
+            .args([&LINE[..], &[out, "--count", "60000", "--threads", "1"]].concat())
+            .current_dir(d)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let partial = d.join(format!("{out}.partial"));
+        while std::fs::metadata(&partial).map_or(0, |m| m.len()) == 0 {
+            assert!(child.try_wait().unwrap().is_none(), "the run ended before it could be killed");
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+    };
+    kill_mid_run("big.csv");
+    assert!(!d.join("big.csv").exists(), "an unfinished run must not look finished");
+
+    // Every complete line of the partial file is a serial the journal
+    // reserved for this run, in order.
+    let journal = Journal::open(&d.join("genuine-journal.db")).unwrap();
+    let run = journal.run(1).unwrap();
+    assert_eq!(run.state, "open");
+    let text = std::fs::read_to_string(&partial).unwrap();
+    let complete: Vec<&str> = text.split_inclusive('\n').filter(|l| l.ends_with('\n')).collect();
+    assert!(!complete.is_empty() && (complete.len() as u64) <= run.reserved && run.reserved < 60_000);
+    let reserved = journal.reserved(1, 0, complete.len()).unwrap();
+    for (line, serial) in complete.iter().zip(&reserved) {
+        assert!(line.starts_with(&format!("{serial},")), "{line} is not {serial}");
+    }
+    drop(journal);
+
+    // The run blocks its file until resumed; resuming finishes it exactly.
+    refused(d, &[&LINE[..], &["big.csv", "--count", "10"]].concat(), "--resume 1");
+    // A torn last line (the kill hit mid-write) is cut, not kept.
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&partial)
+        .unwrap()
+        .write_all(b"TORN,https://t.exa")
+        .unwrap();
+    let said = ok(d, &["issue", "--resume", "1"]);
+    assert!(said.starts_with("run 1: 60000 codes in big.csv"), "{said}");
+    let codes = lines(&d.join("big.csv"));
+    assert_eq!(codes.len(), 60_000);
+    assert_eq!(codes.iter().map(|(s, _)| s.as_str()).collect::<HashSet<_>>().len(), 60_000);
+    assert!(codes.iter().all(|(s, c)| c.contains(&format!("/10/L7/21/{s}?sig="))));
+    let journal = Journal::open(&d.join("genuine-journal.db")).unwrap();
+    let run = journal.run(1).unwrap();
+    assert_eq!((run.state.as_str(), run.reserved), ("done", 60_000));
+    assert_eq!(run.sha256.as_deref(), Some(sha256_hex(&d.join("big.csv")).as_str()));
+    drop(journal);
+
+    // Or given up: the partial file goes, the serials stay taken.
+    kill_mid_run("other.csv");
+    let taken = lines_prefix(&d.join("other.csv.partial"));
+    ok(d, &["issue", "--abandon", "2"]);
+    assert!(!d.join("other.csv.partial").exists());
+    refused(d, &["issue", "--brand", "tea", "--gtin", "4012345000009", "--serial", &taken], "already issued");
+    refused(d, &["issue", "--resume", "2"], "abandoned");
+}
+
+/// The first serial of a partial file.
+fn lines_prefix(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.split(',').next().unwrap().to_string()
+}
+
+use std::io::Write;

@@ -1,0 +1,272 @@
+//! Serialised issuance for a packaging line: a million codes to a CSV for
+//! variable-data printing, in constant memory, signed on every core.
+//!
+//! The order of things is what makes a run safe to kill at any moment:
+//! serials are reserved in the journal (committed) before their codes are
+//! signed, codes are appended to `<out>.partial`, and only a complete run is
+//! renamed to `<out>` and recorded done with the SHA-256 of what it wrote.
+//! An interrupted run is resumed (the partial file is checked line by line
+//! against the journal, then continued) or abandoned (its serials stay
+//! reserved, since some may have been printed).
+
+use crate::authority::{AuthorityError, CodeIssuer, Rng, random_serial};
+use crate::journal::{Journal, JournalError, Run};
+use genuine_format::gs1::Gs1Data;
+use sha2::{Digest, Sha256};
+use std::io::{BufRead, BufReader, Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+/// Codes signed and written per step: the memory a run uses, whatever its count.
+pub const CHUNK: usize = 8192;
+/// Characters in a random serial: 50 bits, so a million serials per GTIN
+/// collide with odds of about 1 in 2,000 per run (and the journal catches it).
+pub const SERIAL_LEN: usize = 10;
+
+/// Why a run stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum BulkError {
+    /// The journal refused (a duplicate serial, a run in the wrong state).
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    /// A code could not be signed.
+    #[error(transparent)]
+    Sign(#[from] AuthorityError),
+    /// The output or a serial file.
+    #[error("{path}: {error}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        error: std::io::Error,
+    },
+    /// Bad input.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> BulkError + '_ {
+    move |error| BulkError::Io { path: path.to_path_buf(), error }
+}
+
+/// What a finished run wrote.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BulkReport {
+    /// The journal's run number.
+    pub run: i64,
+    /// Codes in the file.
+    pub codes: u64,
+    /// The file.
+    pub out: String,
+    /// SHA-256 of the file, hex (also in the journal).
+    pub sha256: String,
+    /// The first and last serial.
+    pub first_serial: String,
+    /// The last serial.
+    pub last_serial: String,
+}
+
+/// Everything but the serial of the codes a run prints, and how to sign them.
+pub struct Line<'a> {
+    /// Signs with the run's key.
+    pub issuer: &'a CodeIssuer<'a>,
+    /// The product data every code shares (GTIN, batch, expiry…).
+    pub template: Gs1Data,
+    /// Threads that sign.
+    pub threads: usize,
+    /// Also write `<serial>.svg` here for proofs.
+    pub svg_dir: Option<PathBuf>,
+}
+
+/// The partial file a run appends to.
+pub fn partial_path(out: &Path) -> PathBuf {
+    let mut name = out.file_name().unwrap_or_default().to_os_string();
+    name.push(".partial");
+    out.with_file_name(name)
+}
+
+/// A CSV field, quoted when it must be (RFC 4180).
+fn csv_field(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\"")).into()
+    } else {
+        text.into()
+    }
+}
+
+/// The serial of a CSV line this module wrote (the first field; serials
+/// never need quoting, being GS1 AI 21 characters without ',').
+fn serial_of(line: &str) -> &str {
+    line.split(',').next().unwrap_or("")
+}
+
+impl Line<'_> {
+    fn code(&self, serial: &str) -> Result<String, BulkError> {
+        let mut data = self.template.clone();
+        data.insert("21", serial).map_err(|e| BulkError::Invalid(format!("serial {serial}: {e}")))?;
+        Ok(self.issuer.issue(data)?)
+    }
+
+    /// CSV lines for `serials`, in order, signed on `threads` threads.
+    fn sign(&self, serials: &[String]) -> Result<String, BulkError> {
+        let per = serials.len().div_ceil(self.threads.max(1)).max(1);
+        let parts: Vec<Result<String, BulkError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = serials
+                .chunks(per)
+                .map(|part| {
+                    scope.spawn(move || {
+                        let mut text = String::with_capacity(part.len() * 160);
+                        for serial in part {
+                            let code = self.code(serial)?;
+                            if let Some(dir) = &self.svg_dir {
+                                let svg = crate::render::render_svg(&code)
+                                    .map_err(|e| BulkError::Invalid(format!("{serial}: {e}")))?;
+                                let path = dir.join(format!("{serial}.svg"));
+                                std::fs::write(&path, svg).map_err(io(&path))?;
+                            }
+                            text.push_str(serial);
+                            text.push(',');
+                            text.push_str(&csv_field(&code));
+                            text.push('\n');
+                        }
+                        Ok(text)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| Err(BulkError::Invalid("a signing thread panicked".into())))
+                })
+                .collect()
+        });
+        parts.into_iter().collect()
+    }
+}
+
+/// Reads serials a line-management system provides: one per line, blank
+/// lines skipped, each checked as a GS1 serial before anything is reserved.
+pub fn read_serials(path: &Path) -> Result<Vec<String>, BulkError> {
+    let file = std::fs::File::open(path).map_err(io(path))?;
+    let mut serials = Vec::new();
+    for (n, line) in BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(io(path))?;
+        let serial = line.trim();
+        if serial.is_empty() {
+            continue;
+        }
+        let mut probe =
+            Gs1Data::new(genuine_format::gs1::Gtin::parse("04012345000009").expect("a valid GTIN"));
+        probe
+            .insert("21", serial)
+            .map_err(|e| BulkError::Invalid(format!("{}:{}: {e}", path.display(), n + 1)))?;
+        serials.push(serial.to_string());
+    }
+    Ok(serials)
+}
+
+/// Checks the partial file of `run` against the journal, cuts a torn last
+/// line, and returns how many codes it holds.
+fn check_partial(journal: &Journal, run: &Run, partial: &Path) -> Result<u64, BulkError> {
+    let mut file = match std::fs::OpenOptions::new().read(true).write(true).open(partial) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(io(partial)(e)),
+    };
+    let mut reader = BufReader::new(&mut file);
+    let (mut lines, mut good_bytes, mut line) = (0u64, 0u64, String::new());
+    let mismatch = |what: String| {
+        BulkError::Invalid(format!(
+            "{} does not match run {} of the journal ({what}): abandon the run with --abandon {}",
+            partial.display(),
+            run.id,
+            run.id
+        ))
+    };
+    loop {
+        line.clear();
+        let read = reader.read_line(&mut line).map_err(io(partial))?;
+        if read == 0 || !line.ends_with('\n') {
+            break;
+        }
+        let expected = journal.reserved(run.id, lines, 1)?;
+        if expected.first().map(String::as_str) != Some(serial_of(&line)) {
+            return Err(mismatch(format!("line {} is not serial {:?}", lines + 1, expected.first())));
+        }
+        lines += 1;
+        good_bytes += read as u64;
+    }
+    drop(reader);
+    file.set_len(good_bytes).map_err(io(partial))?;
+    Ok(lines)
+}
+
+/// Writes (or, after an interruption, continues) `run` to its output:
+/// `count` codes, with serials from the journal's reservations and then
+/// fresh random ones from `rng`.
+pub fn write_run(
+    journal: &mut Journal,
+    run: &Run,
+    line: &Line<'_>,
+    rng: Rng<'_>,
+    now: u64,
+) -> Result<BulkReport, BulkError> {
+    let out = PathBuf::from(&run.out);
+    let partial = partial_path(&out);
+    let mut written = check_partial(journal, run, &partial)?;
+    let mut reserved = journal.run(run.id)?.reserved;
+    let mut file =
+        std::fs::OpenOptions::new().create(true).append(true).open(&partial).map_err(io(&partial))?;
+    while written < run.count {
+        let mut serials = journal.reserved(run.id, written, CHUNK)?;
+        if serials.is_empty() {
+            let want = (run.count - reserved).min(CHUNK as u64) as usize;
+            let fresh = (0..want).map(|_| random_serial(SERIAL_LEN, rng)).collect();
+            // Committed before a single code of them is signed or written.
+            serials = journal.reserve_fresh(run.id, &run.gtin, fresh)?;
+            reserved += serials.len() as u64;
+            if serials.is_empty() {
+                continue;
+            }
+        }
+        let text = line.sign(&serials)?;
+        file.write_all(text.as_bytes()).map_err(io(&partial))?;
+        written += serials.len() as u64;
+    }
+    file.sync_all().map_err(io(&partial))?;
+    drop(file);
+    let sha256 = file_sha256(&partial)?;
+    std::fs::rename(&partial, &out).map_err(io(&out))?;
+    journal.finish(run.id, &sha256, now)?;
+    let done = journal.run(run.id)?;
+    let (first_serial, last_serial) = done.first_last.unwrap_or_default();
+    Ok(BulkReport { run: run.id, codes: written, out: run.out.clone(), sha256, first_serial, last_serial })
+}
+
+/// SHA-256 of a file, hex, read in pieces.
+pub fn file_sha256(path: &Path) -> Result<String, BulkError> {
+    let mut file = std::fs::File::open(path).map_err(io(path))?;
+    file.rewind().map_err(io(path))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buf).map_err(io(path))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(genuine_format::keys::hex(&hasher.finalize()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_only_when_they_must_be() {
+        assert_eq!(csv_field("https://t.example/01/1"), "https://t.example/01/1");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(partial_path(Path::new("dir/codes.csv")), Path::new("dir/codes.csv.partial"));
+    }
+}
