@@ -4,8 +4,8 @@
 use crate::CliError;
 use crate::now_secs as unix_now;
 use crate::state::StateArgs;
-use genuine_issuer::authority::Authority;
-use std::path::Path;
+use genuine_issuer::authority::{Authority, BrandEdit};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 const DAY: u64 = 86_400;
@@ -17,10 +17,53 @@ pub enum RootAction {
         #[command(flatten)]
         root: RootKeysArgs,
     },
-    /// Rotate to fresh root keys (signed by the old and the new keys)
+    /// Rotate to fresh root keys held in this state (signed by the old and
+    /// the new keys); for keys held by several people see `root propose`
     Rotate {
         #[command(flatten)]
         root: RootKeysArgs,
+    },
+    /// Make a root key holder's key: a key file (owner-only) or, with
+    /// --hsm-module, a key in their HSM and a file that only names it
+    Keygen {
+        /// Where to write the key file (refuses to overwrite)
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Write a root document for the holders to sign: a new root (and this
+    /// state, holding only the online timestamp key) or, if the state
+    /// exists, the next root
+    Propose {
+        /// A holder's public key, as `root keygen` printed it (repeatable)
+        #[arg(long = "key", value_name = "HEX", required = true)]
+        keys: Vec<String>,
+        /// Root signatures required
+        #[arg(long, default_value_t = 2)]
+        threshold: u8,
+        /// Years until the root expires
+        #[arg(long, default_value_t = 10)]
+        years: u64,
+        /// Where to write the proposal
+        #[arg(long, default_value = "root.proposal")]
+        out: PathBuf,
+    },
+    /// Read a proposal (a root or a brand record) and add your signature
+    Sign {
+        /// The proposal file (signed in place unless --out is given)
+        file: PathBuf,
+        /// Your key file, from `root keygen`
+        #[arg(long)]
+        key: PathBuf,
+        /// Write the signed copy here instead
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Check the holders' signed copies against the thresholds and install
+    /// the root or brand record in the state
+    Assemble {
+        /// The signed copies of one proposal
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
     },
 }
 
@@ -60,6 +103,40 @@ pub enum BrandAction {
         /// Master signatures required
         #[arg(long, default_value_t = 1)]
         threshold: u8,
+    },
+    /// Change a brand's name, hosts or prefixes (a new record version)
+    Edit {
+        #[command(flatten)]
+        brand: crate::feed_cmd::BrandArg,
+        /// New name shown to shoppers
+        #[arg(long)]
+        name: Option<String>,
+        /// Host to add (repeatable)
+        #[arg(long)]
+        add_host: Vec<String>,
+        /// Host to remove (repeatable)
+        #[arg(long)]
+        remove_host: Vec<String>,
+        /// Company prefix to add (repeatable)
+        #[arg(long)]
+        add_prefix: Vec<String>,
+        /// Company prefix to remove (repeatable; no key may sign for it)
+        #[arg(long)]
+        remove_prefix: Vec<String>,
+    },
+    /// Remove a brand no bundle or feed has carried yet (a mistake)
+    Remove {
+        #[command(flatten)]
+        brand: crate::feed_cmd::BrandArg,
+    },
+    /// Write a brand's record for the root's holders to sign (when the root
+    /// keys are not in this state)
+    Propose {
+        #[command(flatten)]
+        brand: crate::feed_cmd::BrandArg,
+        /// Where to write the proposal
+        #[arg(long, default_value = "brand.proposal")]
+        out: PathBuf,
     },
 }
 
@@ -108,12 +185,7 @@ pub fn root(action: RootAction, state: &StateArgs) -> Result<ExitCode, CliError>
     let now = unix_now();
     let a = match action {
         RootAction::Init { root: RootKeysArgs { keys, threshold, years } } => {
-            if state.state.exists() {
-                return Err(CliError::msg(format!(
-                    "{} exists; refusing to replace its keys",
-                    state.state.display()
-                )));
-            }
+            refuse_existing(&state.state)?;
             Authority::create(state.token()?, keys, threshold, now + years * 365 * DAY, now, &mut rng)
                 .map_err(CliError::msg)?
         }
@@ -122,6 +194,14 @@ pub fn root(action: RootAction, state: &StateArgs) -> Result<ExitCode, CliError>
             a.rotate_root(keys, threshold, now + years * 365 * DAY, now, &mut rng).map_err(CliError::msg)?;
             a
         }
+        RootAction::Keygen { out } => return crate::ceremony_cmd::keygen(&out, state),
+        RootAction::Propose { keys, threshold, years, out } => {
+            return crate::ceremony_cmd::propose(&keys, threshold, now + years * 365 * DAY, &out, state);
+        }
+        RootAction::Sign { file, key, out } => {
+            return crate::ceremony_cmd::sign(&file, &key, out.as_deref(), state);
+        }
+        RootAction::Assemble { files } => return crate::ceremony_cmd::assemble(&files, state),
     };
     state.save(&a)?;
     println!(
@@ -134,13 +214,63 @@ pub fn root(action: RootAction, state: &StateArgs) -> Result<ExitCode, CliError>
     Ok(ExitCode::SUCCESS)
 }
 
+/// Never replaces a file that may hold keys.
+pub fn refuse_existing(path: &Path) -> Result<(), CliError> {
+    if path.exists() {
+        return Err(CliError::msg(format!("{} exists; refusing to replace its keys", path.display())));
+    }
+    Ok(())
+}
+
 pub fn brand(action: BrandAction, state: &StateArgs) -> Result<ExitCode, CliError> {
     let mut a = state.load()?;
-    let BrandAction::Add { id, name, prefixes, hosts, masters, threshold } = action;
-    a.add_brand(&id, &name, prefixes, hosts, masters, threshold, unix_now(), &mut rng)
-        .map_err(CliError::msg)?;
+    match action {
+        BrandAction::Add { id, name, prefixes, hosts, masters, threshold } => {
+            a.add_brand(&id, &name, prefixes, hosts, masters, threshold, unix_now(), &mut rng)
+                .map_err(CliError::msg)?;
+            println!("brand '{id}' added; create its first key with `genuine key new --brand {id}`");
+        }
+        BrandAction::Edit {
+            brand: crate::feed_cmd::BrandArg { id },
+            name,
+            add_host,
+            remove_host,
+            add_prefix,
+            remove_prefix,
+        } => {
+            let edit = BrandEdit {
+                name,
+                add_hosts: add_host,
+                remove_hosts: remove_host,
+                add_prefixes: add_prefix,
+                remove_prefixes: remove_prefix,
+            };
+            a.edit_brand(&id, edit, unix_now()).map_err(CliError::msg)?;
+            let record = &a.brands[&id].record;
+            println!(
+                "brand '{id}' is now v{}: {} ({}; hosts {}); rebuild the bundle or publish the feed",
+                record.version,
+                record.name,
+                record.company_prefixes.join(", "),
+                record.hosts.join(", ")
+            );
+        }
+        BrandAction::Remove { brand: crate::feed_cmd::BrandArg { id } } => {
+            a.remove_brand(&id).map_err(CliError::msg)?;
+            println!("brand '{id}' removed");
+        }
+        BrandAction::Propose { brand: crate::feed_cmd::BrandArg { id }, out } => {
+            let env = a.propose_brand(&id).map_err(CliError::msg)?;
+            crate::ceremony_cmd::write_new(&out, &env.encode())?;
+            println!(
+                "wrote {}: the root's holders sign it with `genuine root sign {}`",
+                out.display(),
+                out.display()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
     state.save(&a)?;
-    println!("brand '{id}' added; create its first key with `genuine key new --brand {id}`");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -180,12 +310,14 @@ pub fn key(action: KeyAction, state: &StateArgs) -> Result<ExitCode, CliError> {
 }
 
 pub fn bundle(out: &Path, anchor_out: &Path, state: &StateArgs) -> Result<ExitCode, CliError> {
-    let a = state.load()?;
+    let mut a = state.load()?;
     a.check_prefixes().map_err(CliError::msg)?;
     let write =
         |p: &Path, b: &[u8]| std::fs::write(p, b).map_err(|e| CliError::msg(format!("{}: {e}", p.display())));
     write(out, &a.bundle().map_err(CliError::msg)?.encode())?;
     write(anchor_out, a.anchor.to_text().as_bytes())?;
+    a.mark_published();
+    state.save(&a)?;
     println!("wrote {} and {}", out.display(), anchor_out.display());
     Ok(ExitCode::SUCCESS)
 }

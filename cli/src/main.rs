@@ -2,6 +2,7 @@
 //! verify codes offline, from a URL or a photo.
 
 mod authority_cmd;
+mod ceremony_cmd;
 mod decode_cmd;
 mod feed_cmd;
 mod issue_cmd;
@@ -104,14 +105,14 @@ enum Command {
         #[command(flatten)]
         trust: TrustArgs,
     },
-    /// Create or rotate the root (operator)
+    /// Create or rotate the root, alone or in a ceremony of key holders (operator)
     Root {
         #[command(subcommand)]
         action: authority_cmd::RootAction,
         #[command(flatten)]
         state: StateArgs,
     },
-    /// Add a brand (operator)
+    /// Add, edit, remove a brand, or propose its record for the root to sign (operator)
     Brand {
         #[command(subcommand)]
         action: authority_cmd::BrandAction,

@@ -126,6 +126,13 @@ fn every_option_of_every_command_is_described_and_used() {
         &["root", "init"],
         &["root", "rotate"],
         &["brand", "add"],
+        &["brand", "edit"],
+        &["brand", "remove"],
+        &["brand", "propose"],
+        &["root", "keygen"],
+        &["root", "propose"],
+        &["root", "sign"],
+        &["root", "assemble"],
         &["key", "new"],
         &["key", "rotate"],
         &["key", "revoke"],
@@ -330,4 +337,39 @@ fn a_newcomers_mistakes_are_refused_before_anything_is_made() {
         let mode = std::fs::metadata(d.join("genuine-state.json")).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "the state file holds secret seeds");
     }
+}
+
+/// `brand remove` and `brand edit` (issue 15): a mistake is removed before
+/// anyone saw it, a published brand is not (phones keep it); edits are
+/// checked as `brand add` checks, and a code printed under a new host verifies.
+#[test]
+fn a_brand_is_edited_or_removed_with_the_checks_of_brand_add() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ok = |args: &[&str]| ok_in(d, args);
+    let refused = |args: &[&str], words: &str| {
+        let o = genuine(d, args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(words), "{args:?}: {}", stderr(&o));
+    };
+    ok(&["root", "init"]);
+    ok(&["brand", "add", "--id", "tea", "--name", "Tea Co", "--prefix", "4012345", "--host", "t.example"]);
+    ok(&["brand", "add", "--id", "oops", "--name", "Typo", "--prefix", "5012345", "--host", "o.example"]);
+    ok(&["brand", "remove", "--brand", "oops"]);
+    refused(&["brand", "remove", "--brand", "oops"], "no brand 'oops'");
+    ok(&["key", "new", "--brand", "tea"]);
+    refused(&["brand", "edit", "--brand", "tea", "--add-prefix", "40123"], "overlaps the brand's own");
+    refused(&["brand", "edit", "--brand", "tea", "--remove-prefix", "4012345"], "key 1 signs for prefix");
+    refused(&["brand", "edit", "--brand", "tea", "--remove-host", "t.example"], "at least one host");
+    let said = ok(&["brand", "edit", "--brand", "tea", "--name", "Tea Company", "--add-host", "tea.example"]);
+    assert!(said.contains("v2: Tea Company"), "{said}");
+    let url = ok(&["issue", "--brand", "tea", "--gtin", "4012345000009", "--host", "tea.example"]);
+    ok(&["bundle"]);
+    let o = genuine(
+        d,
+        &["verify", url.trim(), "--db", "g.db", "--anchor", "anchor.txt", "--bundle", "trust.bundle"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("Tea Company"), "{}", stdout(&o));
+    refused(&["brand", "remove", "--brand", "tea"], "was published");
 }

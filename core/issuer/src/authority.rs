@@ -77,6 +77,25 @@ pub struct BrandState {
     /// Claim keys by kid.
     #[serde(alias = "claim_seeds")]
     pub claim_keys: BTreeMap<u16, KeyRef>,
+    /// Whether a bundle or feed has carried it to phones (then it cannot
+    /// simply be removed: phones keep what they verified).
+    #[serde(default)]
+    pub published: bool,
+}
+
+/// A change to a brand's record (`genuine brand edit`).
+#[derive(Debug, Default, Clone)]
+pub struct BrandEdit {
+    /// A new name shown to shoppers.
+    pub name: Option<String>,
+    /// Hosts to add.
+    pub add_hosts: Vec<String>,
+    /// Hosts to remove.
+    pub remove_hosts: Vec<String>,
+    /// Company prefixes to add.
+    pub add_prefixes: Vec<String>,
+    /// Company prefixes to remove.
+    pub remove_prefixes: Vec<String>,
 }
 
 /// The whole operator + brand state.
@@ -111,7 +130,7 @@ pub(crate) fn keys_of(keys: &[KeyRef]) -> Vec<genuine_format::keys::PublicKey> {
 
 /// `n` fresh keys for `role`: inside the token when one is attached (labels
 /// made unique with random bytes), else seeds from `rng`.
-fn fresh_keys(
+pub(crate) fn fresh_keys(
     token: Option<&dyn Token>,
     n: usize,
     role: &str,
@@ -141,7 +160,7 @@ pub(crate) fn seal_with<T: Serialize>(
     Ok(try_seal(payload_type, document, &signers)?)
 }
 
-fn check_threshold(n: usize, threshold: u8) -> Result<(), AuthorityError> {
+pub(crate) fn check_threshold(n: usize, threshold: u8) -> Result<(), AuthorityError> {
     if n == 0 || n > genuine_format::trust::MAX_ROLE_KEYS || threshold == 0 || usize::from(threshold) > n {
         return Err(AuthorityError::Invalid(format!("threshold {threshold} of {n} keys is not valid")));
     }
@@ -313,8 +332,99 @@ impl Authority {
             revoker_keys,
             keyset,
             claim_keys: BTreeMap::new(),
+            published: false,
         };
         self.brands.insert(brand_id.to_string(), state);
+        Ok(())
+    }
+
+    /// Removes a brand that no phone has seen yet (a mistake caught before
+    /// publishing). A published brand is refused: phones keep the records
+    /// they verified, so its codes are stopped by revoking its keys instead.
+    pub fn remove_brand(&mut self, brand_id: &str) -> Result<(), AuthorityError> {
+        let brand =
+            self.brands.get(brand_id).ok_or_else(|| AuthorityError::UnknownBrand(brand_id.to_string()))?;
+        if brand.published {
+            return Err(AuthorityError::Invalid(format!(
+                "brand '{brand_id}' was published: phones keep it; stop its codes with `genuine key revoke --brand {brand_id} --kid N` for each key"
+            )));
+        }
+        self.brands.remove(brand_id);
+        self.feed.revocations.remove(brand_id);
+        Ok(())
+    }
+
+    /// Changes a brand's name, hosts or prefixes: a new record version,
+    /// checked as `add_brand` checks a new one.
+    pub fn edit_brand(&mut self, brand_id: &str, edit: BrandEdit, now: u64) -> Result<(), AuthorityError> {
+        let mut record = self
+            .brands
+            .get(brand_id)
+            .ok_or_else(|| AuthorityError::UnknownBrand(brand_id.to_string()))?
+            .record
+            .clone();
+        let invalid = |why: String| Err(AuthorityError::Invalid(why));
+        if let Some(name) = edit.name {
+            record.name = name;
+        }
+        for host in edit.remove_hosts {
+            let before = record.hosts.len();
+            record.hosts.retain(|h| *h != host.to_ascii_lowercase());
+            if record.hosts.len() == before {
+                return invalid(format!("brand '{brand_id}' has no host {host}"));
+            }
+        }
+        for host in edit.add_hosts {
+            let host = host.to_ascii_lowercase();
+            if !record.hosts.contains(&host) {
+                record.hosts.push(host);
+            }
+        }
+        if record.hosts.is_empty() {
+            return invalid("a brand needs at least one host".into());
+        }
+        let keyset = &self.brands[brand_id].keyset;
+        for prefix in edit.remove_prefixes {
+            if let Some(key) = keyset.keys.iter().find(|k| k.company_prefixes.contains(&prefix)) {
+                return invalid(format!(
+                    "key {} signs for prefix {prefix}: revoke or rotate it first",
+                    key.kid
+                ));
+            }
+            let before = record.company_prefixes.len();
+            record.company_prefixes.retain(|p| *p != prefix);
+            if record.company_prefixes.len() == before {
+                return invalid(format!("brand '{brand_id}' has no prefix {prefix}"));
+            }
+        }
+        if let Some(p) = edit.add_prefixes.iter().find(|p| !is_company_prefix(p)) {
+            return invalid(format!("'{p}' is not a 4-12 digit company prefix"));
+        }
+        record.company_prefixes.extend(edit.add_prefixes);
+        let own = &record.company_prefixes;
+        for (i, p) in own.iter().enumerate() {
+            if let Some(q) =
+                own[i + 1..].iter().find(|q| p.starts_with(q.as_str()) || q.starts_with(p.as_str()))
+            {
+                return invalid(format!("prefix {p} overlaps the brand's own {q}"));
+            }
+        }
+        for (other, state) in self.brands.iter().filter(|(o, _)| o.as_str() != brand_id) {
+            if let Some((p, q)) = overlapping_prefix(&record.company_prefixes, &state.record.company_prefixes)
+            {
+                return invalid(format!(
+                    "prefix {p} overlaps brand '{other}''s {q}: one GTIN would belong to two brands, and phones refuse both"
+                ));
+            }
+        }
+        if record.company_prefixes.is_empty() {
+            return invalid("a brand needs at least one company prefix".into());
+        }
+        record.version += 1;
+        record.issued_at = now;
+        let brand = self.brand_mut(brand_id)?;
+        brand.record = record;
+        brand.record_envelope = None;
         Ok(())
     }
 
@@ -515,8 +625,23 @@ impl Authority {
         })
     }
 
+    /// Records that every brand now reaches phones (a bundle was written or
+    /// the feed published).
+    pub fn mark_published(&mut self) {
+        for brand in self.brands.values_mut() {
+            brand.published = true;
+        }
+    }
+
     /// Every document, signed, as a bundle an app can ship.
     pub fn bundle(&self) -> Result<TrustBundle, AuthorityError> {
+        if !self.has_root() {
+            return Err(AuthorityError::Invalid(
+                "the root is not assembled yet: its holders sign the proposal (`genuine root sign`), \
+                 then `genuine root assemble`"
+                    .into(),
+            ));
+        }
         let roots = self.root_envelopes.iter().filter_map(|b| Envelope::decode(b, usize::MAX).ok()).collect();
         let mut brands = Vec::new();
         let mut keysets = Vec::new();

@@ -13,6 +13,7 @@
 
 pub mod authority;
 pub mod bulk;
+pub mod ceremony;
 pub mod journal;
 pub mod keys;
 #[cfg(feature = "hsm")]

@@ -170,6 +170,7 @@ impl Authority {
         self.feed.version += 1;
         report.version = self.feed.version;
         report.files = self.write_feed(dir, now, ttl)?;
+        self.mark_published();
         Ok(report)
     }
 
