@@ -111,3 +111,34 @@ fn seeds_in_the_state_file_say_they_are_a_demo() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// A root key holder whose key lives in their HSM: the key file names it
+/// and holds no secret, and their signature counts in the ceremony.
+#[test]
+fn a_holder_signs_the_root_with_a_key_in_their_hsm() {
+    let hsm = SoftHsm::new();
+    let env = hsm.env();
+    let world = tempfile::tempdir().unwrap();
+    let (op, holder) = (world.path().join("operator"), world.path().join("holder"));
+    std::fs::create_dir(&op).unwrap();
+    std::fs::create_dir(&holder).unwrap();
+    let in_hsm = ok(&holder, &env, &["root", "keygen", "--out", "my.key"]).trim().to_string();
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(holder.join("my.key")).unwrap()).unwrap();
+    assert_eq!(file["public"], in_hsm.as_str());
+    assert_eq!(file["token"], "genuine-test", "the key file names the token, holds no seed: {file}");
+    let o = run(&holder, &[], &["root", "keygen", "--out", "demo.key"]);
+    assert!(o.status.success());
+    let on_disk = String::from_utf8_lossy(&o.stdout).trim().to_string();
+
+    ok(&op, &env, &["root", "propose", "--key", &in_hsm, "--key", &on_disk, "--threshold", "2"]);
+    std::fs::copy(op.join("root.proposal"), holder.join("root.proposal")).unwrap();
+    // Without the token the HSM key cannot sign; with it, it does.
+    let o = run(&holder, &[], &["root", "sign", "root.proposal", "--key", "my.key"]);
+    assert_eq!(o.status.code(), Some(2));
+    ok(&holder, &env, &["root", "sign", "root.proposal", "--key", "my.key"]);
+    let o = run(&holder, &[], &["root", "sign", "root.proposal", "--key", "demo.key"]);
+    assert!(o.status.success());
+    std::fs::copy(holder.join("root.proposal"), op.join("signed.proposal")).unwrap();
+    assert!(ok(&op, &env, &["root", "assemble", "signed.proposal"]).contains("root v1 installed"));
+}

@@ -13,11 +13,11 @@ use crate::authority::{AuthorityError, CodeIssuer, Rng, random_serial};
 use crate::journal::{Journal, JournalError, Run};
 use genuine_format::gs1::Gs1Data;
 use sha2::{Digest, Sha256};
-use std::io::{BufRead, BufReader, Read, Seek, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 /// Codes signed and written per step: the memory a run uses, whatever its count.
-pub const CHUNK: usize = 8192;
+pub const CHUNK: usize = 32_768;
 /// Characters in a random serial: 50 bits, so a million serials per GTIN
 /// collide with odds of about 1 in 2,000 per run (and the journal catches it).
 pub const SERIAL_LEN: usize = 10;
@@ -165,11 +165,12 @@ pub fn read_serials(path: &Path) -> Result<Vec<String>, BulkError> {
 }
 
 /// Checks the partial file of `run` against the journal, cuts a torn last
-/// line, and returns how many codes it holds.
-fn check_partial(journal: &Journal, run: &Run, partial: &Path) -> Result<u64, BulkError> {
+/// line, and returns how many codes it holds and the hash of them so far.
+fn check_partial(journal: &Journal, run: &Run, partial: &Path) -> Result<(u64, Sha256), BulkError> {
+    let mut hasher = Sha256::new();
     let mut file = match std::fs::OpenOptions::new().read(true).write(true).open(partial) {
         Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((0, hasher)),
         Err(e) => return Err(io(partial)(e)),
     };
     let mut reader = BufReader::new(&mut file);
@@ -192,17 +193,52 @@ fn check_partial(journal: &Journal, run: &Run, partial: &Path) -> Result<u64, Bu
         if expected.first().map(String::as_str) != Some(serial_of(&line)) {
             return Err(mismatch(format!("line {} is not serial {:?}", lines + 1, expected.first())));
         }
+        hasher.update(line.as_bytes());
         lines += 1;
         good_bytes += read as u64;
     }
     drop(reader);
     file.set_len(good_bytes).map_err(io(partial))?;
-    Ok(lines)
+    Ok((lines, hasher))
+}
+
+/// The next serials of a run: those reserved and not yet taken, else fresh
+/// random ones, reserved (committed) before they are returned.
+struct Serials<'j, 'r> {
+    journal: &'j mut Journal,
+    run: &'j Run,
+    rng: Rng<'r>,
+    taken: u64,
+    reserved: u64,
+}
+
+impl Serials<'_, '_> {
+    fn next(&mut self) -> Result<Vec<String>, BulkError> {
+        loop {
+            if self.taken >= self.run.count {
+                return Ok(Vec::new());
+            }
+            let mut serials = self.journal.reserved(self.run.id, self.taken, CHUNK)?;
+            if serials.is_empty() {
+                let want = (self.run.count - self.reserved).min(CHUNK as u64) as usize;
+                let fresh = (0..want).map(|_| random_serial(SERIAL_LEN, self.rng)).collect();
+                serials = self.journal.reserve_fresh(self.run.id, &self.run.gtin, fresh)?;
+                self.reserved += serials.len() as u64;
+            }
+            let room = (self.run.count - self.taken) as usize;
+            serials.truncate(room);
+            if !serials.is_empty() {
+                self.taken += serials.len() as u64;
+                return Ok(serials);
+            }
+        }
+    }
 }
 
 /// Writes (or, after an interruption, continues) `run` to its output:
 /// `count` codes, with serials from the journal's reservations and then
-/// fresh random ones from `rng`.
+/// fresh random ones from `rng`. The journal reserves the next chunk while
+/// the threads sign the current one.
 pub fn write_run(
     journal: &mut Journal,
     run: &Run,
@@ -212,50 +248,33 @@ pub fn write_run(
 ) -> Result<BulkReport, BulkError> {
     let out = PathBuf::from(&run.out);
     let partial = partial_path(&out);
-    let mut written = check_partial(journal, run, &partial)?;
-    let mut reserved = journal.run(run.id)?.reserved;
+    let (mut written, mut hasher) = check_partial(journal, run, &partial)?;
+    let reserved = journal.run(run.id)?.reserved;
     let mut file =
         std::fs::OpenOptions::new().create(true).append(true).open(&partial).map_err(io(&partial))?;
-    while written < run.count {
-        let mut serials = journal.reserved(run.id, written, CHUNK)?;
-        if serials.is_empty() {
-            let want = (run.count - reserved).min(CHUNK as u64) as usize;
-            let fresh = (0..want).map(|_| random_serial(SERIAL_LEN, rng)).collect();
-            // Committed before a single code of them is signed or written.
-            serials = journal.reserve_fresh(run.id, &run.gtin, fresh)?;
-            reserved += serials.len() as u64;
-            if serials.is_empty() {
-                continue;
-            }
-        }
-        let text = line.sign(&serials)?;
+    let mut serials = Serials { journal, run, rng, taken: written, reserved };
+    let mut current = serials.next()?;
+    while !current.is_empty() {
+        let (text, following) = std::thread::scope(|scope| {
+            let signing = scope.spawn(|| line.sign(&current));
+            let following = serials.next();
+            let text = signing.join().unwrap_or_else(|_| Err(BulkError::Invalid("signing panicked".into())));
+            (text, following)
+        });
+        let text = text?;
         file.write_all(text.as_bytes()).map_err(io(&partial))?;
-        written += serials.len() as u64;
+        hasher.update(text.as_bytes());
+        written += current.len() as u64;
+        current = following?;
     }
     file.sync_all().map_err(io(&partial))?;
     drop(file);
-    let sha256 = file_sha256(&partial)?;
+    let sha256 = genuine_format::keys::hex(&hasher.finalize());
     std::fs::rename(&partial, &out).map_err(io(&out))?;
     journal.finish(run.id, &sha256, now)?;
     let done = journal.run(run.id)?;
     let (first_serial, last_serial) = done.first_last.unwrap_or_default();
     Ok(BulkReport { run: run.id, codes: written, out: run.out.clone(), sha256, first_serial, last_serial })
-}
-
-/// SHA-256 of a file, hex, read in pieces.
-pub fn file_sha256(path: &Path) -> Result<String, BulkError> {
-    let mut file = std::fs::File::open(path).map_err(io(path))?;
-    file.rewind().map_err(io(path))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = file.read(&mut buf).map_err(io(path))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(genuine_format::keys::hex(&hasher.finalize()))
 }
 
 #[cfg(test)]
