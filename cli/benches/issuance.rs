@@ -73,7 +73,8 @@ fn bare(threads: usize, n: usize, sign: &(dyn Fn(&[u8]) + Sync)) -> f64 {
 }
 
 /// Codes per second and peak RSS (KiB) of one run, from the kernel's
-/// accounting of that very process (wait4).
+/// accounting of that very process (wait4, which also reaps it).
+#[allow(clippy::zombie_processes)]
 fn run_measured(dir: &Path, out: &str, count: u64) -> (f64, i64) {
     let count_text = count.to_string();
     let start = Instant::now();
