@@ -23,6 +23,9 @@ pub enum RootAction {
         #[command(flatten)]
         root: RootKeysArgs,
     },
+    /// Replace the online timestamp key (stolen or lost): the next root,
+    /// same root keys, a fresh timestamp key
+    ReplaceTimestampKey,
     /// Make a root key holder's key: a key file (owner-only) or, with
     /// --hsm-module, a key in their HSM and a file that only names it
     Keygen {
@@ -192,6 +195,11 @@ pub fn root(action: RootAction, state: &StateArgs) -> Result<ExitCode, CliError>
         RootAction::Rotate { root: RootKeysArgs { keys, threshold, years } } => {
             let mut a = state.load()?;
             a.rotate_root(keys, threshold, now + years * 365 * DAY, now, &mut rng).map_err(CliError::msg)?;
+            a
+        }
+        RootAction::ReplaceTimestampKey => {
+            let mut a = state.load()?;
+            a.replace_timestamp_key(now, &mut rng).map_err(CliError::msg)?;
             a
         }
         RootAction::Keygen { out } => return crate::ceremony_cmd::keygen(&out, state),

@@ -130,6 +130,7 @@ fn every_option_of_every_command_is_described_and_used() {
         &["brand", "remove"],
         &["brand", "propose"],
         &["root", "keygen"],
+        &["root", "replace-timestamp-key"],
         &["root", "propose"],
         &["root", "sign"],
         &["root", "assemble"],
@@ -372,4 +373,10 @@ fn a_brand_is_edited_or_removed_with_the_checks_of_brand_add() {
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert!(stdout(&o).contains("Tea Company"), "{}", stdout(&o));
     refused(&["brand", "remove", "--brand", "tea"], "was published");
+
+    // A stolen timestamp key is replaced by the next root; phones follow.
+    assert!(ok(&["root", "replace-timestamp-key"]).contains("root v2"));
+    ok(&["bundle"]);
+    let status = ok(&["status", "--db", "g.db", "--anchor", "anchor.txt", "--bundle", "trust.bundle"]);
+    assert!(status.contains("root        v2"), "{status}");
 }
