@@ -46,12 +46,14 @@ impl StateArgs {
         let mut a: Authority =
             serde_json::from_str(&text).map_err(|e| CliError::msg(format!("{}: {e}", path.display())))?;
         a.token = self.token()?;
+        warn_of_seeds(&a, path);
         Ok(a)
     }
 
     /// Writes the state atomically, readable by its owner only.
     pub fn save(&self, a: &Authority) -> Result<(), CliError> {
         let path = &self.state;
+        let created = !path.exists();
         let json = serde_json::to_string_pretty(a).map_err(CliError::msg)?;
         let tmp = path.with_extension("tmp");
         let _ = std::fs::remove_file(&tmp);
@@ -66,7 +68,9 @@ impl StateArgs {
             .and_then(|mut f| std::io::Write::write_all(&mut f, json.as_bytes()).and_then(|()| f.sync_all()))
             .and_then(|()| std::fs::rename(&tmp, path))
             .map_err(|e| CliError::msg(format!("{}: {e}", path.display())))?;
-        warn_of_seeds(a, path);
+        if created {
+            warn_of_seeds(a, path);
+        }
         Ok(())
     }
 }

@@ -114,6 +114,11 @@ fn a_run_prints_each_serial_once_and_every_code_verifies() {
         lines(&d.join("fresh.csv")).iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>(),
         ["NEW00001", "NEW00002"]
     );
+    // GS1 serials may hold ',' and '"': the CSV quotes them.
+    std::fs::write(d.join("odd.txt"), "A,B\nQ\"1\n").unwrap();
+    ok(d, &[&LINE[..], &["odd.csv", "--serials", "odd.txt"]].concat());
+    let odd = std::fs::read_to_string(d.join("odd.csv")).unwrap();
+    assert!(odd.starts_with("\"A,B\",https://") && odd.contains("\n\"Q\"\"1\","), "{odd}");
     // The same serial under another GTIN is another product: allowed.
     ok(d, &["issue", "--brand", "tea", "--gtin", "4012345000016", "--serial", &codes[5].0]);
     // A run never overwrites printed codes, and --out must be a CSV.
@@ -162,6 +167,15 @@ fn a_killed_run_leaves_journal_and_file_in_agreement_and_resumes() {
 
     // The run blocks its file until resumed; resuming finishes it exactly.
     refused(d, &[&LINE[..], &["big.csv", "--count", "10"]].concat(), "--resume 1");
+    // A code edited while the run was down (same serial, another signature)
+    // is refused, not continued: every line is re-derived and compared.
+    let original = std::fs::read(&partial).unwrap();
+    let mut edited = original.clone();
+    let sig = edited.windows(5).position(|w| w == b"?sig=").unwrap() + 8;
+    edited[sig] = if edited[sig] == b'A' { b'B' } else { b'A' };
+    std::fs::write(&partial, &edited).unwrap();
+    refused(d, &["issue", "--resume", "1"], "does not match run 1 of the journal (line 1)");
+    std::fs::write(&partial, &original).unwrap();
     // A torn last line (the kill hit mid-write) is cut, not kept.
     std::fs::OpenOptions::new()
         .append(true)

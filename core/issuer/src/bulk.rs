@@ -93,12 +93,6 @@ fn csv_field(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// The serial of a CSV line this module wrote (the first field; serials
-/// never need quoting, being GS1 AI 21 characters without ',').
-fn serial_of(line: &str) -> &str {
-    line.split(',').next().unwrap_or("")
-}
-
 impl Line<'_> {
     fn code(&self, serial: &str) -> Result<String, BulkError> {
         let mut data = self.template.clone();
@@ -106,8 +100,9 @@ impl Line<'_> {
         Ok(self.issuer.issue(data)?)
     }
 
-    /// CSV lines for `serials`, in order, signed on `threads` threads.
-    fn sign(&self, serials: &[String]) -> Result<String, BulkError> {
+    /// CSV lines for `serials`, in order, signed on `threads` threads (and
+    /// their proofs, when `proofs` and a directory is set).
+    fn sign(&self, serials: &[String], proofs: bool) -> Result<String, BulkError> {
         let per = serials.len().div_ceil(self.threads.max(1)).max(1);
         let parts: Vec<Result<String, BulkError>> = std::thread::scope(|scope| {
             let handles: Vec<_> = serials
@@ -117,13 +112,13 @@ impl Line<'_> {
                         let mut text = String::with_capacity(part.len() * 160);
                         for serial in part {
                             let code = self.code(serial)?;
-                            if let Some(dir) = &self.svg_dir {
+                            if let Some(dir) = self.svg_dir.as_ref().filter(|_| proofs) {
                                 let svg = crate::render::render_svg(&code)
                                     .map_err(|e| BulkError::Invalid(format!("{serial}: {e}")))?;
                                 let path = dir.join(format!("{serial}.svg"));
                                 std::fs::write(&path, svg).map_err(io(&path))?;
                             }
-                            text.push_str(serial);
+                            text.push_str(&csv_field(serial));
                             text.push(',');
                             text.push_str(&csv_field(&code));
                             text.push('\n');
@@ -166,36 +161,66 @@ pub fn read_serials(path: &Path) -> Result<Vec<String>, BulkError> {
 
 /// Checks the partial file of `run` against the journal, cuts a torn last
 /// line, and returns how many codes it holds and the hash of them so far.
-fn check_partial(journal: &Journal, run: &Run, partial: &Path) -> Result<(u64, Sha256), BulkError> {
+/// Every line must be exactly what this run prints for the serial reserved
+/// at its place (codes are re-derived: Ed25519 is deterministic), so a file
+/// edited while the run was down is refused, not continued.
+fn check_partial(
+    journal: &Journal,
+    run: &Run,
+    line: &Line<'_>,
+    partial: &Path,
+) -> Result<(u64, Sha256), BulkError> {
     let mut hasher = Sha256::new();
     let mut file = match std::fs::OpenOptions::new().read(true).write(true).open(partial) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((0, hasher)),
         Err(e) => return Err(io(partial)(e)),
     };
-    let mut reader = BufReader::new(&mut file);
-    let (mut lines, mut good_bytes, mut line) = (0u64, 0u64, String::new());
-    let mismatch = |what: String| {
+    let mismatch = |at: u64| {
         BulkError::Invalid(format!(
-            "{} does not match run {} of the journal ({what}): abandon the run with --abandon {}",
+            "{} does not match run {} of the journal (line {}): abandon the run with --abandon {}",
             partial.display(),
             run.id,
+            at + 1,
             run.id
         ))
     };
+    let mut reader = BufReader::new(&mut file);
+    let (mut lines, mut good_bytes) = (0u64, 0u64);
     loop {
-        line.clear();
-        let read = reader.read_line(&mut line).map_err(io(partial))?;
-        if read == 0 || !line.ends_with('\n') {
+        // A chunk of complete lines as read, then as the run prints them.
+        let (mut got, mut count, mut torn) = (String::new(), 0usize, false);
+        while count < CHUNK {
+            let mut one = String::new();
+            let read = reader.read_line(&mut one).map_err(io(partial))?;
+            if read == 0 {
+                break;
+            }
+            if !one.ends_with('\n') {
+                torn = true;
+                break;
+            }
+            got.push_str(&one);
+            count += 1;
+        }
+        if count == 0 {
             break;
         }
-        let expected = journal.reserved(run.id, lines, 1)?;
-        if expected.first().map(String::as_str) != Some(serial_of(&line)) {
-            return Err(mismatch(format!("line {} is not serial {:?}", lines + 1, expected.first())));
+        let serials = journal.reserved(run.id, lines, count)?;
+        if serials.len() < count {
+            return Err(mismatch(lines + serials.len() as u64));
         }
-        hasher.update(line.as_bytes());
-        lines += 1;
-        good_bytes += read as u64;
+        let expected = line.sign(&serials, false)?;
+        if got != expected {
+            let first = got.lines().zip(expected.lines()).position(|(a, b)| a != b).unwrap_or(0);
+            return Err(mismatch(lines + first as u64));
+        }
+        hasher.update(got.as_bytes());
+        lines += count as u64;
+        good_bytes += got.len() as u64;
+        if torn {
+            break;
+        }
     }
     drop(reader);
     file.set_len(good_bytes).map_err(io(partial))?;
@@ -248,7 +273,7 @@ pub fn write_run(
 ) -> Result<BulkReport, BulkError> {
     let out = PathBuf::from(&run.out);
     let partial = partial_path(&out);
-    let (mut written, mut hasher) = check_partial(journal, run, &partial)?;
+    let (mut written, mut hasher) = check_partial(journal, run, line, &partial)?;
     let reserved = journal.run(run.id)?.reserved;
     let mut file =
         std::fs::OpenOptions::new().create(true).append(true).open(&partial).map_err(io(&partial))?;
@@ -256,7 +281,7 @@ pub fn write_run(
     let mut current = serials.next()?;
     while !current.is_empty() {
         let (text, following) = std::thread::scope(|scope| {
-            let signing = scope.spawn(|| line.sign(&current));
+            let signing = scope.spawn(|| line.sign(&current, true));
             let following = serials.next();
             let text = signing.join().unwrap_or_else(|_| Err(BulkError::Invalid("signing panicked".into())));
             (text, following)

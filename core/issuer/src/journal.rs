@@ -135,15 +135,22 @@ impl Journal {
     /// Refused while another run writing to `out` is open: it must be
     /// resumed or abandoned first.
     pub fn begin(&mut self, run: &NewRun<'_>, given: &[String], now: u64) -> Result<i64, JournalError> {
-        if let Some(open) = self.open_run_for(run.out)? {
+        let count = i64::try_from(run.count).map_err(|_| JournalError::Run("count too large".into()))?;
+        // IMMEDIATE: two processes starting runs to one file cannot both
+        // pass the check below.
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let open: Option<i64> = tx
+            .query_row("SELECT id FROM runs WHERE out = ?1 AND state = 'open'", [run.out], |r| r.get(0))
+            .optional()?;
+        if let Some(id) = open {
+            let reserved: i64 =
+                tx.query_row("SELECT count(*) FROM serials WHERE run = ?1", [id], |r| r.get(0))?;
             return Err(JournalError::Run(format!(
-                "run {} writing {} was interrupted after {} of {} codes: resume it with --resume {} or \
-                 give it up with --abandon {}",
-                open.id, open.out, open.reserved, open.count, open.id, open.id
+                "run {id} writing {} was interrupted ({reserved} serials reserved): resume it with \
+                 --resume {id} or give it up with --abandon {id}",
+                run.out
             )));
         }
-        let count = i64::try_from(run.count).map_err(|_| JournalError::Run("count too large".into()))?;
-        let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO runs(brand, kid, gtin, batch, host, elements, count, out, state, started) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'open', ?9)",
