@@ -1,0 +1,200 @@
+//! The collector over real HTTP on 127.0.0.1, with clients on distinct
+//! loopback networks (127.0.N.1: one /24 each) standing in for phones on
+//! distinct networks: copies found, floods and forgeries not counted,
+//! malformed and oversized batches refused with nothing stored.
+
+use genuine_collector::db::Db;
+use genuine_collector::rules::Rules;
+use genuine_collector::server::{Collector, Config};
+use genuine_format::gs1::Gs1Data;
+use genuine_issuer::Authority;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+struct World {
+    _dir: tempfile::TempDir,
+    db_path: std::path::PathBuf,
+    addr: SocketAddr,
+    a: Authority,
+    now: u64,
+    _runtime: tokio::runtime::Runtime,
+}
+
+fn world(config: Config) -> World {
+    let now = genuine::device_now().as_secs();
+    let mut rng = genuine_tests::demo::seeded("collector world");
+    let mut a = Authority::new(3, 2, now + 86_400 * 3650, now - 60, &mut rng).unwrap();
+    a.add_brand("tea", "Tea Co", vec!["4012345".into()], vec!["t.example".into()], 1, 1, now - 60, &mut rng)
+        .unwrap();
+    a.new_claim_key("tea", None, (now - 60, now + 86_400, now + 86_400 * 700), now - 60, &mut rng).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = genuine::Store::open(&dir.path().join("trust.db"), &a.anchor).unwrap();
+    store.import(&a.bundle().unwrap(), genuine::UnixTime::from_secs(now)).unwrap();
+    let db_path = dir.path().join("collector.db");
+    let collector = Arc::new(Collector::new(Db::open(&db_path).unwrap(), store, config, [9; 32]).unwrap());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let addr = listener.local_addr().unwrap();
+    runtime.spawn(genuine_collector::server::serve(listener, collector));
+    World { _dir: dir, db_path, addr, a, now, _runtime: runtime }
+}
+
+impl World {
+    fn code(&self, serial: &str) -> String {
+        let mut data = Gs1Data::new(genuine_issuer::authority::parse_gtin("4012345000009").unwrap());
+        data.insert("21", serial).unwrap();
+        self.a.issue("tea", data, None, None, self.now, false).unwrap()
+    }
+
+    /// POSTs `body` to `path` from network 127.0.`net`.1; (status, JSON answer).
+    fn post(&self, net: u8, path: &str, body: impl Into<Vec<u8>>) -> (u16, serde_json::Value) {
+        let client = reqwest::blocking_client(IpAddr::from([127, 0, net, 1]));
+        let url = format!("http://{}{path}", self.addr);
+        let body: Vec<u8> = body.into();
+        let (status, text) = client(url, body);
+        (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+    }
+
+    fn events(&self, net: u8, install: &str, events: &[(&str, u64, &str)]) -> (u16, serde_json::Value) {
+        let events: Vec<_> = events
+            .iter()
+            .map(|(code, hour, place)| serde_json::json!({"code": code, "verdict": "genuine", "hour": hour, "place": place}))
+            .collect();
+        self.post(net, "/v1/events", serde_json::json!({"install": install, "events": events}).to_string())
+    }
+
+    fn db(&self) -> Db {
+        Db::open(&self.db_path).unwrap()
+    }
+
+    fn hour(&self) -> u64 {
+        self.now / 3600
+    }
+}
+
+/// A tiny HTTP/1.1 client bound to one local address (a phone on its own
+/// network): one POST per connection.
+mod reqwest {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    pub fn blocking_client(local: std::net::IpAddr) -> impl Fn(String, Vec<u8>) -> (u16, String) {
+        move |url, body| {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async {
+                let rest = url.strip_prefix("http://").unwrap();
+                let (host, path) = rest.split_at(rest.find('/').unwrap());
+                let socket = tokio::net::TcpSocket::new_v4().unwrap();
+                socket.bind(std::net::SocketAddr::new(local, 0)).unwrap();
+                let mut stream = socket.connect(host.parse().unwrap()).await.unwrap();
+                let head = format!(
+                    "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                // A server refusing an oversized body may close before reading it all.
+                let _ = stream.write_all(head.as_bytes()).await;
+                let _ = stream.write_all(&body).await;
+                let mut answer = Vec::new();
+                let _ = stream.read_to_end(&mut answer).await;
+                let text = String::from_utf8_lossy(&answer).into_owned();
+                let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+                let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+                (status, body)
+            })
+        }
+    }
+}
+
+const BERLIN: &str = "u33db";
+const PARIS: &str = "u09tv";
+
+#[test]
+fn one_serial_in_two_cities_within_an_hour_is_a_candidate() {
+    let w = world(Config::default());
+    let (copied, honest) = (w.code("COPIED234"), w.code("HONEST234"));
+    let h = w.hour();
+    assert_eq!(w.events(1, "install-aaaaaaaaaaaa", &[(&copied, h, BERLIN), (&honest, h, BERLIN)]).0, 200);
+    assert_eq!(w.events(2, "install-bbbbbbbbbbbb", &[(&copied, h, PARIS)]).0, 200);
+    // The honest serial, scanned twice in one city by two phones: no case.
+    assert_eq!(w.events(3, "install-cccccccccccc", &[(&honest, h, BERLIN)]).0, 200);
+    let found = genuine_collector::candidates(&w.db(), &Rules::default()).unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    let case = &found[0];
+    assert_eq!((case.brand.as_str(), case.serial.as_str()), ("tea", "COPIED234"));
+    assert_eq!(case.evidence.rules, ["impossible-travel"]);
+    assert_eq!((case.evidence.installs, case.evidence.origins), (2, 2));
+    assert!((850.0..910.0).contains(&case.evidence.max_distance_km));
+    assert!(!case.evidence.auto, "two networks are for a person to judge, not --auto");
+}
+
+#[test]
+fn a_flood_from_one_network_flags_nothing() {
+    let w = world(Config { per_origin_per_minute: 2_000, ..Config::default() });
+    let target = w.code("RIVALS234");
+    let places = ["u33db", "u09tv", "gcpvj", "dr5ru", "9q8yy", "sr2yk", "u4pru", "ezs42", "xn76u", "r3gx2"];
+    for i in 0..1000 {
+        let install = format!("rival-pseudonym-{i:05}");
+        let place = places[i % places.len()];
+        let (status, _) = w.events(7, &install, &[(&target, w.hour(), place)]);
+        assert_eq!(status, 200);
+    }
+    for i in 0..3 {
+        let report = serde_json::json!({"install": format!("rival-reporter-{i:04}"), "code": target,
+            "reason": "price", "hour": w.hour()});
+        assert_eq!(w.post(7, "/v1/reports", report.to_string()).0, 200);
+    }
+    assert_eq!(w.db().counts().unwrap().0, 1000, "each pseudonym's sighting is kept");
+    let found = genuine_collector::candidates(&w.db(), &Rules::default()).unwrap();
+    assert!(found.is_empty(), "one network must not get a genuine serial flagged: {found:?}");
+}
+
+#[test]
+fn forgeries_are_not_counted_and_bad_batches_store_nothing() {
+    let w = world(Config { per_origin_per_minute: 8, ..Config::default() });
+    let genuine_code = w.code("REAL00234");
+    let forged = genuine_code.replace("REAL00234", "FAKE00234");
+    let unsigned = "https://t.example/01/04012345000009/21/NOSIG234";
+    let (status, said) =
+        w.events(1, "install-aaaaaaaaaaaa", &[(&forged, w.hour(), BERLIN), (unsigned, w.hour(), BERLIN)]);
+    assert_eq!((status, said["counted"].as_u64(), said["not_genuine"].as_u64()), (200, Some(0), Some(2)));
+    assert_eq!(w.db().counts().unwrap(), (0, 0));
+
+    let refused = |net: u8, path: &str, body: Vec<u8>, status: u16| {
+        let (got, said) = w.post(net, path, body);
+        assert_eq!(got, status, "{said}");
+        assert_eq!(w.db().counts().unwrap(), (0, 0), "a refused batch stored something");
+    };
+    let event = |place: &str| serde_json::json!({"code": genuine_code, "verdict": "genuine", "hour": w.hour(), "place": place});
+    let batch = |events: Vec<serde_json::Value>| serde_json::json!({"install": "install-aaaaaaaaaaaa", "events": events});
+    refused(2, "/v1/events", vec![b'{'; 300 * 1024], 413);
+    refused(2, "/v1/events", b"{not json".to_vec(), 400);
+    refused(2, "/v1/events", batch(vec![event(BERLIN), event("u33dbxx")]).to_string().into(), 400);
+    refused(2, "/v1/events", batch(vec![event(BERLIN); 501]).to_string().into(), 400);
+    refused(
+        2,
+        "/v1/events",
+        serde_json::json!({"install": "short", "events": [event(BERLIN)]}).to_string().into(),
+        400,
+    );
+    let future = serde_json::json!({"code": genuine_code, "verdict": "genuine", "hour": w.hour() + 5});
+    refused(2, "/v1/events", batch(vec![future]).to_string().into(), 400);
+    let extra = serde_json::json!({"install": "install-aaaaaaaaaaaa", "events": [event(BERLIN)], "gps": [52.5, 13.4]});
+    refused(3, "/v1/events", extra.to_string().into(), 400);
+    let report = |photo: &str| {
+        serde_json::json!({"install": "install-aaaaaaaaaaaa", "code": genuine_code, "reason": "price",
+            "hour": w.hour(), "photo": photo})
+        .to_string()
+        .into_bytes()
+    };
+    refused(3, "/v1/reports", report("bm90IGEganBlZw=="), 400);
+    // One network's budget per minute (8 here): of 20 requests in a burst,
+    // at most 16 pass even if a minute turns during the burst.
+    let statuses: Vec<u16> = (0..20).map(|_| w.post(5, "/v1/events", b"{}".to_vec()).0).collect();
+    let passed = statuses.iter().filter(|s| **s != 429).count();
+    assert!((8..=16).contains(&passed) && statuses.contains(&429), "{statuses:?}");
+    assert_eq!(w.db().counts().unwrap(), (0, 0));
+    // A good report with a JPEG is counted.
+    use base64::Engine;
+    let jpeg = base64::engine::general_purpose::STANDARD.encode([0xFF, 0xD8, 0xFF, 0xE0, 0, 16]);
+    assert_eq!(w.post(4, "/v1/reports", report(&jpeg)).0, 200);
+    assert_eq!(w.db().counts().unwrap(), (0, 1));
+}
