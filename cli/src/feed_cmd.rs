@@ -146,7 +146,7 @@ pub fn feed(action: FeedAction) -> Result<ExitCode, CliError> {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(CliError::msg)
 }
 

@@ -3,6 +3,7 @@
 
 mod authority_cmd;
 mod ceremony_cmd;
+mod collect_cmd;
 mod decode_cmd;
 mod feed_cmd;
 mod issue_cmd;
@@ -155,6 +156,16 @@ enum Command {
         #[command(flatten)]
         trust: TrustArgs,
     },
+    /// Run the brand's collector of scan reports and reports of fakes (brand)
+    Collect {
+        #[command(subcommand)]
+        action: collect_cmd::CollectAction,
+    },
+    /// Serials that look copied: list them, approve them into the cloned list (brand)
+    Clones {
+        #[command(subcommand)]
+        action: collect_cmd::ClonesAction,
+    },
     /// Build the trust bundle and anchor file an app ships (operator)
     Bundle {
         /// Where to write the bundle
@@ -208,6 +219,8 @@ fn main() -> ExitCode {
         Command::Revoke { action, state } => feed_cmd::revoke(action, &state),
         Command::Feed { action } => feed_cmd::feed(action),
         Command::Sync { feed, output, trust } => feed_cmd::sync(&feed, output.json, &trust),
+        Command::Collect { action } => collect_cmd::collect(action),
+        Command::Clones { action } => collect_cmd::clones(action),
         Command::Bundle { out, anchor_out, state } => authority_cmd::bundle(&out, &anchor_out, &state),
     };
     match result {

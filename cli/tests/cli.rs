@@ -143,6 +143,10 @@ fn every_option_of_every_command_is_described_and_used() {
         &["revoke", "key"],
         &["feed", "publish"],
         &["feed", "serve"],
+        &["collect", "serve"],
+        &["clones", "list"],
+        &["clones", "approve"],
+        &["clones", "dismiss"],
     ];
     for command in commands {
         let help = stdout(&genuine(dir.path(), &[&command[..], &["--help"]].concat()));

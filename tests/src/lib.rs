@@ -8,6 +8,7 @@ pub mod files;
 pub mod frames;
 #[cfg(feature = "net")]
 pub mod lab;
+pub mod post;
 pub mod softhsm;
 #[cfg(feature = "net")]
 pub mod world;

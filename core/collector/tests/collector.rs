@@ -48,10 +48,9 @@ impl World {
 
     /// POSTs `body` to `path` from network 127.0.`net`.1; (status, JSON answer).
     fn post(&self, net: u8, path: &str, body: impl Into<Vec<u8>>) -> (u16, serde_json::Value) {
-        let client = reqwest::blocking_client(IpAddr::from([127, 0, net, 1]));
         let url = format!("http://{}{path}", self.addr);
         let body: Vec<u8> = body.into();
-        let (status, text) = client(url, body);
+        let (status, text) = genuine_tests::post::post_from(IpAddr::from([127, 0, net, 1]), &url, &body);
         (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
     }
 
@@ -69,38 +68,6 @@ impl World {
 
     fn hour(&self) -> u64 {
         self.now / 3600
-    }
-}
-
-/// A tiny HTTP/1.1 client bound to one local address (a phone on its own
-/// network): one POST per connection.
-mod reqwest {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-    pub fn blocking_client(local: std::net::IpAddr) -> impl Fn(String, Vec<u8>) -> (u16, String) {
-        move |url, body| {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            runtime.block_on(async {
-                let rest = url.strip_prefix("http://").unwrap();
-                let (host, path) = rest.split_at(rest.find('/').unwrap());
-                let socket = tokio::net::TcpSocket::new_v4().unwrap();
-                socket.bind(std::net::SocketAddr::new(local, 0)).unwrap();
-                let mut stream = socket.connect(host.parse().unwrap()).await.unwrap();
-                let head = format!(
-                    "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                );
-                // A server refusing an oversized body may close before reading it all.
-                let _ = stream.write_all(head.as_bytes()).await;
-                let _ = stream.write_all(&body).await;
-                let mut answer = Vec::new();
-                let _ = stream.read_to_end(&mut answer).await;
-                let text = String::from_utf8_lossy(&answer).into_owned();
-                let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-                let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
-                (status, body)
-            })
-        }
     }
 }
 

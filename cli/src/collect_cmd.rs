@@ -1,0 +1,235 @@
+//! The brand's collector at the command line: serve it, list the serials
+//! that look copied, approve them into the `cloned` list.
+
+use crate::state::StateArgs;
+use crate::{CliError, OutputArgs, TrustArgs};
+use genuine_collector::db::{Db, Suspect};
+use genuine_collector::rules::Rules;
+use genuine_collector::server::{Collector, Config};
+use genuine_format::revocation::ListKind;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// The collector's database.
+#[derive(clap::Args)]
+pub struct DataArgs {
+    /// The collector's SQLite database
+    #[arg(long, default_value = "collector.db")]
+    data: PathBuf,
+}
+
+#[derive(clap::Subcommand)]
+pub enum CollectAction {
+    /// Receive scan events and reports of fakes over HTTP (POST /v1/events,
+    /// /v1/reports); verifies codes with the brand's trust (--anchor, --bundle)
+    Serve {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        trust: TrustArgs,
+        /// Address to listen on
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        addr: String,
+        /// Requests per network per minute (per instance)
+        #[arg(long, default_value_t = 120)]
+        per_network_per_minute: u32,
+        /// Take the client's address from X-Forwarded-For (only behind your own proxy)
+        #[arg(long)]
+        trust_forwarded: bool,
+    },
+}
+
+/// The detection thresholds a brand tunes.
+#[derive(clap::Args)]
+pub struct RulesArgs {
+    /// Two sightings faster apart than this (km/h) are two boxes
+    #[arg(long, default_value_t = Rules::default().max_speed_kmh)]
+    max_speed_kmh: f64,
+    /// Sightings closer than this (km) are one place
+    #[arg(long, default_value_t = Rules::default().min_distance_km)]
+    min_distance_km: f64,
+    /// A unit is never scanned by this many installs...
+    #[arg(long, default_value_t = Rules::default().crowd_installs)]
+    crowd_installs: usize,
+    /// ...on this many networks
+    #[arg(long, default_value_t = Rules::default().crowd_origins)]
+    crowd_networks: usize,
+    /// Reports of a fake from this many networks make a candidate
+    #[arg(long, default_value_t = Rules::default().report_origins)]
+    report_networks: usize,
+    /// Evidence must span this many networks for --auto to approve it
+    #[arg(long, default_value_t = Rules::default().auto_origins)]
+    auto_networks: usize,
+}
+
+impl RulesArgs {
+    fn rules(&self) -> Rules {
+        Rules {
+            max_speed_kmh: self.max_speed_kmh,
+            min_distance_km: self.min_distance_km,
+            crowd_installs: self.crowd_installs,
+            crowd_origins: self.crowd_networks,
+            report_origins: self.report_networks,
+            auto_origins: self.auto_networks,
+        }
+    }
+}
+
+#[derive(clap::Subcommand)]
+pub enum ClonesAction {
+    /// Serials that look copied, with their evidence
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        rules: RulesArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Queue candidates as `cloned` revocations for the next `genuine feed publish`
+    Approve {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        rules: RulesArgs,
+        /// A candidate, as GTIN/SERIAL (repeatable)
+        #[arg(long = "serial", value_name = "GTIN/SERIAL", required_unless_present = "auto")]
+        serials: Vec<String>,
+        /// Every candidate whose evidence is strong enough (--auto-networks)
+        #[arg(long)]
+        auto: bool,
+        #[command(flatten)]
+        state: StateArgs,
+    },
+    /// Set candidates aside: not copied (they are not listed again)
+    Dismiss {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        rules: RulesArgs,
+        /// A candidate, as GTIN/SERIAL (repeatable)
+        #[arg(long = "serial", value_name = "GTIN/SERIAL", required = true)]
+        serials: Vec<String>,
+    },
+}
+
+fn open(path: &Path) -> Result<Db, CliError> {
+    Db::open(path).map_err(|e| CliError::msg(format!("{}: {e}", path.display())))
+}
+
+pub fn collect(action: CollectAction) -> Result<ExitCode, CliError> {
+    let CollectAction::Serve { data, trust, addr, per_network_per_minute, trust_forwarded } = action;
+    let store = crate::verify_cmd::open_store(&trust)?;
+    let config = Config { per_origin_per_minute: per_network_per_minute, trust_forwarded };
+    let collector = Collector::new(open(&data.data)?, store, config, crate::authority_cmd::rng())
+        .map_err(CliError::msg)?;
+    crate::feed_cmd::runtime()?.block_on(async {
+        let listener =
+            tokio::net::TcpListener::bind(&addr).await.map_err(|e| CliError::msg(format!("{addr}: {e}")))?;
+        let local = listener.local_addr().map_err(CliError::msg)?;
+        // The bound address first: tests and scripts read it (port 0 picks one).
+        println!("collecting into {} at http://{local}/", data.data.display());
+        tokio::select! {
+            served = genuine_collector::server::serve(listener, Arc::new(collector)) => served.map_err(CliError::msg),
+            _ = tokio::signal::ctrl_c() => Ok(()),
+        }
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The candidates named `GTIN/SERIAL`, refusing any that is not one.
+fn named<'a>(
+    candidates: &'a [genuine_collector::Candidate],
+    names: &[String],
+) -> Result<Vec<&'a genuine_collector::Candidate>, CliError> {
+    names
+        .iter()
+        .map(|name| {
+            let (gtin, serial) = name
+                .split_once('/')
+                .ok_or_else(|| CliError::msg(format!("--serial {name}: expected GTIN/SERIAL")))?;
+            let gtin = genuine_issuer::authority::parse_gtin(gtin).map_err(CliError::msg)?;
+            candidates.iter().find(|c| c.gtin == gtin.as_str() && c.serial == serial).ok_or_else(|| {
+                CliError::msg(format!("{name} is not a candidate (see `genuine clones list`)"))
+            })
+        })
+        .collect()
+}
+
+fn suspect(c: &genuine_collector::Candidate) -> Suspect {
+    Suspect { brand: c.brand.clone(), gtin: c.gtin.clone(), serial: c.serial.clone() }
+}
+
+pub fn clones(action: ClonesAction) -> Result<ExitCode, CliError> {
+    let now = crate::now_secs();
+    match action {
+        ClonesAction::List { data, rules, output } => {
+            let found =
+                genuine_collector::candidates(&open(&data.data)?, &rules.rules()).map_err(CliError::msg)?;
+            if output.json {
+                println!("{}", serde_json::to_string(&found).map_err(CliError::msg)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            if found.is_empty() {
+                println!("no candidates");
+            }
+            for c in &found {
+                let e = &c.evidence;
+                println!(
+                    "{}/{} ({}): {} — {} installs on {} networks, {} places up to {:.0} km apart within {} h, {} reports from {} networks{}",
+                    c.gtin,
+                    c.serial,
+                    c.brand,
+                    e.rules.join(", "),
+                    e.installs,
+                    e.origins,
+                    e.places,
+                    e.max_distance_km,
+                    e.span_hours,
+                    e.reports,
+                    e.report_origins,
+                    if e.auto { " [auto]" } else { "" }
+                );
+            }
+        }
+        ClonesAction::Approve { data, rules, serials, auto, state } => {
+            let mut db = open(&data.data)?;
+            let found = genuine_collector::candidates(&db, &rules.rules()).map_err(CliError::msg)?;
+            let mut chosen = named(&found, &serials)?;
+            if auto {
+                let strong: Vec<_> = found.iter().filter(|c| c.evidence.auto).collect();
+                for c in strong {
+                    if !chosen.iter().any(|k| std::ptr::eq(*k, c)) {
+                        chosen.push(c);
+                    }
+                }
+            }
+            let mut a = state.load()?;
+            for c in &chosen {
+                let gtin = genuine_issuer::authority::parse_gtin(&c.gtin).map_err(CliError::msg)?;
+                a.revoke(&c.brand, ListKind::Cloned, &gtin, &c.serial).map_err(CliError::msg)?;
+            }
+            // The state first: a serial queued but not marked decided is
+            // listed again (harmless), never the other way round.
+            state.save(&a)?;
+            for c in &chosen {
+                db.decide(&suspect(c), true, now).map_err(CliError::msg)?;
+                println!("{}/{} ({}): queued as cloned", c.gtin, c.serial, c.brand);
+            }
+            println!(
+                "{} serial(s) approved; run `genuine feed publish` to push them to every phone",
+                chosen.len()
+            );
+        }
+        ClonesAction::Dismiss { data, rules, serials } => {
+            let mut db = open(&data.data)?;
+            let found = genuine_collector::candidates(&db, &rules.rules()).map_err(CliError::msg)?;
+            for c in named(&found, &serials)? {
+                db.decide(&suspect(c), false, now).map_err(CliError::msg)?;
+                println!("{}/{}: dismissed", c.gtin, c.serial);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
