@@ -7,16 +7,15 @@ use genuine_collector::db::{Db, Suspect};
 use genuine_collector::rules::Rules;
 use genuine_collector::server::{Collector, Config};
 use genuine_format::revocation::ListKind;
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 /// The collector's database.
 #[derive(clap::Args)]
 pub struct DataArgs {
-    /// The collector's SQLite database
+    /// The collector's database: a SQLite file, or a postgres:// URL
     #[arg(long, default_value = "collector.db")]
-    data: PathBuf,
+    data: String,
 }
 
 #[derive(clap::Subcommand)]
@@ -114,8 +113,10 @@ pub enum ClonesAction {
     },
 }
 
-fn open(path: &Path) -> Result<Db, CliError> {
-    Db::open(path).map_err(|e| CliError::msg(format!("{}: {e}", path.display())))
+fn open(location: &str) -> Result<Db, CliError> {
+    // Never echo a URL back: it may carry a password.
+    let shown = if location.contains("://") { "the collector database" } else { location };
+    Db::open(location).map_err(|e| CliError::msg(format!("{shown}: {e}")))
 }
 
 pub fn collect(action: CollectAction) -> Result<ExitCode, CliError> {
@@ -129,7 +130,7 @@ pub fn collect(action: CollectAction) -> Result<ExitCode, CliError> {
             tokio::net::TcpListener::bind(&addr).await.map_err(|e| CliError::msg(format!("{addr}: {e}")))?;
         let local = listener.local_addr().map_err(CliError::msg)?;
         // The bound address first: tests and scripts read it (port 0 picks one).
-        println!("collecting into {} at http://{local}/", data.data.display());
+        println!("collecting at http://{local}/");
         tokio::select! {
             served = genuine_collector::server::serve(listener, Arc::new(collector)) => served.map_err(CliError::msg),
             _ = tokio::signal::ctrl_c() => Ok(()),
@@ -165,8 +166,8 @@ pub fn clones(action: ClonesAction) -> Result<ExitCode, CliError> {
     let now = crate::now_secs();
     match action {
         ClonesAction::List { data, rules, output } => {
-            let found =
-                genuine_collector::candidates(&open(&data.data)?, &rules.rules()).map_err(CliError::msg)?;
+            let found = genuine_collector::candidates(&mut open(&data.data)?, &rules.rules())
+                .map_err(CliError::msg)?;
             if output.json {
                 println!("{}", serde_json::to_string(&found).map_err(CliError::msg)?);
                 return Ok(ExitCode::SUCCESS);
@@ -195,7 +196,7 @@ pub fn clones(action: ClonesAction) -> Result<ExitCode, CliError> {
         }
         ClonesAction::Approve { data, rules, serials, auto, state } => {
             let mut db = open(&data.data)?;
-            let found = genuine_collector::candidates(&db, &rules.rules()).map_err(CliError::msg)?;
+            let found = genuine_collector::candidates(&mut db, &rules.rules()).map_err(CliError::msg)?;
             let mut chosen = named(&found, &serials)?;
             if auto {
                 let strong: Vec<_> = found.iter().filter(|c| c.evidence.auto).collect();
@@ -224,7 +225,7 @@ pub fn clones(action: ClonesAction) -> Result<ExitCode, CliError> {
         }
         ClonesAction::Dismiss { data, rules, serials } => {
             let mut db = open(&data.data)?;
-            let found = genuine_collector::candidates(&db, &rules.rules()).map_err(CliError::msg)?;
+            let found = genuine_collector::candidates(&mut db, &rules.rules()).map_err(CliError::msg)?;
             for c in named(&found, &serials)? {
                 db.decide(&suspect(c), false, now).map_err(CliError::msg)?;
                 println!("{}/{}: dismissed", c.gtin, c.serial);

@@ -9,6 +9,7 @@ pub mod frames;
 #[cfg(feature = "net")]
 pub mod lab;
 pub mod post;
+pub mod postgres;
 pub mod softhsm;
 #[cfg(feature = "net")]
 pub mod world;

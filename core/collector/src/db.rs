@@ -1,36 +1,38 @@
 //! The collector's store: sightings (deduplicated per serial, install and
-//! place), reports of fakes, and the brand's decisions. SQLite here; the
-//! schema is plain SQL so that a PostgreSQL backend can share it.
+//! place), reports of fakes, and the brand's decisions. SQLite by default,
+//! PostgreSQL for a `postgres://` URL: the same schema and migrations, the
+//! same statements ([`crate::sql`]).
 
 use crate::rules::{FakeReport, Sighting};
-use rusqlite::{Connection, OptionalExtension, params};
-use std::path::Path;
+use crate::sql::{Connection, SqlError, Value};
 
 /// A store error.
 #[derive(Debug, thiserror::Error)]
 #[error("collector store: {0}")]
-pub struct DbError(#[from] rusqlite::Error);
+pub struct DbError(#[from] SqlError);
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);
+/// The schema, one migration per entry; each is idempotent, so collectors
+/// starting at once on one database cannot trip over each other.
+const MIGRATIONS: &[&str] = &["
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BYTEA NOT NULL);
 CREATE TABLE IF NOT EXISTS sightings(
   brand TEXT NOT NULL, gtin TEXT NOT NULL, serial TEXT NOT NULL,
   install TEXT NOT NULL, place TEXT NOT NULL, origin TEXT NOT NULL,
-  first_hour INTEGER NOT NULL, last_hour INTEGER NOT NULL,
+  first_hour BIGINT NOT NULL, last_hour BIGINT NOT NULL,
   PRIMARY KEY (gtin, serial, install, place)
 );
 CREATE TABLE IF NOT EXISTS reports(
   brand TEXT NOT NULL, gtin TEXT NOT NULL, serial TEXT NOT NULL,
-  install TEXT NOT NULL, origin TEXT NOT NULL, hour INTEGER NOT NULL, place TEXT NOT NULL,
-  reason TEXT NOT NULL, note TEXT NOT NULL, photo BLOB,
+  install TEXT NOT NULL, origin TEXT NOT NULL, hour BIGINT NOT NULL, place TEXT NOT NULL,
+  reason TEXT NOT NULL, note TEXT NOT NULL, photo BYTEA,
   PRIMARY KEY (gtin, serial, install)
 );
 CREATE TABLE IF NOT EXISTS decisions(
   gtin TEXT NOT NULL, serial TEXT NOT NULL, brand TEXT NOT NULL,
-  state TEXT NOT NULL CHECK (state IN ('approved', 'dismissed')), decided_at INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('approved', 'dismissed')), decided_at BIGINT NOT NULL,
   PRIMARY KEY (gtin, serial)
 );
-";
+"];
 
 /// A verified sighting to record.
 #[derive(Debug, Clone)]
@@ -86,147 +88,170 @@ pub struct Db {
     conn: Connection,
 }
 
+fn text(s: &str) -> Value {
+    Value::Text(s.to_string())
+}
+
 impl Db {
-    /// Opens (or creates) the database at `path`.
-    pub fn open(path: &Path) -> Result<Db, DbError> {
-        let conn = Connection::open(path)?;
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))?;
-        conn.execute_batch(SCHEMA)?;
+    /// Opens (or creates) the database at `location`: a SQLite file path or
+    /// a `postgres://` URL; applies the migrations it lacks.
+    pub fn open(location: &str) -> Result<Db, DbError> {
+        let mut conn = Connection::open(location)?;
+        conn.batch("CREATE TABLE IF NOT EXISTS migrations(version BIGINT PRIMARY KEY)")?;
+        for (i, migration) in MIGRATIONS.iter().enumerate() {
+            conn.batch(migration)?;
+            conn.execute(
+                "INSERT INTO migrations(version) VALUES ($1) ON CONFLICT (version) DO NOTHING",
+                &[Value::Int(i as i64 + 1)],
+            )?;
+        }
         Ok(Db { conn })
     }
 
     /// The salt network origins are hashed with, made once per database so
     /// that every collector on it agrees, and no stored origin is an address.
-    pub fn origin_salt(&self, fresh: [u8; 32]) -> Result<Vec<u8>, DbError> {
-        self.conn
-            .execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('origin_salt', ?1)", [&fresh[..]])?;
-        Ok(self.conn.query_row("SELECT value FROM meta WHERE key = 'origin_salt'", [], |r| r.get(0))?)
+    pub fn origin_salt(&mut self, fresh: [u8; 32]) -> Result<Vec<u8>, DbError> {
+        self.conn.execute(
+            "INSERT INTO meta(key, value) VALUES ('origin_salt', $1) ON CONFLICT (key) DO NOTHING",
+            &[Value::Bytes(Some(fresh.to_vec()))],
+        )?;
+        let rows = self.conn.query("SELECT value FROM meta WHERE key = 'origin_salt'", &[])?;
+        Ok(rows.first().and_then(|r| r[0].bytes()).unwrap_or_else(|| fresh.to_vec()))
     }
 
     /// Records sightings in one transaction; returns how many were new.
     pub fn record_sightings(&mut self, rows: &[SightingRow]) -> Result<usize, DbError> {
-        let tx = self.conn.transaction()?;
+        self.conn.batch("BEGIN")?;
+        let result = self.record_sightings_inside(rows);
+        self.conn.batch(if result.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
+        result
+    }
+
+    fn record_sightings_inside(&mut self, rows: &[SightingRow]) -> Result<usize, DbError> {
         let mut new = 0;
-        {
-            let mut upsert = tx.prepare_cached(
+        for row in rows {
+            let s = &row.sighting;
+            let key = [
+                text(&row.gtin),
+                text(&row.serial),
+                text(&s.install),
+                text(s.place.as_deref().unwrap_or("")),
+            ];
+            let seen = self.conn.query(
+                "SELECT count(*) FROM sightings WHERE gtin = $1 AND serial = $2 AND install = $3 AND place = $4",
+                &key,
+            )?;
+            new += usize::from(seen.first().is_none_or(|r| r[0].int() == 0));
+            let mut params = vec![text(&row.brand)];
+            params.extend(key);
+            params.extend([text(&s.origin), Value::Int(s.hour as i64)]);
+            self.conn.execute(
                 "INSERT INTO sightings(brand, gtin, serial, install, place, origin, first_hour, last_hour)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
                  ON CONFLICT (gtin, serial, install, place) DO UPDATE SET
-                   first_hour = min(first_hour, excluded.first_hour), last_hour = max(last_hour, excluded.last_hour)",
+                   first_hour = CASE WHEN excluded.first_hour < sightings.first_hour
+                                THEN excluded.first_hour ELSE sightings.first_hour END,
+                   last_hour = CASE WHEN excluded.last_hour > sightings.last_hour
+                               THEN excluded.last_hour ELSE sightings.last_hour END",
+                &params,
             )?;
-            let mut exists = tx.prepare_cached(
-                "SELECT 1 FROM sightings WHERE gtin = ?1 AND serial = ?2 AND install = ?3 AND place = ?4",
-            )?;
-            for row in rows {
-                let s = &row.sighting;
-                let place = s.place.clone().unwrap_or_default();
-                let seen: Option<i64> = exists
-                    .query_row(params![row.gtin, row.serial, s.install, place], |r| r.get(0))
-                    .optional()?;
-                new += usize::from(seen.is_none());
-                upsert.execute(params![
-                    row.brand,
-                    row.gtin,
-                    row.serial,
-                    s.install,
-                    place,
-                    s.origin,
-                    s.hour as i64
-                ])?;
-            }
         }
-        tx.commit()?;
         Ok(new)
     }
 
     /// Records a report (one per serial and install: a second replaces it).
     pub fn record_report(&mut self, row: &ReportRow) -> Result<(), DbError> {
         self.conn.execute(
-            "INSERT OR REPLACE INTO reports(brand, gtin, serial, install, origin, hour, place, reason, note, photo)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            params![
-                row.brand,
-                row.gtin,
-                row.serial,
-                row.install,
-                row.origin,
-                row.hour as i64,
-                row.place.clone().unwrap_or_default(),
-                row.reason,
-                row.note,
-                row.photo
+            "INSERT INTO reports(brand, gtin, serial, install, origin, hour, place, reason, note, photo)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (gtin, serial, install) DO UPDATE SET origin = excluded.origin, hour = excluded.hour,
+               place = excluded.place, reason = excluded.reason, note = excluded.note, photo = excluded.photo",
+            &[
+                text(&row.brand),
+                text(&row.gtin),
+                text(&row.serial),
+                text(&row.install),
+                text(&row.origin),
+                Value::Int(row.hour as i64),
+                text(row.place.as_deref().unwrap_or("")),
+                text(&row.reason),
+                text(&row.note),
+                Value::Bytes(row.photo.clone()),
             ],
         )?;
         Ok(())
     }
 
     /// Serials seen by two installs or more, or reported, and not decided yet.
-    pub fn suspects(&self) -> Result<Vec<Suspect>, DbError> {
-        let mut query = self.conn.prepare(
+    pub fn suspects(&mut self) -> Result<Vec<Suspect>, DbError> {
+        let rows = self.conn.query(
             "SELECT s.brand, s.gtin, s.serial FROM (
-               SELECT brand, gtin, serial FROM sightings GROUP BY gtin, serial HAVING count(DISTINCT install) >= 2
+               SELECT min(brand) AS brand, gtin, serial FROM sightings GROUP BY gtin, serial
+                 HAVING count(DISTINCT install) >= 2
                UNION SELECT brand, gtin, serial FROM reports) s
              WHERE NOT EXISTS (SELECT 1 FROM decisions d WHERE d.gtin = s.gtin AND d.serial = s.serial)
              ORDER BY s.brand, s.gtin, s.serial",
+            &[],
         )?;
-        let rows =
-            query.query_map([], |r| Ok(Suspect { brand: r.get(0)?, gtin: r.get(1)?, serial: r.get(2)? }))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        Ok(rows
+            .iter()
+            .map(|r| Suspect { brand: r[0].text(), gtin: r[1].text(), serial: r[2].text() })
+            .collect())
     }
 
-    /// Every sighting of a serial.
-    pub fn sightings(&self, gtin: &str, serial: &str) -> Result<Vec<Sighting>, DbError> {
-        let mut query = self.conn.prepare_cached(
-            "SELECT install, origin, first_hour, last_hour, place FROM sightings WHERE gtin = ?1 AND serial = ?2",
+    /// Every sighting of a serial (its first and its last hour, per install and place).
+    pub fn sightings(&mut self, gtin: &str, serial: &str) -> Result<Vec<Sighting>, DbError> {
+        let rows = self.conn.query(
+            "SELECT install, origin, first_hour, last_hour, place FROM sightings WHERE gtin = $1 AND serial = $2",
+            &[text(gtin), text(serial)],
         )?;
-        let rows = query.query_map([gtin, serial], |r| {
-            let place: String = r.get(4)?;
-            let (install, origin): (String, String) = (r.get(0)?, r.get(1)?);
-            let (first, last): (i64, i64) = (r.get(2)?, r.get(3)?);
-            Ok([first, last].map(|hour| Sighting {
-                install: install.clone(),
-                origin: origin.clone(),
-                hour: hour.max(0) as u64,
-                place: (!place.is_empty()).then(|| place.clone()),
-            }))
-        })?;
         let mut out = Vec::new();
-        for pair in rows {
-            let [first, last] = pair?;
-            let same = first.hour == last.hour;
-            out.push(first);
-            if !same {
-                out.push(last);
+        for r in rows {
+            let place = r[4].text();
+            let (first, last) = (r[2].int().max(0) as u64, r[3].int().max(0) as u64);
+            let hours = if first == last { vec![first] } else { vec![first, last] };
+            for hour in hours {
+                out.push(Sighting {
+                    install: r[0].text(),
+                    origin: r[1].text(),
+                    hour,
+                    place: (!place.is_empty()).then(|| place.clone()),
+                });
             }
         }
         Ok(out)
     }
 
     /// Every report of a serial.
-    pub fn reports(&self, gtin: &str, serial: &str) -> Result<Vec<FakeReport>, DbError> {
-        let mut query = self
-            .conn
-            .prepare_cached("SELECT install, origin FROM reports WHERE gtin = ?1 AND serial = ?2")?;
-        let rows =
-            query.query_map([gtin, serial], |r| Ok(FakeReport { install: r.get(0)?, origin: r.get(1)? }))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+    pub fn reports(&mut self, gtin: &str, serial: &str) -> Result<Vec<FakeReport>, DbError> {
+        let rows = self.conn.query(
+            "SELECT install, origin FROM reports WHERE gtin = $1 AND serial = $2",
+            &[text(gtin), text(serial)],
+        )?;
+        Ok(rows.iter().map(|r| FakeReport { install: r[0].text(), origin: r[1].text() }).collect())
     }
 
     /// Records the brand's decision on a serial.
     pub fn decide(&mut self, suspect: &Suspect, approved: bool, now: u64) -> Result<(), DbError> {
         self.conn.execute(
-            "INSERT OR REPLACE INTO decisions(gtin, serial, brand, state, decided_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![suspect.gtin, suspect.serial, suspect.brand, if approved { "approved" } else { "dismissed" }, now as i64],
+            "INSERT INTO decisions(gtin, serial, brand, state, decided_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (gtin, serial) DO UPDATE SET state = excluded.state, decided_at = excluded.decided_at",
+            &[
+                text(&suspect.gtin),
+                text(&suspect.serial),
+                text(&suspect.brand),
+                text(if approved { "approved" } else { "dismissed" }),
+                Value::Int(now as i64),
+            ],
         )?;
         Ok(())
     }
 
-    /// How many sightings and reports are stored (for tests and status).
-    pub fn counts(&self) -> Result<(u64, u64), DbError> {
-        let count = |table: &str| -> Result<u64, DbError> {
-            let n: i64 = self.conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
-            Ok(n.max(0) as u64)
+    /// How many sightings and reports are stored.
+    pub fn counts(&mut self) -> Result<(u64, u64), DbError> {
+        let mut count = |table: &str| -> Result<u64, DbError> {
+            let rows = self.conn.query(&format!("SELECT count(*) FROM {table}"), &[])?;
+            Ok(rows.first().map_or(0, |r| r[0].int().max(0) as u64))
         };
         Ok((count("sightings")?, count("reports")?))
     }

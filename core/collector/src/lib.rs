@@ -14,6 +14,7 @@ pub mod db;
 pub mod geo;
 pub mod rules;
 pub mod server;
+pub mod sql;
 pub mod wire;
 
 use serde::Serialize;
@@ -32,7 +33,7 @@ pub struct Candidate {
 }
 
 /// Every undecided serial that a rule flags, strongest evidence first.
-pub fn candidates(db: &db::Db, rules: &rules::Rules) -> Result<Vec<Candidate>, db::DbError> {
+pub fn candidates(db: &mut db::Db, rules: &rules::Rules) -> Result<Vec<Candidate>, db::DbError> {
     let mut out = Vec::new();
     for suspect in db.suspects()? {
         let sightings = db.sightings(&suspect.gtin, &suspect.serial)?;

@@ -79,7 +79,7 @@ fn identify(store: &genuine::Store, code: &str, now: u64) -> Option<(String, Str
 impl Collector {
     /// A collector over `db`, verifying with `store` (the brand's bundle).
     pub fn new(
-        db: Db,
+        mut db: Db,
         store: genuine::Store,
         config: Config,
         fresh_salt: [u8; 32],

@@ -13,14 +13,22 @@ use std::sync::Arc;
 
 struct World {
     _dir: tempfile::TempDir,
-    db_path: std::path::PathBuf,
+    location: String,
     addr: SocketAddr,
     a: Authority,
     now: u64,
     _runtime: tokio::runtime::Runtime,
 }
 
-fn world(config: Config) -> World {
+/// Where a test's collector keeps its data: a SQLite file, or a fresh
+/// database on the PostgreSQL server tests/run starts.
+#[derive(Clone, Copy)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+fn world(backend: Backend, config: Config) -> World {
     let now = genuine::device_now().as_secs();
     let mut rng = genuine_tests::demo::seeded("collector world");
     let mut a = Authority::new(3, 2, now + 86_400 * 3650, now - 60, &mut rng).unwrap();
@@ -30,13 +38,16 @@ fn world(config: Config) -> World {
     let dir = tempfile::tempdir().unwrap();
     let mut store = genuine::Store::open(&dir.path().join("trust.db"), &a.anchor).unwrap();
     store.import(&a.bundle().unwrap(), genuine::UnixTime::from_secs(now)).unwrap();
-    let db_path = dir.path().join("collector.db");
-    let collector = Arc::new(Collector::new(Db::open(&db_path).unwrap(), store, config, [9; 32]).unwrap());
+    let location = match backend {
+        Backend::Sqlite => dir.path().join("collector.db").display().to_string(),
+        Backend::Postgres => genuine_tests::postgres::fresh_database(),
+    };
+    let collector = Arc::new(Collector::new(Db::open(&location).unwrap(), store, config, [9; 32]).unwrap());
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let addr = listener.local_addr().unwrap();
     runtime.spawn(genuine_collector::server::serve(listener, collector));
-    World { _dir: dir, db_path, addr, a, now, _runtime: runtime }
+    World { _dir: dir, location, addr, a, now, _runtime: runtime }
 }
 
 impl World {
@@ -63,7 +74,7 @@ impl World {
     }
 
     fn db(&self) -> Db {
-        Db::open(&self.db_path).unwrap()
+        Db::open(&self.location).unwrap()
     }
 
     fn hour(&self) -> u64 {
@@ -75,15 +86,24 @@ const BERLIN: &str = "u33db";
 const PARIS: &str = "u09tv";
 
 #[test]
-fn one_serial_in_two_cities_within_an_hour_is_a_candidate() {
-    let w = world(Config::default());
+fn one_serial_in_two_cities_within_an_hour_is_a_candidate_sqlite() {
+    one_serial_in_two_cities_within_an_hour_is_a_candidate(Backend::Sqlite);
+}
+
+#[test]
+fn one_serial_in_two_cities_within_an_hour_is_a_candidate_postgres() {
+    one_serial_in_two_cities_within_an_hour_is_a_candidate(Backend::Postgres);
+}
+
+fn one_serial_in_two_cities_within_an_hour_is_a_candidate(backend: Backend) {
+    let w = world(backend, Config::default());
     let (copied, honest) = (w.code("COPIED234"), w.code("HONEST234"));
     let h = w.hour();
     assert_eq!(w.events(1, "install-aaaaaaaaaaaa", &[(&copied, h, BERLIN), (&honest, h, BERLIN)]).0, 200);
     assert_eq!(w.events(2, "install-bbbbbbbbbbbb", &[(&copied, h, PARIS)]).0, 200);
     // The honest serial, scanned twice in one city by two phones: no case.
     assert_eq!(w.events(3, "install-cccccccccccc", &[(&honest, h, BERLIN)]).0, 200);
-    let found = genuine_collector::candidates(&w.db(), &Rules::default()).unwrap();
+    let found = genuine_collector::candidates(&mut w.db(), &Rules::default()).unwrap();
     assert_eq!(found.len(), 1, "{found:?}");
     let case = &found[0];
     assert_eq!((case.brand.as_str(), case.serial.as_str()), ("tea", "COPIED234"));
@@ -94,8 +114,17 @@ fn one_serial_in_two_cities_within_an_hour_is_a_candidate() {
 }
 
 #[test]
-fn a_flood_from_one_network_flags_nothing() {
-    let w = world(Config { per_origin_per_minute: 2_000, ..Config::default() });
+fn a_flood_from_one_network_flags_nothing_sqlite() {
+    a_flood_from_one_network_flags_nothing(Backend::Sqlite);
+}
+
+#[test]
+fn a_flood_from_one_network_flags_nothing_postgres() {
+    a_flood_from_one_network_flags_nothing(Backend::Postgres);
+}
+
+fn a_flood_from_one_network_flags_nothing(backend: Backend) {
+    let w = world(backend, Config { per_origin_per_minute: 2_000, ..Config::default() });
     let target = w.code("RIVALS234");
     let places = ["u33db", "u09tv", "gcpvj", "dr5ru", "9q8yy", "sr2yk", "u4pru", "ezs42", "xn76u", "r3gx2"];
     for i in 0..1000 {
@@ -110,13 +139,22 @@ fn a_flood_from_one_network_flags_nothing() {
         assert_eq!(w.post(7, "/v1/reports", report.to_string()).0, 200);
     }
     assert_eq!(w.db().counts().unwrap().0, 1000, "each pseudonym's sighting is kept");
-    let found = genuine_collector::candidates(&w.db(), &Rules::default()).unwrap();
+    let found = genuine_collector::candidates(&mut w.db(), &Rules::default()).unwrap();
     assert!(found.is_empty(), "one network must not get a genuine serial flagged: {found:?}");
 }
 
 #[test]
-fn forgeries_are_not_counted_and_bad_batches_store_nothing() {
-    let w = world(Config { per_origin_per_minute: 8, ..Config::default() });
+fn forgeries_are_not_counted_and_bad_batches_store_nothing_sqlite() {
+    forgeries_are_not_counted_and_bad_batches_store_nothing(Backend::Sqlite);
+}
+
+#[test]
+fn forgeries_are_not_counted_and_bad_batches_store_nothing_postgres() {
+    forgeries_are_not_counted_and_bad_batches_store_nothing(Backend::Postgres);
+}
+
+fn forgeries_are_not_counted_and_bad_batches_store_nothing(backend: Backend) {
+    let w = world(backend, Config { per_origin_per_minute: 8, ..Config::default() });
     let genuine_code = w.code("REAL00234");
     let forged = genuine_code.replace("REAL00234", "FAKE00234");
     let unsigned = "https://t.example/01/04012345000009/21/NOSIG234";
