@@ -68,7 +68,7 @@ struct Event {
 /// Networks: most installs sit behind their own home or mobile network;
 /// carrier-grade NAT puts some 5% of them on a few shared ones.
 fn origin(install: u64) -> String {
-    if install % 20 == 0 { format!("cgnat-{}", install % 7) } else { format!("net-{install}") }
+    if install.is_multiple_of(20) { format!("cgnat-{}", install % 7) } else { format!("net-{install}") }
 }
 
 struct World {
