@@ -83,6 +83,9 @@ pub struct Suspect {
     pub serial: String,
 }
 
+/// What one sighting row is unique by: GTIN, serial, install, place.
+type SightingKey<'a> = (&'a str, &'a str, &'a str, &'a str);
+
 /// The collector's database.
 pub struct Db {
     conn: Connection,
@@ -119,44 +122,55 @@ impl Db {
         Ok(rows.first().and_then(|r| r[0].bytes()).unwrap_or_else(|| fresh.to_vec()))
     }
 
-    /// Records sightings in one transaction; returns how many were new.
-    pub fn record_sightings(&mut self, rows: &[SightingRow]) -> Result<usize, DbError> {
-        self.conn.batch("BEGIN")?;
-        let result = self.record_sightings_inside(rows);
-        self.conn.batch(if result.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
-        result
-    }
-
-    fn record_sightings_inside(&mut self, rows: &[SightingRow]) -> Result<usize, DbError> {
-        let mut new = 0;
+    /// Records sightings in one statement per hundred (a phone's batch is
+    /// one round trip to PostgreSQL, not two per event); sightings of one
+    /// serial, install and place are merged first (earliest and latest hour).
+    pub fn record_sightings(&mut self, rows: &[SightingRow]) -> Result<(), DbError> {
+        let mut merged: std::collections::BTreeMap<SightingKey<'_>, (&SightingRow, u64, u64)> =
+            std::collections::BTreeMap::new();
         for row in rows {
             let s = &row.sighting;
-            let key = [
-                text(&row.gtin),
-                text(&row.serial),
-                text(&s.install),
-                text(s.place.as_deref().unwrap_or("")),
-            ];
-            let seen = self.conn.query(
-                "SELECT count(*) FROM sightings WHERE gtin = $1 AND serial = $2 AND install = $3 AND place = $4",
-                &key,
-            )?;
-            new += usize::from(seen.first().is_none_or(|r| r[0].int() == 0));
-            let mut params = vec![text(&row.brand)];
-            params.extend(key);
-            params.extend([text(&s.origin), Value::Int(s.hour as i64)]);
-            self.conn.execute(
-                "INSERT INTO sightings(brand, gtin, serial, install, place, origin, first_hour, last_hour)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
-                 ON CONFLICT (gtin, serial, install, place) DO UPDATE SET
+            let key = (
+                row.gtin.as_str(),
+                row.serial.as_str(),
+                s.install.as_str(),
+                s.place.as_deref().unwrap_or(""),
+            );
+            let entry = merged.entry(key).or_insert((row, s.hour, s.hour));
+            entry.1 = entry.1.min(s.hour);
+            entry.2 = entry.2.max(s.hour);
+        }
+        let merged: Vec<_> = merged.into_iter().collect();
+        for chunk in merged.chunks(100) {
+            let mut sql = String::from(
+                "INSERT INTO sightings(brand, gtin, serial, install, place, origin, first_hour, last_hour) VALUES ",
+            );
+            let mut params = Vec::with_capacity(chunk.len() * 8);
+            for (i, ((gtin, serial, install, place), (row, first, last))) in chunk.iter().enumerate() {
+                let n = i * 8;
+                let row_sql = (1..=8).map(|k| format!("${}", n + k)).collect::<Vec<_>>().join(", ");
+                sql.push_str(&format!("{}({row_sql})", if i == 0 { "" } else { ", " }));
+                params.extend([
+                    text(&row.brand),
+                    text(gtin),
+                    text(serial),
+                    text(install),
+                    text(place),
+                    text(&row.sighting.origin),
+                    Value::Int(*first as i64),
+                    Value::Int(*last as i64),
+                ]);
+            }
+            sql.push_str(
+                " ON CONFLICT (gtin, serial, install, place) DO UPDATE SET
                    first_hour = CASE WHEN excluded.first_hour < sightings.first_hour
                                 THEN excluded.first_hour ELSE sightings.first_hour END,
                    last_hour = CASE WHEN excluded.last_hour > sightings.last_hour
                                THEN excluded.last_hour ELSE sightings.last_hour END",
-                &params,
-            )?;
+            );
+            self.conn.execute(&sql, &params)?;
         }
-        Ok(new)
+        Ok(())
     }
 
     /// Records a report (one per serial and install: a second replaces it).

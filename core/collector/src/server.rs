@@ -165,9 +165,9 @@ impl Collector {
         let not_genuine = batch.events.len() - rows.len();
         let Ok(mut db) = self.db.lock() else { return refuse(StatusCode::INTERNAL_SERVER_ERROR, "database") };
         match db.record_sightings(&rows) {
-            Ok(new) => answer(
+            Ok(()) => answer(
                 StatusCode::OK,
-                serde_json::json!({ "counted": rows.len(), "new": new, "not_genuine": not_genuine }),
+                serde_json::json!({ "counted": rows.len(), "not_genuine": not_genuine }),
             ),
             Err(e) => refuse(StatusCode::SERVICE_UNAVAILABLE, e),
         }
