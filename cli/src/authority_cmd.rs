@@ -126,6 +126,9 @@ pub enum BrandAction {
         /// Company prefix to remove (repeatable; no key may sign for it)
         #[arg(long)]
         remove_prefix: Vec<String>,
+        /// Where phones that opted in send scan reports (https://; docs/CLONES.md)
+        #[arg(long)]
+        collector: Option<String>,
     },
     /// Remove a brand no bundle or feed has carried yet (a mistake)
     Remove {
@@ -245,6 +248,7 @@ pub fn brand(action: BrandAction, state: &StateArgs) -> Result<ExitCode, CliErro
             remove_host,
             add_prefix,
             remove_prefix,
+            collector,
         } => {
             let edit = BrandEdit {
                 name,
@@ -252,6 +256,7 @@ pub fn brand(action: BrandAction, state: &StateArgs) -> Result<ExitCode, CliErro
                 remove_hosts: remove_host,
                 add_prefixes: add_prefix,
                 remove_prefixes: remove_prefix,
+                collector,
             };
             a.edit_brand(&id, edit, unix_now()).map_err(CliError::msg)?;
             let record = &a.brands[&id].record;

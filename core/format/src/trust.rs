@@ -147,6 +147,11 @@ pub struct BrandRecord {
     pub master_threshold: u8,
     /// Online keys that may only sign revocations for this brand.
     pub revoker_keys: Vec<PublicKey>,
+    /// Where phones that opted in send scan reports and reports of fakes
+    /// (docs/CLONES.md): an `https://` base URL. Absent in records that
+    /// predate it, which therefore encode exactly as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collector: Option<String>,
 }
 
 /// The claim keys of one brand, signed by its masters.
@@ -209,6 +214,22 @@ pub fn overlapping_prefix<'a>(prefixes: &'a [String], others: &'a [String]) -> O
         let nests = |q: &&String| p.starts_with(q.as_str()) || q.starts_with(p.as_str());
         others.iter().find(nests).map(|q| (p.as_str(), q.as_str()))
     })
+}
+
+/// A brand's collector URL: `https://` (plain `http://` only on loopback,
+/// for tests), at most 200 characters, no credentials, query or fragment.
+pub fn check_collector_url(url: &str) -> Result<(), String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| {
+            url.strip_prefix("http://").filter(|r| r.starts_with("127.0.0.1") || r.starts_with("localhost"))
+        })
+        .ok_or("collector must be an https:// URL")?;
+    let printable = url.bytes().all(|b| b.is_ascii_graphic());
+    if url.len() > 200 || rest.is_empty() || !printable || rest.contains(['@', '?', '#']) {
+        return Err("collector must be a plain URL of at most 200 characters".into());
+    }
+    Ok(())
 }
 
 /// Is this a plausible GS1 company prefix (4 to 12 digits)?
@@ -305,6 +326,9 @@ impl BrandRecord {
         };
         if self.hosts.len() > MAX_SCOPES || !self.hosts.iter().all(host_ok) {
             return Err(invalid("brand record", "hosts must be lower-case host names, at most 64"));
+        }
+        if let Some(url) = &self.collector {
+            check_collector_url(url).map_err(|why| invalid("brand record", why))?;
         }
         Ok(())
     }

@@ -20,6 +20,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod reporting;
 mod session;
 mod verify;
 pub mod wording;
@@ -44,13 +45,13 @@ pub use genuine_format::verdict::{
 pub use genuine_scan::{DecodedImage, ImageError};
 pub use genuine_scan::{LumaFrame, Point, ScanError, ScannedCode, Scanner};
 // The store.
-pub use genuine_store::{BrandSummary, ImportError, Store, StoreError, StoreSummary};
+pub use genuine_store::{BrandSummary, ImportError, MAX_QUEUED_REPORTS, Store, StoreError, StoreSummary};
 // Sync.
 #[cfg(feature = "reqwest")]
 pub use genuine_sync::ReqwestTransport;
 pub use genuine_sync::{
-    CancelToken, FeedConfig, Fetch, FetchError, Fetched, HttpFeed, HttpRequest, HttpResponse, RefusedBrand,
-    RevocationChange, SyncError, SyncReport, Transport, TransportError, sync,
+    CancelToken, FeedConfig, Fetch, FetchError, Fetched, HttpFeed, HttpRequest, HttpResponse, PostRequest,
+    RefusedBrand, RevocationChange, SyncError, SyncReport, Transport, TransportError, sync,
 };
 
 /// The device clock (the epoch if the clock is before 1970).

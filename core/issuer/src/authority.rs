@@ -96,6 +96,8 @@ pub struct BrandEdit {
     pub add_prefixes: Vec<String>,
     /// Company prefixes to remove.
     pub remove_prefixes: Vec<String>,
+    /// The collector phones send scan reports to (docs/CLONES.md).
+    pub collector: Option<String>,
 }
 
 /// The whole operator + brand state.
@@ -323,6 +325,7 @@ impl Authority {
             master_keys: keys_of(&master_keys),
             master_threshold,
             revoker_keys: keys_of(&revoker_keys),
+            collector: None,
         };
         let keyset = Keyset { brand_id: brand_id.to_string(), version: 1, issued_at: now, keys: Vec::new() };
         let state = BrandState {
@@ -366,6 +369,10 @@ impl Authority {
         let invalid = |why: String| Err(AuthorityError::Invalid(why));
         if let Some(name) = edit.name {
             record.name = name;
+        }
+        if let Some(url) = edit.collector {
+            genuine_format::trust::check_collector_url(&url).map_err(AuthorityError::Invalid)?;
+            record.collector = Some(url);
         }
         for host in edit.remove_hosts {
             let before = record.hosts.len();

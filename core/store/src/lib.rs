@@ -18,10 +18,12 @@ mod documents;
 mod feed_state;
 mod key_index;
 mod meta;
+mod reports;
 mod revocations;
 mod store;
 
 pub use documents::ImportError;
 pub use feed_state::{ChainHead, ChainWrite, FeedState, FeedWrite, ListsDelta, TimestampWrite};
 pub use key_index::{IndexedKey, KeyIndex, KeyRecord, ListsRef};
+pub use reports::{MAX_QUEUED_REPORTS, NewReport, PSEUDONYM_DAYS, QueuedReport};
 pub use store::{BrandSummary, Store, StoreError, StoreSummary};

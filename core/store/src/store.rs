@@ -86,6 +86,19 @@ CREATE TABLE brand_fresh (brand_id TEXT PRIMARY KEY, seen_at INTEGER NOT NULL) W
 INSERT INTO brand_fresh (brand_id, seen_at)
     SELECT b.brand_id, m.value FROM brands b JOIN meta m ON m.key = 'ts_seen_at';
 "#,
+    // Opt-in scan reports waiting to go to their brand's collector.
+    r#"
+CREATE TABLE report_queue (
+    id INTEGER PRIMARY KEY,
+    brand_id TEXT NOT NULL,
+    code TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    hour INTEGER NOT NULL,
+    place TEXT NOT NULL,
+    install TEXT NOT NULL,
+    UNIQUE (code, install)
+);
+"#,
 ];
 
 /// Why the store cannot do what was asked.

@@ -40,7 +40,9 @@ pub use fetch::{CancelToken, Fetch, FetchError, Fetched};
 pub use limits::{MAX_DELTA_RUN, MAX_ROOT_STEPS, MAX_TIMESTAMP_LIFETIME};
 #[cfg(feature = "reqwest")]
 pub use reqwest_transport::ReqwestTransport;
-pub use transport::{FeedConfig, HttpFeed, HttpRequest, HttpResponse, Transport, TransportError};
+pub use transport::{
+    FeedConfig, HttpFeed, HttpRequest, HttpResponse, PostRequest, Transport, TransportError,
+};
 
 use genuine_format::UnixTime;
 use genuine_store::{Store, StoreError};

@@ -9,7 +9,7 @@
 //! closes its connection), so neither waits on a stalled server.
 
 use crate::fetch::CancelToken;
-use crate::transport::{HttpRequest, HttpResponse, Transport, TransportError};
+use crate::transport::{HttpRequest, HttpResponse, PostRequest, Transport, TransportError};
 use rustls_platform_verifier::BuilderVerifierExt;
 use std::sync::Arc;
 use std::sync::mpsc::{RecvTimeoutError, sync_channel};
@@ -87,38 +87,27 @@ async fn fetch(
     if let Some(etag) = etag {
         request = request.header(reqwest::header::IF_NONE_MATCH, etag);
     }
-    let mut response = request.send().await.map_err(failed)?;
+    let response = request.send().await.map_err(failed)?;
     let status = response.status().as_u16();
     let etag =
         response.headers().get(reqwest::header::ETAG).and_then(|v| v.to_str().ok()).map(str::to_string);
-    if response.content_length().is_some_and(|n| n > max_bytes) {
-        return Err(TransportError::TooLarge);
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(failed)? {
-        let total = (body.len() as u64).checked_add(chunk.len() as u64);
-        if total.is_none_or(|n| n > max_bytes) {
-            return Err(TransportError::TooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(HttpResponse { status, etag, body })
+    Ok(HttpResponse { status, etag, body: read_capped(response, max_bytes).await? })
 }
 
-impl Transport for ReqwestTransport {
-    fn get(&self, request: &HttpRequest<'_>) -> Result<HttpResponse, TransportError> {
-        let deadline = Instant::now() + request.timeout;
+impl ReqwestTransport {
+    /// Runs one request on the transport's runtime, within `timeout`,
+    /// stopping when `cancel` is cancelled.
+    fn run(
+        &self,
+        work: impl std::future::Future<Output = Result<HttpResponse, TransportError>> + Send + 'static,
+        timeout: Duration,
+        cancel: &CancelToken,
+    ) -> Result<HttpResponse, TransportError> {
+        let deadline = Instant::now() + timeout;
         let (done, result) = sync_channel(1);
-        let work = fetch(
-            self.client.clone(),
-            request.url.to_string(),
-            request.if_none_match.map(str::to_string),
-            request.max_bytes,
-        );
         let task = self.runtime.spawn(async move {
             let _ = done.send(work.await);
         });
-        let cancel: &CancelToken = request.cancel;
         loop {
             if cancel.is_cancelled() {
                 task.abort();
@@ -137,5 +126,50 @@ impl Transport for ReqwestTransport {
                 }
             }
         }
+    }
+}
+
+/// Reads an answer's body against the cap.
+async fn read_capped(mut response: reqwest::Response, max_bytes: u64) -> Result<Vec<u8>, TransportError> {
+    if response.content_length().is_some_and(|n| n > max_bytes) {
+        return Err(TransportError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(failed)? {
+        let total = (body.len() as u64).checked_add(chunk.len() as u64);
+        if total.is_none_or(|n| n > max_bytes) {
+            return Err(TransportError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+impl Transport for ReqwestTransport {
+    fn get(&self, request: &HttpRequest<'_>) -> Result<HttpResponse, TransportError> {
+        let work = fetch(
+            self.client.clone(),
+            request.url.to_string(),
+            request.if_none_match.map(str::to_string),
+            request.max_bytes,
+        );
+        self.run(work, request.timeout, request.cancel)
+    }
+
+    fn post(&self, request: &PostRequest<'_>) -> Result<HttpResponse, TransportError> {
+        let (client, url, body, cap) =
+            (self.client.clone(), request.url.to_string(), request.body.to_vec(), request.max_bytes);
+        let work = async move {
+            let response = client
+                .post(&url)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body)
+                .send()
+                .await
+                .map_err(failed)?;
+            let status = response.status().as_u16();
+            Ok(HttpResponse { status, etag: None, body: read_capped(response, cap).await? })
+        };
+        self.run(work, request.timeout, request.cancel)
     }
 }

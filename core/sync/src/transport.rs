@@ -21,6 +21,21 @@
 use crate::fetch::{CancelToken, Fetch, FetchError, Fetched};
 use std::time::{Duration, Instant};
 
+/// One POST of a JSON body; the answer is capped like a GET's.
+#[derive(Debug)]
+pub struct PostRequest<'a> {
+    /// The absolute URL.
+    pub url: &'a str,
+    /// The JSON body.
+    pub body: &'a [u8],
+    /// The most answer bytes to read.
+    pub max_bytes: u64,
+    /// For the whole request.
+    pub timeout: Duration,
+    /// Stops it early.
+    pub cancel: &'a CancelToken,
+}
+
 /// One GET.
 #[derive(Debug)]
 pub struct HttpRequest<'a> {
@@ -69,17 +84,30 @@ pub enum TransportError {
 pub trait Transport: Send + Sync {
     /// Performs `request`; any status is a response, not an error.
     fn get(&self, request: &HttpRequest<'_>) -> Result<HttpResponse, TransportError>;
+
+    /// One POST of JSON (opt-in scan reports to a brand's collector). A
+    /// transport that does not implement it sends no reports.
+    fn post(&self, request: &PostRequest<'_>) -> Result<HttpResponse, TransportError> {
+        let _ = request;
+        Err(TransportError::Failed("this transport cannot send reports (no POST)".into()))
+    }
 }
 
 impl<T: Transport + ?Sized> Transport for std::sync::Arc<T> {
     fn get(&self, request: &HttpRequest<'_>) -> Result<HttpResponse, TransportError> {
         (**self).get(request)
     }
+    fn post(&self, request: &PostRequest<'_>) -> Result<HttpResponse, TransportError> {
+        (**self).post(request)
+    }
 }
 
 impl<T: Transport + ?Sized> Transport for &T {
     fn get(&self, request: &HttpRequest<'_>) -> Result<HttpResponse, TransportError> {
         (**self).get(request)
+    }
+    fn post(&self, request: &PostRequest<'_>) -> Result<HttpResponse, TransportError> {
+        (**self).post(request)
     }
 }
 
