@@ -1,4 +1,5 @@
-//! What sync asks of the network: one GET at a time, through a [`Transport`]
+//! What sync asks of the network: one GET at a time (and, for opt-in scan
+//! reports, a POST to a brand's collector), through a [`Transport`]
 //! the embedder plugs in — the app's own HTTP stack on phones (its proxy,
 //! certificate pinning, Android's network security config, ATS), reqwest in
 //! Rust (the `reqwest` feature).
