@@ -370,6 +370,53 @@ impl Verifier {
         guard(|| self.with_store(|s| genuine::verify(s, &text, now()).map(Into::into).map_err(storage)))
     }
 
+    /// Turns opt-in scan reports on or off (docs/CLONES.md). Off by default:
+    /// turn them on only with the shopper's consent. Off drops every report
+    /// not yet sent, and nothing more is ever sent.
+    pub fn set_reporting(&self, enabled: bool) -> Result<()> {
+        guard(|| self.with_store(|s| s.set_reporting(enabled).map_err(storage)))
+    }
+
+    /// Whether scan reports are on.
+    pub fn reporting(&self) -> Result<bool> {
+        guard(|| self.with_store(|s| s.reporting().map_err(storage)))
+    }
+
+    /// Verifies `text` and, when reporting is on and the code is GENUINE or
+    /// REVOKED, queues a report for its brand's collector; says whether it
+    /// did. `place`, only with the shopper's consent for it: a geohash, cut
+    /// to 5 characters (about 5 km).
+    #[uniffi::method(default(place = None))]
+    pub fn report_scan(&self, text: String, place: Option<String>) -> Result<bool> {
+        guard(|| {
+            self.with_store(|s| {
+                let verdict = genuine::verify(s, &text, now()).map_err(storage)?;
+                genuine::reporting::record_scan(s, &text, &verdict, now(), place.as_deref()).map_err(storage)
+            })
+        })
+    }
+
+    /// Sends the queued reports to their brands' collectors through the
+    /// app's transport. Blocking: call it off the main thread (`sync()`
+    /// sends them too, after a good sync). With reporting off it makes no
+    /// request.
+    pub fn upload_reports(&self) -> Result<ReportUpload> {
+        guard(|| {
+            let transport =
+                self.sync.transport.clone().ok_or_else(|| bad("no transport given to Verifier.open"))?;
+            let mut store = Store::open(&self.sync.db_path, &self.sync.anchor).map_err(storage)?;
+            let cancel = CancelToken::default();
+            let done = genuine::reporting::upload_reports(
+                &mut store,
+                &AppTransport(transport),
+                self.sync.timeout,
+                &cancel,
+            )
+            .map_err(storage)?;
+            Ok(done.into())
+        })
+    }
+
     /// Imports a trust bundle (the one shipped with the app, on first launch).
     pub fn import_bundle(&self, bundle: Vec<u8>) -> Result<ImportReport> {
         guard(|| {
@@ -506,7 +553,7 @@ impl SyncSetup {
         let url = self.feed_url.as_deref().ok_or_else(|| bad("no feed_url in the config"))?;
         let transport = self.transport.clone().ok_or_else(|| bad("no transport given to Verifier.open"))?;
         let config = FeedConfig { request_timeout: self.timeout, ..FeedConfig::default() };
-        let feed = HttpFeed::new(url, AppTransport(transport), config).map_err(bad)?;
+        let feed = HttpFeed::new(url, AppTransport(transport.clone()), config).map_err(bad)?;
         // Its own connection: verifies keep running during the fetch.
         let mut store = Store::open(&self.db_path, &self.anchor).map_err(storage)?;
         let started = std::time::Instant::now();
@@ -545,6 +592,23 @@ impl SyncSetup {
         }
         if !report.not_modified {
             events::notify(&self.listeners, &self.status_of(&store)?);
+        }
+        // Opt-in scan reports ride along a good sync; a failure keeps them
+        // queued for the next one and never fails the sync.
+        if store.reporting().unwrap_or(false) {
+            let sent = genuine::reporting::upload_reports(
+                &mut store,
+                &AppTransport(transport),
+                self.timeout,
+                cancel,
+            );
+            let (level, message) = match sent {
+                Ok(u) => {
+                    (LogLevel::Info, format!("scan reports: {} sent, {} kept for later", u.sent, u.kept))
+                }
+                Err(e) => (LogLevel::Warn, format!("scan reports kept for later: {e}")),
+            };
+            events::log(level, "reports", message, None);
         }
         Ok(SyncReport {
             timestamp_version: signed(report.timestamp_version),
@@ -613,6 +677,9 @@ mod tests {
                 lock(&self.0).push(request);
                 Ok(HttpResponse { status: 200, etag: None, body })
             }
+            fn post(&self, _: PostRequest) -> std::result::Result<HttpResponse, TransportError> {
+                Err(TransportError::Failed { detail: "no reports in this test".into() })
+            }
         }
         let dir = tempfile::tempdir().unwrap();
         let transport = Arc::new(Careless(Mutex::new(Vec::new())));
@@ -639,6 +706,10 @@ mod tests {
     }
 
     impl HttpTransport for Slow {
+        fn post(&self, _: PostRequest) -> std::result::Result<HttpResponse, TransportError> {
+            Err(TransportError::Failed { detail: "no reports in this test".into() })
+        }
+
         fn get(&self, request: HttpRequest) -> std::result::Result<HttpResponse, TransportError> {
             use std::sync::atomic::Ordering::SeqCst;
             self.asked.fetch_add(1, SeqCst);

@@ -27,6 +27,22 @@ pub struct HttpRequest {
     pub cancel: Arc<CancelSignal>,
 }
 
+/// One POST of JSON to a brand's collector: opt-in scan reports, only ever
+/// asked for when the shopper agreed (`Verifier.setReporting(true)`).
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct PostRequest {
+    /// The absolute URL (the brand's collector and `/v1/events`).
+    pub url: String,
+    /// The JSON body (`Content-Type: application/json`).
+    pub body: Vec<u8>,
+    /// Stop reading the answer past this many bytes and throw `TooLarge`.
+    pub max_bytes: i64,
+    /// For the whole request; then throw `Timeout`.
+    pub timeout_millis: i64,
+    /// Turns on when the upload is cancelled; then stop and throw `Cancelled`.
+    pub cancel: Arc<CancelSignal>,
+}
+
 /// What the server answered (any status: a 304, 404 or 500 is an answer).
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct HttpResponse {
@@ -69,6 +85,9 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for TransportError {
 pub trait HttpTransport: Send + Sync {
     /// Performs `request`.
     fn get(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
+
+    /// Performs one POST of JSON (opt-in scan reports to a brand's collector).
+    fn post(&self, request: PostRequest) -> Result<HttpResponse, TransportError>;
 }
 
 /// Turns on when the sync a request belongs to is cancelled.
@@ -95,17 +114,33 @@ impl sync::Transport for AppTransport {
             timeout_millis: i64::try_from(r.timeout.as_millis()).unwrap_or(i64::MAX),
             cancel: Arc::new(CancelSignal(r.cancel.clone())),
         };
-        match self.0.get(request) {
-            // A status outside 0..=65535 is no HTTP status: it fails as one.
-            Ok(a) => Ok(sync::HttpResponse {
-                status: u16::try_from(a.status).unwrap_or(0),
-                etag: a.etag,
-                body: a.body,
-            }),
-            Err(TransportError::Cancelled) => Err(sync::TransportError::Cancelled),
-            Err(TransportError::Timeout) => Err(sync::TransportError::Timeout),
-            Err(TransportError::TooLarge) => Err(sync::TransportError::TooLarge),
-            Err(TransportError::Failed { detail }) => Err(sync::TransportError::Failed(detail)),
-        }
+        answer(self.0.get(request))
+    }
+
+    fn post(&self, r: &sync::PostRequest<'_>) -> Result<sync::HttpResponse, sync::TransportError> {
+        let request = PostRequest {
+            url: r.url.to_string(),
+            body: r.body.to_vec(),
+            max_bytes: i64::try_from(r.max_bytes).unwrap_or(i64::MAX),
+            timeout_millis: i64::try_from(r.timeout.as_millis()).unwrap_or(i64::MAX),
+            cancel: Arc::new(CancelSignal(r.cancel.clone())),
+        };
+        answer(self.0.post(request))
+    }
+}
+
+/// The app transport's answer as the core's.
+fn answer(result: Result<HttpResponse, TransportError>) -> Result<sync::HttpResponse, sync::TransportError> {
+    match result {
+        // A status outside 0..=65535 is no HTTP status: it fails as one.
+        Ok(a) => Ok(sync::HttpResponse {
+            status: u16::try_from(a.status).unwrap_or(0),
+            etag: a.etag,
+            body: a.body,
+        }),
+        Err(TransportError::Cancelled) => Err(sync::TransportError::Cancelled),
+        Err(TransportError::Timeout) => Err(sync::TransportError::Timeout),
+        Err(TransportError::TooLarge) => Err(sync::TransportError::TooLarge),
+        Err(TransportError::Failed { detail }) => Err(sync::TransportError::Failed(detail)),
     }
 }

@@ -487,3 +487,27 @@ impl From<Verdict> for core::Verdict {
         }
     }
 }
+
+/// What an upload of scan reports did.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ReportUpload {
+    /// Reports the collectors took.
+    pub sent: i32,
+    /// Reports kept for the next try (a collector unreachable or busy).
+    pub kept: i32,
+    /// Reports a collector refused as malformed (dropped).
+    pub refused: i32,
+    /// Reports of brands that publish no collector (kept).
+    pub no_collector: i32,
+}
+
+impl From<genuine::reporting::UploadReport> for ReportUpload {
+    fn from(u: genuine::reporting::UploadReport) -> Self {
+        ReportUpload {
+            sent: signed32(u.sent),
+            kept: signed32(u.kept),
+            refused: signed32(u.refused),
+            no_collector: signed32(u.no_collector),
+        }
+    }
+}

@@ -35,15 +35,36 @@ public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
         if let etag = request.ifNoneMatch {
             urlRequest.setValue(etag, forHTTPHeaderField: "If-None-Match")
         }
-        let receiver = Receiver(cap: request.maxBytes)
+        return try perform(urlRequest, cap: request.maxBytes, cancel: request.cancel, timeout: timeout)
+    }
+
+    /// Opt-in scan reports to a brand's collector: one POST of JSON, held to
+    /// the same cap, deadline and signal (only once the shopper agreed).
+    public func post(request: PostRequest) throws -> HttpResponse {
+        if request.cancel.isCancelled() { throw TransportError.Cancelled }
+        guard let url = URL(string: request.url) else {
+            throw TransportError.Failed(detail: "bad URL: \(request.url)")
+        }
+        let timeout = TimeInterval(min(request.timeoutMillis, 86_400_000)) / 1000
+        var urlRequest = URLRequest(url: url, timeoutInterval: timeout)
+        urlRequest.httpMethod = "POST"
+        urlRequest.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        urlRequest.httpBody = request.body
+        return try perform(urlRequest, cap: request.maxBytes, cancel: request.cancel, timeout: timeout)
+    }
+
+    private func perform(
+        _ urlRequest: URLRequest, cap: Int64, cancel: CancelSignal, timeout: TimeInterval
+    ) throws -> HttpResponse {
+        let receiver = Receiver(cap: cap)
         let session = URLSession(configuration: configuration, delegate: receiver, delegateQueue: nil)
         defer { session.finishTasksAndInvalidate() }
         let task = session.dataTask(with: urlRequest)
         task.resume()
         let deadline = Date().addingTimeInterval(timeout)
-        // Wait on the sync's own thread, waking to check the cancel signal.
+        // Wait on the calling (sync's own) thread, waking to check the cancel signal.
         while receiver.done.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
-            if request.cancel.isCancelled() {
+            if cancel.isCancelled() {
                 task.cancel()
                 throw TransportError.Cancelled
             }

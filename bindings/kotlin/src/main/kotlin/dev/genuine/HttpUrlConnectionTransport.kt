@@ -45,26 +45,38 @@ class HttpUrlConnectionTransport @JvmOverloads constructor(
     private val proxy: Proxy? = null,
 ) : HttpTransport {
 
-    override fun `get`(request: HttpRequest): HttpResponse {
-        val timeout = request.timeoutMillis.coerceAtMost(MAX_TIMEOUT).toLong()
+    override fun `get`(request: HttpRequest): HttpResponse =
+        perform(request.url, request.timeoutMillis, request.cancel) { connection, left -> exchange(connection, request, left) }
+
+    /** Opt-in scan reports to a brand's collector: one POST of JSON, held to the same cap, deadline and signal. */
+    override fun `post`(request: PostRequest): HttpResponse =
+        perform(request.url, request.timeoutMillis, request.cancel) { connection, left -> send(connection, request, left) }
+
+    private fun perform(
+        target: String,
+        timeoutMillis: Long,
+        cancel: CancelSignal,
+        work: (HttpURLConnection, () -> Long) -> HttpResponse,
+    ): HttpResponse {
+        val timeout = timeoutMillis.coerceAtMost(MAX_TIMEOUT)
         val deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout)
         fun left(): Long = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())
-        if (request.cancel.isCancelled()) throw TransportException.Cancelled()
+        if (cancel.isCancelled()) throw TransportException.Cancelled()
         val url = try {
-            URL(request.url)
+            URL(target)
         } catch (e: IOException) {
             throw TransportException.Failed("bad URL: ${e.message}")
         }
         val connection = (if (proxy != null) url.openConnection(proxy) else url.openConnection()) as HttpURLConnection
         // Read to the end, a connection goes back to the platform's
         // keep-alive pool for the sync's next file.
-        val exchange: Future<HttpResponse> = WORKERS.submit<HttpResponse> { exchange(connection, request, ::left) }
+        val exchange: Future<HttpResponse> = WORKERS.submit<HttpResponse> { work(connection, ::left) }
         while (true) {
             try {
                 return exchange.get(WATCH_MILLIS, TimeUnit.MILLISECONDS)
             } catch (_: TimeoutException) {
                 val stop = when {
-                    request.cancel.isCancelled() -> TransportException.Cancelled()
+                    cancel.isCancelled() -> TransportException.Cancelled()
                     left() <= 0 -> TransportException.Timeout()
                     else -> null
                 }
@@ -77,12 +89,29 @@ class HttpUrlConnectionTransport @JvmOverloads constructor(
                 val cause = e.cause ?: e
                 throw when {
                     cause is TransportException -> cause
-                    request.cancel.isCancelled() -> TransportException.Cancelled()
+                    cancel.isCancelled() -> TransportException.Cancelled()
                     left() <= 0 || cause is java.net.SocketTimeoutException -> TransportException.Timeout()
                     else -> TransportException.Failed("${cause.javaClass.simpleName}: ${cause.message}")
                 }
             }
         }
+    }
+
+    private fun send(connection: HttpURLConnection, request: PostRequest, left: () -> Long): HttpResponse {
+        val budget = left().coerceAtLeast(1).coerceAtMost(Int.MAX_VALUE.toLong()).toInt()
+        connection.connectTimeout = budget
+        connection.readTimeout = budget
+        connection.instanceFollowRedirects = false
+        connection.useCaches = false
+        connection.requestMethod = "POST"
+        connection.doOutput = true
+        connection.setRequestProperty("Content-Type", "application/json")
+        connection.setFixedLengthStreamingMode(request.body.size)
+        connection.outputStream.use { it.write(request.body) }
+        val status = connection.responseCode
+        val stream = if (status >= 400) connection.errorStream else connection.inputStream
+        val body = stream?.use { readCapped(it, request.maxBytes, -1, request.cancel, left) } ?: ByteArray(0)
+        return HttpResponse(status, null, body)
     }
 
     /** Leaves a failed or stopped exchange to end on its own; its connection is not reused. */
@@ -113,28 +142,31 @@ class HttpUrlConnectionTransport @JvmOverloads constructor(
         val cap = request.maxBytes
         val declared = connection.contentLengthLong
         if (declared > cap) throw TransportException.TooLarge()
-        val body = connection.inputStream.use { input ->
-            // Sized from the declared length (at most the cap): an 8 MB base is not copied as it grows.
-            val out = java.io.ByteArrayOutputStream(if (declared in 0..cap) declared.toInt().coerceAtMost(MAX_PRESIZE) else 64 * 1024)
-            val buffer = ByteArray(64 * 1024)
-            var total = 0L
-            while (true) {
-                if (request.cancel.isCancelled()) throw TransportException.Cancelled()
-                if (left() <= 0) throw TransportException.Timeout()
-                val n = input.read(buffer)
-                if (n < 0) break
-                total += n
-                if (total > cap) throw TransportException.TooLarge()
-                out.write(buffer, 0, n)
-            }
-            out.toByteArray()
-        }
+        val body = connection.inputStream.use { readCapped(it, cap, declared, request.cancel, left) }
         // HttpURLConnection ends a body that the server cut short as if it
         // were whole: a short file is a failed transfer, not a file.
         if (declared >= 0 && body.size.toLong() != declared) {
             throw TransportException.Failed("body cut short: ${body.size} of $declared bytes")
         }
         return HttpResponse(status, etag, body)
+    }
+
+    /** Reads at most `cap` bytes, checking the signal and the deadline between reads. */
+    private fun readCapped(input: java.io.InputStream, cap: Long, declared: Long, cancel: CancelSignal, left: () -> Long): ByteArray {
+        // Sized from the declared length (at most the cap): an 8 MB base is not copied as it grows.
+        val out = java.io.ByteArrayOutputStream(if (declared in 0..cap) declared.toInt().coerceAtMost(MAX_PRESIZE) else 64 * 1024)
+        val buffer = ByteArray(64 * 1024)
+        var total = 0L
+        while (true) {
+            if (cancel.isCancelled()) throw TransportException.Cancelled()
+            if (left() <= 0) throw TransportException.Timeout()
+            val n = input.read(buffer)
+            if (n < 0) break
+            total += n
+            if (total > cap) throw TransportException.TooLarge()
+            out.write(buffer, 0, n)
+        }
+        return out.toByteArray()
     }
 
     companion object {

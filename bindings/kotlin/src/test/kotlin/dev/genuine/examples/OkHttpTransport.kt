@@ -3,12 +3,15 @@ package dev.genuine.examples
 import dev.genuine.HttpRequest
 import dev.genuine.HttpResponse
 import dev.genuine.HttpTransport
+import dev.genuine.PostRequest
 import dev.genuine.TransportException
 import java.io.IOException
 import java.util.concurrent.Executors
 import java.util.concurrent.TimeUnit
+import okhttp3.MediaType.Companion.toMediaType
 import okhttp3.OkHttpClient
 import okhttp3.Request
+import okhttp3.RequestBody.Companion.toRequestBody
 
 /**
  * `sync()` through the app's own OkHttp client: its interceptors, proxy,
@@ -51,5 +54,27 @@ class OkHttpTransport(private val client: OkHttpClient) : HttpTransport {
         } finally {
             watch.cancel(false)
         }
+    }
+
+    /** Opt-in scan reports to a brand's collector (only once the shopper agreed). */
+    override fun `post`(request: PostRequest): HttpResponse {
+        val call = client.newBuilder()
+            .callTimeout(request.timeoutMillis, TimeUnit.MILLISECONDS)
+            .build()
+            .newCall(Request.Builder().url(request.url).post(request.body.toRequestBody(JSON)).build())
+        try {
+            call.execute().use { response ->
+                val source = response.body.source()
+                if (source.request(request.maxBytes + 1)) throw TransportException.TooLarge()
+                return HttpResponse(response.code, null, source.buffer.readByteArray())
+            }
+        } catch (e: IOException) {
+            throw if (call.isCanceled() || e is java.io.InterruptedIOException) TransportException.Timeout()
+            else TransportException.Failed(e.toString())
+        }
+    }
+
+    private companion object {
+        val JSON = "application/json".toMediaType()
     }
 }
