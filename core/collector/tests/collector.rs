@@ -130,10 +130,15 @@ fn a_flood_from_one_network_flags_nothing_postgres() {
 fn a_flood_from_one_network_flags_nothing(backend: Backend) {
     let w = world(backend, Config { per_origin_per_minute: 2_000, ..Config::default() });
     let target = w.code("RIVALS234");
-    let places = ["u33db", "u09tv", "gcpvj", "dr5ru", "9q8yy", "sr2yk", "u4pru", "ezs42", "xn76u", "r3gx2"];
+    // 50 places across the world: 5 regions, 10 cells in each.
+    let regions = ["u33", "u09", "gcp", "dr5", "9q8"];
+    let cells = ["db", "tv", "vj", "ru", "yy", "yk", "pr", "42", "6u", "x2"];
+    let places: Vec<String> =
+        regions.iter().flat_map(|r| cells.iter().map(move |c| format!("{r}{c}"))).collect();
+    assert_eq!(places.len(), 50);
     for i in 0..1000 {
         let install = format!("rival-pseudonym-{i:05}");
-        let place = places[i % places.len()];
+        let place = &places[i % places.len()];
         let (status, _) = w.events(7, &install, &[(&target, w.hour(), place)]);
         assert_eq!(status, 200);
     }
