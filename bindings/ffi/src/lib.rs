@@ -417,6 +417,46 @@ impl Verifier {
         })
     }
 
+    /// Sends a shopper's report of a suspected fake to the brand's
+    /// collector at once (docs/CLONES.md): their explicit act, so it needs
+    /// no scan-reporting consent, and it carries only what they gave — the
+    /// code, a reason, their note, at most one JPEG of 512 KiB, and a place
+    /// (a geohash, cut to 5 characters) only if the app passes one.
+    /// Blocking: call it off the main thread.
+    #[uniffi::method(default(note = "", photo = None, place = None))]
+    pub fn report_suspected_fake(
+        &self,
+        text: String,
+        reason: FakeReason,
+        note: String,
+        photo: Option<Vec<u8>>,
+        place: Option<String>,
+    ) -> Result<()> {
+        use genuine::reporting::FakeReportError as E;
+        guard(|| {
+            let transport =
+                self.sync.transport.clone().ok_or_else(|| bad("no transport given to Verifier.open"))?;
+            let mut store = Store::open(&self.sync.db_path, &self.sync.anchor).map_err(storage)?;
+            genuine::reporting::report_fake(
+                &mut store,
+                &AppTransport(transport),
+                &text,
+                reason.as_str(),
+                &note,
+                photo.as_deref(),
+                place.as_deref(),
+                now(),
+                self.sync.timeout,
+                &CancelToken::default(),
+            )
+            .map_err(|e| match e {
+                E::Network(detail) => GenuineError::Network { retryable: true, detail },
+                E::Store(e) => storage(e),
+                e => bad(e),
+            })
+        })
+    }
+
     /// Imports a trust bundle (the one shipped with the app, on first launch).
     pub fn import_bundle(&self, bundle: Vec<u8>) -> Result<ImportReport> {
         guard(|| {

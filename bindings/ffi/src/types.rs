@@ -511,3 +511,31 @@ impl From<genuine::reporting::UploadReport> for ReportUpload {
         }
     }
 }
+
+/// Why a shopper thinks the box is fake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum FakeReason {
+    /// Far cheaper than it should be.
+    Price,
+    /// The packaging looks wrong.
+    Packaging,
+    /// The seller is doubtful.
+    Seller,
+    /// The product itself is not right.
+    Product,
+    /// Anything else (say it in the note).
+    Other,
+}
+
+impl FakeReason {
+    /// The wire name (docs/CLONES.md).
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            FakeReason::Price => "price",
+            FakeReason::Packaging => "packaging",
+            FakeReason::Seller => "seller",
+            FakeReason::Product => "product",
+            FakeReason::Other => "other",
+        }
+    }
+}

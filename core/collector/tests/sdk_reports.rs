@@ -143,6 +143,38 @@ fn reports_find_a_copied_serial_and_every_phone_learns_it() {
         "{verdict:?}"
     );
 
+    // A shopper reports a suspected fake (an explicit act: no scan-reporting
+    // consent needed); the collector keeps it with its photo.
+    use genuine::reporting::{FakeReportError, report_fake};
+    let mut shopper = store_at("shopper.db");
+    let hand = phone(3);
+    let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F'];
+    let bad_photo =
+        report_fake(&mut shopper, &hand, &code, "price", "", Some(b"GIF89a"), None, at, MINUTE, &cancel);
+    assert!(matches!(bad_photo, Err(FakeReportError::BadInput(_))), "{bad_photo:?}");
+    let bad_reason = report_fake(&mut shopper, &hand, &code, "vibes", "", None, None, at, MINUTE, &cancel);
+    assert!(matches!(bad_reason, Err(FakeReportError::BadInput(_))), "{bad_reason:?}");
+    let forged = code.replace("COPIED234", "FORGED234");
+    let not_a_brands =
+        report_fake(&mut shopper, &hand, &forged, "price", "", None, None, at, MINUTE, &cancel);
+    assert!(matches!(not_a_brands, Err(FakeReportError::NotABrandsCode)), "{not_a_brands:?}");
+    assert_eq!(hand.requests.load(Ordering::SeqCst), 0, "nothing refused here is sent");
+    report_fake(
+        &mut shopper,
+        &hand,
+        &code,
+        "packaging",
+        "blurry print",
+        Some(&jpeg),
+        Some("u33dbzz"),
+        at,
+        MINUTE,
+        &cancel,
+    )
+    .unwrap();
+    assert_eq!(hand.requests.load(Ordering::SeqCst), 1);
+    assert_eq!(Db::open(&data_location).unwrap().counts().unwrap().1, 1, "the collector kept the report");
+
     // Consent withdrawn: the queue is emptied and nothing more is sent.
     let mut berlin = Store::open(&dir.path().join("berlin.db"), &anchor).unwrap();
     let verdict = genuine::verify(&berlin, &code, at).unwrap();

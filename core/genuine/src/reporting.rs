@@ -126,3 +126,95 @@ pub fn upload_reports(
     }
     Ok(done)
 }
+
+/// Why a shopper's report of a fake was not sent.
+#[derive(Debug, thiserror::Error)]
+pub enum FakeReportError {
+    /// The code is not a brand's (forged, unsigned, unknown): every phone
+    /// already says so, and no brand collects it.
+    #[error("this code is not one a brand signed: there is no brand to tell")]
+    NotABrandsCode,
+    /// The brand publishes no collector.
+    #[error("brand '{0}' takes no reports")]
+    NoCollector(String),
+    /// A field the shopper or app gave is out of bounds.
+    #[error("{0}")]
+    BadInput(String),
+    /// The collector could not be reached or refused it.
+    #[error("could not send the report: {0}")]
+    Network(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why the shopper thinks the box is fake.
+pub const FAKE_REASONS: [&str; 5] = ["price", "packaging", "seller", "product", "other"];
+/// A report's note.
+pub const MAX_NOTE: usize = 500;
+/// A report's photo: one JPEG.
+pub const MAX_PHOTO: usize = 512 * 1024;
+
+/// A shopper's report of a suspected fake, sent at once to the brand's
+/// collector: an explicit act of the shopper, so it needs no prior consent
+/// to scan reporting, and it carries only what they chose to give. Every
+/// field is checked before anything is sent.
+#[allow(clippy::too_many_arguments)]
+pub fn report_fake(
+    store: &mut Store,
+    transport: &dyn Transport,
+    code: &str,
+    reason: &str,
+    note: &str,
+    photo: Option<&[u8]>,
+    place: Option<&str>,
+    now: UnixTime,
+    timeout: Duration,
+    cancel: &CancelToken,
+) -> Result<(), FakeReportError> {
+    use base64::Engine;
+    if !FAKE_REASONS.contains(&reason) {
+        return Err(FakeReportError::BadInput(format!("reason must be one of {}", FAKE_REASONS.join(", "))));
+    }
+    if note.chars().count() > MAX_NOTE {
+        return Err(FakeReportError::BadInput(format!("the note is over {MAX_NOTE} characters")));
+    }
+    if let Some(photo) = photo
+        && (photo.len() > MAX_PHOTO || !photo.starts_with(&[0xFF, 0xD8, 0xFF]))
+    {
+        return Err(FakeReportError::BadInput(format!(
+            "the photo must be one JPEG of at most {MAX_PHOTO} bytes"
+        )));
+    }
+    let brand_id = match crate::verify(store, code, now)? {
+        Verdict::Authentic(a) => a.issuer.brand_id,
+        Verdict::Revoked { issuer, .. } => issuer.brand_id,
+        _ => return Err(FakeReportError::NotABrandsCode),
+    };
+    let held = store.held()?;
+    let url = held
+        .brand(&brand_id)
+        .and_then(|b| b.doc.collector.clone())
+        .ok_or_else(|| FakeReportError::NoCollector(brand_id.clone()))?;
+    let install = store.report_pseudonym(now, fresh_pseudonym())?;
+    let mut body = serde_json::json!({
+        "install": install, "code": code, "reason": reason, "note": note, "hour": now.as_secs() / 3600,
+    });
+    if let Some(place) = place.and_then(coarse_place) {
+        body["place"] = serde_json::Value::from(place);
+    }
+    if let Some(photo) = photo {
+        body["photo"] = serde_json::Value::from(base64::engine::general_purpose::STANDARD.encode(photo));
+    }
+    let body = body.to_string();
+    let endpoint = format!("{}/v1/reports", url.trim_end_matches('/'));
+    let request =
+        PostRequest { url: &endpoint, body: body.as_bytes(), max_bytes: MAX_ANSWER, timeout, cancel };
+    match transport.post(&request) {
+        Ok(answer) if (200..300).contains(&answer.status) => Ok(()),
+        Ok(answer) => {
+            Err(FakeReportError::Network(format!("the brand's collector answered {}", answer.status)))
+        }
+        Err(e) => Err(FakeReportError::Network(e.to_string())),
+    }
+}

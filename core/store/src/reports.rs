@@ -85,6 +85,11 @@ impl Store {
         Ok(text)
     }
 
+    /// The install pseudonym for a report the shopper sends themselves.
+    pub fn report_pseudonym(&mut self, now: UnixTime, fresh: [u8; 16]) -> Result<String, StoreError> {
+        self.pseudonym(now, fresh)
+    }
+
     /// Queues a report if reporting is on (else does nothing and says so).
     /// `fresh` is randomness for a new pseudonym, used only when one is due.
     pub fn queue_report(

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.BeforeEach
 import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
 
 /**
  * Opt-in scan reports through the real bindings (docs/CLONES.md): off by
@@ -69,6 +70,25 @@ class ReportingTest {
 
         verifier.setReporting(false)
         assertEquals(ReportUpload(0, 0, 0, 0), verifier.uploadReports(), "consent withdrawn drops the queue")
+        assertEquals(0, transport.requests.get())
+    }
+
+    @Test
+    fun aReportOfAFakeIsCheckedBeforeAnythingIsSent() {
+        val code = genuineCode()
+        val notJpeg = assertThrows<GenuineException.BadInput> {
+            verifier.reportSuspectedFake(code, FakeReason.PRICE, photo = byteArrayOf(0x47, 0x49, 0x46))
+        }
+        assertTrue(notJpeg.detail.contains("JPEG"), notJpeg.detail)
+        val forged = assertThrows<GenuineException.BadInput> {
+            verifier.reportSuspectedFake("https://example.com/01/04012345000009/21/X", FakeReason.OTHER)
+        }
+        assertTrue(forged.detail.contains("not one a brand signed"), forged.detail)
+        // The demo brand takes no reports: said plainly, nothing sent.
+        val nowhere = assertThrows<GenuineException.BadInput> {
+            verifier.reportSuspectedFake(code, FakeReason.PACKAGING, note = "blurry print")
+        }
+        assertTrue(nowhere.detail.contains("takes no reports"), nowhere.detail)
         assertEquals(0, transport.requests.get())
     }
 }
