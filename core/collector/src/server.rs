@@ -212,20 +212,31 @@ impl Collector {
     }
 }
 
+/// One request: its network's budget, then `work` on a blocking thread
+/// (SQLite and the signature checks block).
+async fn handle(
+    c: Arc<Collector>,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    body: Bytes,
+    work: fn(&Collector, String, &[u8]) -> Answer,
+) -> Answer {
+    let origin = c.origin(c.client(peer, headers));
+    if !c.admit(&origin) {
+        return refuse(StatusCode::TOO_MANY_REQUESTS, "too many requests from this network; try later");
+    }
+    tokio::task::spawn_blocking(move || work(&c, origin, &body))
+        .await
+        .unwrap_or_else(|_| refuse(StatusCode::INTERNAL_SERVER_ERROR, "failed"))
+}
+
 async fn events(
     State(c): State<Arc<Collector>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Answer {
-    let origin = c.origin(c.client(peer, &headers));
-    if !c.admit(&origin) {
-        return refuse(StatusCode::TOO_MANY_REQUESTS, "too many requests from this network; try later");
-    }
-    let c2 = c.clone();
-    tokio::task::spawn_blocking(move || c2.events(origin, &body))
-        .await
-        .unwrap_or_else(|_| refuse(StatusCode::INTERNAL_SERVER_ERROR, "failed"))
+    handle(c, peer, &headers, body, Collector::events).await
 }
 
 async fn reports(
@@ -234,14 +245,7 @@ async fn reports(
     headers: HeaderMap,
     body: Bytes,
 ) -> Answer {
-    let origin = c.origin(c.client(peer, &headers));
-    if !c.admit(&origin) {
-        return refuse(StatusCode::TOO_MANY_REQUESTS, "too many requests from this network; try later");
-    }
-    let c2 = c.clone();
-    tokio::task::spawn_blocking(move || c2.report(origin, &body))
-        .await
-        .unwrap_or_else(|_| refuse(StatusCode::INTERNAL_SERVER_ERROR, "failed"))
+    handle(c, peer, &headers, body, Collector::report).await
 }
 
 /// The service's routes: `POST /v1/events` and `POST /v1/reports`.
