@@ -194,6 +194,24 @@ impl Authority {
     ) -> Result<Authority, AuthorityError> {
         check_threshold(n, threshold)?;
         let root_keys = fresh_keys(token.as_deref(), n, "root", rng)?;
+        let mut a = Authority::unsigned_first_root(token, root_keys, threshold, expires, now, rng)?;
+        let env = seal_with(a.token(), ROOT_TYPE, &a.root, &a.root_keys, n)?;
+        a.root_envelopes.push(serde_bytes::ByteBuf::from(env.encode()));
+        Ok(a)
+    }
+
+    /// A state whose root v1 has `root_keys` (pinned as the anchor) and a
+    /// fresh online timestamp key, not signed yet: [`Authority::create`]
+    /// signs it here, a ceremony has its holders sign it.
+    pub(crate) fn unsigned_first_root(
+        token: Option<Arc<dyn Token>>,
+        root_keys: Vec<KeyRef>,
+        threshold: u8,
+        expires: u64,
+        now: u64,
+        rng: Rng<'_>,
+    ) -> Result<Authority, AuthorityError> {
+        check_threshold(root_keys.len(), threshold)?;
         // One online timestamp key: it can only vouch for freshness.
         let timestamp_keys = fresh_keys(token.as_deref(), 1, "timestamp", rng)?;
         let keys = keys_of(&root_keys);
@@ -206,10 +224,9 @@ impl Authority {
             timestamp_keys: keys_of(&timestamp_keys),
             timestamp_threshold: 1,
         };
-        let env = seal_with(token.as_deref(), ROOT_TYPE, &root, &root_keys, n)?;
         Ok(Authority {
             anchor: TrustAnchor { keys, threshold },
-            root_envelopes: vec![serde_bytes::ByteBuf::from(env.encode())],
+            root_envelopes: Vec::new(),
             root,
             root_keys,
             timestamp_keys,

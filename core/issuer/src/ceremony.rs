@@ -16,12 +16,12 @@
 //! checked, not counted); a root that phones would refuse (the same
 //! threshold checks, before it is published).
 
-use crate::authority::{Authority, AuthorityError, Rng, check_threshold, fresh_keys, keys_of};
+use crate::authority::{Authority, AuthorityError, Rng, check_threshold};
 use crate::keys::{HeldKey, KeyRef, Token};
 use genuine_format::envelope::Envelope;
 use genuine_format::keys::PublicKey;
 use genuine_format::keys::signing::Signer;
-use genuine_format::trust::{BRAND_TYPE, BrandRecord, ROOT_TYPE, RootDocument, TrustAnchor};
+use genuine_format::trust::{BRAND_TYPE, BrandRecord, ROOT_TYPE, RootDocument};
 use std::sync::Arc;
 
 /// Proposals are small; anything larger is not one.
@@ -146,29 +146,9 @@ impl Authority {
         now: u64,
         rng: Rng<'_>,
     ) -> Result<(Authority, Envelope), AuthorityError> {
-        check_threshold(keys.len(), threshold)?;
-        let timestamp_keys = fresh_keys(token.as_deref(), 1, "timestamp", rng)?;
-        let root = RootDocument {
-            version: 1,
-            issued_at: now,
-            expires,
-            keys: keys.clone(),
-            threshold,
-            timestamp_keys: keys_of(&timestamp_keys),
-            timestamp_threshold: 1,
-        };
-        let env = Envelope::unsigned_bytes(ROOT_TYPE, payload(&root));
-        let held = keys.iter().map(|k| KeyRef::Held(HeldKey { held: *k })).collect();
-        let a = Authority {
-            anchor: TrustAnchor { keys, threshold },
-            root_envelopes: Vec::new(),
-            root,
-            root_keys: held,
-            timestamp_keys,
-            brands: Default::default(),
-            feed: Default::default(),
-            token,
-        };
+        let held = keys.into_iter().map(|k| KeyRef::Held(HeldKey { held: k })).collect();
+        let a = Authority::unsigned_first_root(token, held, threshold, expires, now, rng)?;
+        let env = Envelope::unsigned_bytes(ROOT_TYPE, payload(&a.root));
         Ok((a, env))
     }
 
