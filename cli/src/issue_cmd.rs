@@ -7,7 +7,7 @@ use crate::now_secs as unix_now;
 use crate::state::StateArgs;
 use genuine_format::gs1::Gs1Data;
 use genuine_issuer::Authority;
-use genuine_issuer::authority::random_serial;
+use genuine_issuer::authority::{CodeIssuer, random_serial};
 use genuine_issuer::bulk::{self, BulkError, Line};
 use genuine_issuer::journal::{Journal, JournalError, NewRun, Run, decode_elements, encode_elements};
 use genuine_issuer::render;
@@ -122,6 +122,27 @@ impl IssueArgs {
         Ok(data)
     }
 
+    /// The journal's record of a run of `count` codes of `template` to `out`.
+    fn new_run<'a>(
+        &'a self,
+        issuer: &CodeIssuer<'_>,
+        template: &'a Gs1Data,
+        elements: &'a str,
+        count: u64,
+        out: &'a str,
+    ) -> Result<NewRun<'a>, CliError> {
+        Ok(NewRun {
+            brand: self.brand()?,
+            kid: issuer.kid(),
+            gtin: template.gtin().as_str(),
+            batch: self.batch.as_deref(),
+            host: self.host.as_deref().unwrap_or(""),
+            elements,
+            count,
+            out,
+        })
+    }
+
     fn brand(&self) -> Result<&str, CliError> {
         self.brand.as_deref().ok_or_else(|| CliError::msg("--brand is required"))
     }
@@ -192,24 +213,15 @@ fn issue_one(
         Output::Svg(p) | Output::Png(p) | Output::Csv(p) => p.display().to_string(),
         Output::Stdout => "-".to_string(),
     };
+    let elements = encode_elements(template.elements().filter(|(ai, _)| *ai != "01"));
+    let new = args.new_run(&issuer, &template, &elements, 1, &out)?;
     // A typed serial is refused if issued before; a random one is drawn again.
     let mut tries = 0;
     let (run, url) = loop {
         let serial = args.serial.clone().unwrap_or_else(|| random_serial(bulk::SERIAL_LEN, &mut rng));
         let mut data = template.clone();
         data.insert("21", &serial).map_err(CliError::msg)?;
-        let url = issuer.issue(data.clone()).map_err(CliError::msg)?;
-        let elements = encode_elements(template.elements().filter(|(ai, _)| *ai != "01"));
-        let new = NewRun {
-            brand: args.brand()?,
-            kid: issuer.kid(),
-            gtin: template.gtin().as_str(),
-            batch: args.batch.as_deref(),
-            host: args.host.as_deref().unwrap_or(""),
-            elements: &elements,
-            count: 1,
-            out: &out,
-        };
+        let url = issuer.issue(data).map_err(CliError::msg)?;
         match journal.begin(&new, &[serial], now) {
             Ok(run) => break (run, url),
             Err(JournalError::Duplicate { .. }) if args.serial.is_none() && tries < 8 => tries += 1,
@@ -266,16 +278,8 @@ fn start_run(
     probe.insert("21", &"W".repeat(longest)).map_err(CliError::msg)?;
     issuer.issue(probe).map_err(CliError::msg)?;
     let elements = encode_elements(template.elements().filter(|(ai, _)| *ai != "01"));
-    let new = NewRun {
-        brand: args.brand()?,
-        kid: issuer.kid(),
-        gtin: template.gtin().as_str(),
-        batch: args.batch.as_deref(),
-        host: args.host.as_deref().unwrap_or(""),
-        elements: &elements,
-        count,
-        out: &out.display().to_string(),
-    };
+    let out = out.display().to_string();
+    let new = args.new_run(&issuer, &template, &elements, count, &out)?;
     let id = journal.begin(&new, &given, unix_now()).map_err(journal_error)?;
     drop(given);
     let run = journal.run(id).map_err(journal_error)?;
