@@ -266,6 +266,12 @@ impl Verifier {
         let codes = lock(&self.scanner).scan(frame);
         self.with_store(|s| genuine::verify_codes(s, codes, now()).map_err(storage))
     }
+
+    /// Queues a report of a scan already verified (when reporting is on and
+    /// the verdict is GENUINE or REVOKED); says whether it did.
+    fn queue_scan_report(&self, text: &str, verdict: &genuine::Verdict, place: Option<&str>) -> Result<bool> {
+        self.with_store(|s| genuine::reporting::record_scan(s, text, verdict, now(), place).map_err(storage))
+    }
 }
 
 #[uniffi::export]
@@ -389,10 +395,8 @@ impl Verifier {
     #[uniffi::method(default(place = None))]
     pub fn report_scan(&self, text: String, place: Option<String>) -> Result<bool> {
         guard(|| {
-            self.with_store(|s| {
-                let verdict = genuine::verify(s, &text, now()).map_err(storage)?;
-                genuine::reporting::record_scan(s, &text, &verdict, now(), place.as_deref()).map_err(storage)
-            })
+            let verdict = self.with_store(|s| genuine::verify(s, &text, now()).map_err(storage))?;
+            self.queue_scan_report(&text, &verdict, place.as_deref())
         })
     }
 

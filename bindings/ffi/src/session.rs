@@ -186,6 +186,8 @@ impl Wording {
 pub struct ScanSession {
     verifier: Arc<Verifier>,
     inner: Mutex<genuine::ScanSession>,
+    /// The coarse place scan reports carry, if the app gave one.
+    place: Mutex<Option<String>>,
 }
 
 #[uniffi::export]
@@ -204,7 +206,7 @@ impl ScanSession {
         let pause = u64::try_from(same_scan_millis).unwrap_or(0);
         let inner =
             genuine::ScanSession::with_limits(wording, pause, usize::try_from(history_size).unwrap_or(1));
-        Arc::new(ScanSession { verifier, inner: Mutex::new(inner) })
+        Arc::new(ScanSession { verifier, inner: Mutex::new(inner), place: Mutex::new(None) })
     }
 
     /// One camera frame (a luma plane, as `Verifier.scanLuma` takes it):
@@ -222,14 +224,41 @@ impl ScanSession {
         guard(|| {
             let frame = luma_frame(buffer, width, height, row_stride)?;
             let found = self.verifier.scan_and_verify_frame(&frame)?;
-            let mut session = lock(&self.inner);
-            let update = session.on_frame(&found, u64::try_from(now_millis).unwrap_or(0));
-            Ok(FrameReport {
-                codes: scanned(&found, session.wording()),
-                card_changed: update.card_changed,
-                history_changed: update.history_changed,
-            })
+            let (report, new_scan) = {
+                let mut session = lock(&self.inner);
+                let update = session.on_frame(&found, u64::try_from(now_millis).unwrap_or(0));
+                let new_scan = update.history_changed.then(|| session.card().cloned()).flatten();
+                let report = FrameReport {
+                    codes: scanned(&found, session.wording()),
+                    card_changed: update.card_changed,
+                    history_changed: update.history_changed,
+                };
+                (report, new_scan)
+            };
+            // A new scan (not every frame a code stays in view) is reported
+            // when the shopper opted in; reporting never fails a frame.
+            if let Some(entry) = new_scan {
+                let place = lock(&self.place).clone();
+                if let Err(e) = self.verifier.queue_scan_report(&entry.text, &entry.verdict, place.as_deref())
+                {
+                    crate::events::log(
+                        crate::events::LogLevel::Warn,
+                        "reports",
+                        format!("scan report not queued: {e}"),
+                        None,
+                    );
+                }
+            }
+            Ok(report)
         })
+    }
+
+    /// The coarse place the session's scan reports carry (a geohash, cut to
+    /// 5 characters, about 5 km), or null for none. Give one only with the
+    /// shopper's consent to share it; reports need reporting on
+    /// (`Verifier.setReporting`) at all.
+    pub fn set_place(&self, place: Option<String>) {
+        *lock(&self.place) = place;
     }
 
     /// The card on screen, if any.
