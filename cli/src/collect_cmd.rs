@@ -111,6 +111,15 @@ pub enum ClonesAction {
         #[arg(long = "serial", value_name = "GTIN/SERIAL", required = true)]
         serials: Vec<String>,
     },
+    /// Delete sightings and reports older than the retention you promise
+    /// shoppers (run it daily); decisions are kept
+    Purge {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Keep this many days (the rules never look back further than 90)
+        #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u64).range(1..=3650))]
+        keep_days: u64,
+    },
 }
 
 fn open(location: &str) -> Result<Db, CliError> {
@@ -230,6 +239,11 @@ pub fn clones(action: ClonesAction) -> Result<ExitCode, CliError> {
                 db.decide(&suspect(c), false, now).map_err(CliError::msg)?;
                 println!("{}/{}: dismissed", c.gtin, c.serial);
             }
+        }
+        ClonesAction::Purge { data, keep_days } => {
+            let before_hour = (now / 3600).saturating_sub(keep_days.saturating_mul(24));
+            let (sightings, reports) = open(&data.data)?.purge(before_hour).map_err(CliError::msg)?;
+            println!("deleted {sightings} sighting(s) and {reports} report(s) older than {keep_days} days");
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -90,6 +90,13 @@ fn a_serial_seen_in_two_cities_is_pushed_to_every_phone_as_cloned() {
     assert_eq!(o.status.code(), Some(1));
     let said = String::from_utf8_lossy(&o.stdout);
     assert!(said.contains("REVOKED") && said.to_lowercase().contains("cop"), "{said}");
+    // Retention: today's sightings are inside any period kept.
+    let purged = ok(d, &["clones", "purge", "--keep-days", "30"]);
+    assert!(purged.contains("deleted 0 sighting(s) and 0 report(s) older than 30 days"), "{purged}");
+    assert!(
+        !genuine(d, &["clones", "purge", "--keep-days", "0"]).status.success(),
+        "keeping nothing is refused"
+    );
     for child in [&mut feed, &mut collector] {
         let _ = child.kill();
         let _ = child.wait();

@@ -261,6 +261,18 @@ impl Db {
         Ok(())
     }
 
+    /// Deletes sightings last seen and reports made before `before_hour`
+    /// (unix hours): the retention a brand promises its shoppers
+    /// (docs/CLONES.md). Decisions stay: they are the record of what the
+    /// brand revoked. Returns how many sightings and reports went.
+    pub fn purge(&mut self, before_hour: u64) -> Result<(u64, u64), DbError> {
+        let before = Value::Int(i64::try_from(before_hour).unwrap_or(i64::MAX));
+        let sightings =
+            self.conn.execute("DELETE FROM sightings WHERE last_hour < $1", std::slice::from_ref(&before))?;
+        let reports = self.conn.execute("DELETE FROM reports WHERE hour < $1", &[before])?;
+        Ok((sightings, reports))
+    }
+
     /// How many sightings and reports are stored.
     pub fn counts(&mut self) -> Result<(u64, u64), DbError> {
         let mut count = |table: &str| -> Result<u64, DbError> {

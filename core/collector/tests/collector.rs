@@ -212,3 +212,34 @@ fn forgeries_are_not_counted_and_bad_batches_store_nothing(backend: Backend) {
     assert_eq!(w.post(4, "/v1/reports", report(&jpeg)).0, 200);
     assert_eq!(w.db().counts().unwrap(), (0, 1));
 }
+
+#[test]
+fn retention_deletes_old_sightings_and_reports_only_sqlite() {
+    retention_deletes_old_sightings_and_reports_only(Backend::Sqlite);
+}
+
+#[test]
+fn retention_deletes_old_sightings_and_reports_only_postgres() {
+    retention_deletes_old_sightings_and_reports_only(Backend::Postgres);
+}
+
+fn retention_deletes_old_sightings_and_reports_only(backend: Backend) {
+    let w = world(backend, Config::default());
+    let (old, recent) = (w.code("OLD234"), w.code("RECENT234"));
+    let h = w.hour();
+    let long_ago = h - 24 * 60;
+    assert_eq!(w.events(1, "install-aaaaaaaaaaaa", &[(&old, long_ago, BERLIN)]).0, 200);
+    assert_eq!(w.events(2, "install-bbbbbbbbbbbb", &[(&old, long_ago, PARIS), (&recent, h, PARIS)]).0, 200);
+    for (net, hour) in [(3, long_ago), (4, h)] {
+        let report = serde_json::json!({"install": format!("reporter-{net:08}"), "code": &old,
+            "reason": "packaging", "hour": hour});
+        assert_eq!(w.post(net, "/v1/reports", report.to_string()).0, 200);
+    }
+    assert_eq!(w.db().counts().unwrap(), (3, 2));
+    assert_eq!(genuine_collector::candidates(&mut w.db(), &Rules::default()).unwrap().len(), 1);
+    // Thirty days kept: what was seen or said sixty days ago goes, today's stays.
+    assert_eq!(w.db().purge(h - 24 * 30).unwrap(), (2, 1));
+    assert_eq!(w.db().counts().unwrap(), (1, 1));
+    assert!(genuine_collector::candidates(&mut w.db(), &Rules::default()).unwrap().is_empty());
+    assert_eq!(w.db().sightings("04012345000009", "RECENT234").unwrap().len(), 1);
+}
