@@ -27,6 +27,10 @@ final class GenuineModel: ObservableObject {
     @Published private(set) var syncing = false
     @Published private(set) var status: TrustStatus?
     @Published private(set) var problem: String?
+    /// Whether the shopper agreed to send scan reports (docs/CLONES.md): off until they do.
+    @Published private(set) var reporting = false
+    /// What became of the shopper's last report of a fake, until they close it.
+    @Published var notice: String?
     @Published var torchOn = false {
         didSet { if case let .ready(_, _, camera?) = setup { camera.setTorch(torchOn) } }
     }
@@ -81,6 +85,7 @@ final class GenuineModel: ObservableObject {
             return
         }
         status = try? verifier.status()
+        reporting = (try? verifier.reporting()) ?? false
         let session = ScanSession(verifier: verifier, wording: wording)
         let camera = CameraScanner(scanSession: session)
         camera.onFrame = { [weak self] result in
@@ -138,6 +143,39 @@ final class GenuineModel: ObservableObject {
             guard case let .ready(_, session, _) = setup else { return }
             if report.historyChanged { history = session.history() }
             if report.cardChanged { shown = session.card() }
+        }
+    }
+
+    /// The consent switch. The SDK keeps the choice; off drops every report
+    /// not yet sent. The session then reports each new scan of a signed code
+    /// (no location: this demo never asks for it), and sync sends them.
+    func setReporting(_ on: Bool) {
+        guard let verifier else { return }
+        do {
+            try verifier.setReporting(enabled: on)
+            reporting = on
+        } catch {
+            notice = problemText(error)
+        }
+    }
+
+    /// "Report a suspected fake" on the verdict card: sent at once to the
+    /// code's brand (no consent switch needed: it is the shopper's own act),
+    /// off the main thread.
+    func reportFake(_ entry: SessionEntry, reason: FakeReason, note: String) async {
+        guard let verifier else { return }
+        let text = entry.text
+        let note = note.trimmingCharacters(in: .whitespacesAndNewlines)
+        let outcome = await Task.detached(priority: .userInitiated) { () -> Result<Void, Error> in
+            Result { try verifier.reportSuspectedFake(text: text, reason: reason, note: note) }
+        }.value
+        switch outcome {
+        case .success:
+            notice = "Thank you. The brand has your report."
+        case let .failure(GenuineError.BadInput(detail)):
+            notice = "Not sent: \(detail)."
+        case let .failure(error):
+            notice = "Not sent. \(problemText(error))"
         }
     }
 

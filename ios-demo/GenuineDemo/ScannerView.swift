@@ -14,16 +14,31 @@ extension SessionEntry: Identifiable {
     public var id: String { text }
 }
 
+extension Verdict {
+    /// Only a code a brand signed has a brand to tell about a fake.
+    var hasBrand: Bool {
+        switch self {
+        case .authentic, .revoked: return true
+        default: return false
+        }
+    }
+}
+
 struct ScannerView: View {
     @ObservedObject var model: GenuineModel
+    @State private var reportingFake: SessionEntry?
 
     var body: some View {
         VStack(spacing: 0) {
             ZStack(alignment: .bottom) {
                 camera
                 if let entry = model.card {
-                    CardPanel(card: entry.card) { model.card = nil }
-                        .padding(12)
+                    CardPanel(
+                        card: entry.card,
+                        onClose: { model.card = nil },
+                        onReportFake: entry.verdict.hasBrand ? { reportingFake = entry } : nil
+                    )
+                    .padding(12)
                 }
             }
             .overlay(alignment: .topTrailing) {
@@ -39,6 +54,11 @@ struct ScannerView: View {
                 .frame(maxWidth: .infinity, alignment: .leading)
                 .padding(.horizontal, 16)
                 .padding(.vertical, 8)
+            Toggle(isOn: Binding(get: { model.reporting }, set: { model.setReporting($0) })) {
+                Text("Help brands find copied codes: send the codes I scan (never my location or who I am)")
+                    .font(.footnote)
+            }
+            .padding(.horizontal, 16)
             Divider()
             List {
                 if model.history.isEmpty {
@@ -51,6 +71,17 @@ struct ScannerView: View {
             .listStyle(.plain)
             .refreshable { await model.refresh() }
             .frame(maxHeight: .infinity)
+        }
+        .sheet(item: $reportingFake) { entry in
+            FakeReportForm { reason, note in
+                reportingFake = nil
+                Task { await model.reportFake(entry, reason: reason, note: note) }
+            } onCancel: {
+                reportingFake = nil
+            }
+        }
+        .alert(model.notice ?? "", isPresented: Binding(get: { model.notice != nil }, set: { if !$0 { model.notice = nil } })) {
+            Button("OK") { model.notice = nil }
         }
     }
 
@@ -67,9 +98,46 @@ struct ScannerView: View {
     }
 }
 
+/// Why the shopper thinks the box is fake, in their words; nothing else is sent.
+struct FakeReportForm: View {
+    let onSend: (FakeReason, String) -> Void
+    let onCancel: () -> Void
+    @State private var reason = FakeReason.packaging
+    @State private var note = ""
+
+    private static let reasons: [(FakeReason, String)] = [
+        (.price, "Far cheaper than it should be"),
+        (.packaging, "The packaging looks wrong"),
+        (.product, "The product itself is not right"),
+        (.seller, "The seller is doubtful"),
+        (.other, "Something else"),
+    ]
+
+    var body: some View {
+        NavigationStack {
+            Form {
+                Section(footer: Text("The brand gets this code, your reason and your note. Nothing about you.")) {
+                    Picker("Why", selection: $reason) {
+                        ForEach(Self.reasons, id: \.0) { Text($0.1).tag($0.0) }
+                    }
+                    .pickerStyle(.inline)
+                    TextField("What did you notice? (optional)", text: $note, axis: .vertical)
+                        .onChange(of: note) { _, new in if new.count > 500 { note = String(new.prefix(500)) } }
+                }
+            }
+            .navigationTitle("Report a suspected fake")
+            .toolbar {
+                ToolbarItem(placement: .cancellationAction) { Button("Cancel", action: onCancel) }
+                ToolbarItem(placement: .confirmationAction) { Button("Send") { onSend(reason, note) } }
+            }
+        }
+    }
+}
+
 struct CardPanel: View {
     let card: VerdictCard
     let onClose: () -> Void
+    var onReportFake: (() -> Void)?
 
     var body: some View {
         VStack(alignment: .leading, spacing: 6) {
@@ -88,6 +156,9 @@ struct CardPanel: View {
                 .font(.caption)
             }
             ForEach(card.notes, id: \.self) { Text($0).font(.caption) }
+            if let onReportFake {
+                Button("Report a suspected fake", action: onReportFake).foregroundStyle(.white)
+            }
         }
         .foregroundStyle(.white)
         .padding(16)

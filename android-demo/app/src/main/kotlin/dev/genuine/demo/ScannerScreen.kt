@@ -26,7 +26,9 @@ import androidx.compose.foundation.layout.size
 import androidx.compose.foundation.layout.width
 import androidx.compose.foundation.lazy.LazyColumn
 import androidx.compose.foundation.lazy.items
+import androidx.compose.foundation.selection.selectable
 import androidx.compose.foundation.shape.CircleShape
+import androidx.compose.material3.AlertDialog
 import androidx.compose.material3.Button
 import androidx.compose.material3.Card
 import androidx.compose.material3.CardDefaults
@@ -34,6 +36,9 @@ import androidx.compose.material3.ExperimentalMaterial3Api
 import androidx.compose.material3.FilledTonalButton
 import androidx.compose.material3.HorizontalDivider
 import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedTextField
+import androidx.compose.material3.RadioButton
+import androidx.compose.material3.Switch
 import androidx.compose.material3.Text
 import androidx.compose.material3.TextButton
 import androidx.compose.material3.pulltorefresh.PullToRefreshBox
@@ -59,8 +64,10 @@ import androidx.compose.ui.viewinterop.AndroidView
 import androidx.core.content.ContextCompat
 import androidx.lifecycle.compose.LocalLifecycleOwner
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import dev.genuine.FakeReason
 import dev.genuine.ScanSession
 import dev.genuine.SessionEntry
+import dev.genuine.Verdict
 import dev.genuine.VerdictCard
 import java.text.DateFormat
 import java.util.Date
@@ -85,6 +92,9 @@ fun ScannerScreen(vm: ScannerViewModel) {
     val history by vm.history.collectAsStateWithLifecycle()
     val syncing by vm.syncing.collectAsStateWithLifecycle()
     val statusLine by vm.statusLine.collectAsStateWithLifecycle()
+    val reporting by vm.reporting.collectAsStateWithLifecycle()
+    val notice by vm.notice.collectAsStateWithLifecycle()
+    var reportingFake by remember { mutableStateOf<SessionEntry?>(null) }
     var torchOn by rememberSaveable { mutableStateOf(false) }
 
     Column(Modifier.fillMaxSize().safeDrawingPadding()) {
@@ -106,10 +116,25 @@ fun ScannerScreen(vm: ScannerViewModel) {
                 modifier = Modifier.align(Alignment.TopEnd).padding(12.dp),
             ) { Text(if (torchOn) "Torch off" else "Torch on") }
             card?.let { entry ->
-                CardPanel(entry.card, onDismiss = vm::dismissCard, Modifier.align(Alignment.BottomCenter).padding(12.dp))
+                // Only a code a brand signed has a brand to tell.
+                val reportable = entry.verdict is Verdict.Authentic || entry.verdict is Verdict.Revoked
+                CardPanel(
+                    entry.card,
+                    onDismiss = vm::dismissCard,
+                    onReportFake = if (reportable) ({ reportingFake = entry }) else null,
+                    modifier = Modifier.align(Alignment.BottomCenter).padding(12.dp),
+                )
             }
         }
         Text(statusLine, Modifier.padding(horizontal = 16.dp, vertical = 8.dp), style = MaterialTheme.typography.bodySmall)
+        Row(Modifier.fillMaxWidth().padding(horizontal = 16.dp), verticalAlignment = Alignment.CenterVertically) {
+            Text(
+                "Help brands find copied codes: send the codes I scan (never my location or who I am)",
+                Modifier.weight(1f),
+                style = MaterialTheme.typography.bodySmall,
+            )
+            Switch(checked = reporting, onCheckedChange = vm::setReporting)
+        }
         HorizontalDivider()
         PullToRefreshBox(isRefreshing = syncing, onRefresh = vm::refresh, modifier = Modifier.fillMaxWidth().weight(1f)) {
             LazyColumn(Modifier.fillMaxSize()) {
@@ -120,6 +145,60 @@ fun ScannerScreen(vm: ScannerViewModel) {
             }
         }
     }
+    reportingFake?.let { entry ->
+        FakeReportDialog(
+            onSend = { reason, note -> vm.reportFake(entry, reason, note); reportingFake = null },
+            onCancel = { reportingFake = null },
+        )
+    }
+    notice?.let { message ->
+        AlertDialog(
+            onDismissRequest = vm::closeNotice,
+            confirmButton = { TextButton(onClick = vm::closeNotice) { Text("OK") } },
+            text = { Text(message) },
+        )
+    }
+}
+
+/** Why the shopper thinks the box is fake, in their words; nothing else is sent. */
+private val FAKE_REASONS = listOf(
+    FakeReason.PRICE to "Far cheaper than it should be",
+    FakeReason.PACKAGING to "The packaging looks wrong",
+    FakeReason.PRODUCT to "The product itself is not right",
+    FakeReason.SELLER to "The seller is doubtful",
+    FakeReason.OTHER to "Something else",
+)
+
+@Composable
+private fun FakeReportDialog(onSend: (FakeReason, String) -> Unit, onCancel: () -> Unit) {
+    var reason by remember { mutableStateOf(FakeReason.PACKAGING) }
+    var note by remember { mutableStateOf("") }
+    AlertDialog(
+        onDismissRequest = onCancel,
+        title = { Text("Report a suspected fake") },
+        text = {
+            Column(verticalArrangement = Arrangement.spacedBy(4.dp)) {
+                Text("The brand gets this code, your reason and your note. Nothing about you.", style = MaterialTheme.typography.bodySmall)
+                for ((value, label) in FAKE_REASONS) {
+                    Row(
+                        Modifier.fillMaxWidth().selectable(selected = reason == value, onClick = { reason = value }),
+                        verticalAlignment = Alignment.CenterVertically,
+                    ) {
+                        RadioButton(selected = reason == value, onClick = { reason = value })
+                        Text(label)
+                    }
+                }
+                OutlinedTextField(
+                    value = note,
+                    onValueChange = { note = it.take(500) },
+                    label = { Text("What did you notice? (optional)") },
+                    modifier = Modifier.fillMaxWidth(),
+                )
+            }
+        },
+        confirmButton = { Button(onClick = { onSend(reason, note) }) { Text("Send") } },
+        dismissButton = { TextButton(onClick = onCancel) { Text("Cancel") } },
+    )
 }
 
 @Composable
@@ -178,7 +257,12 @@ private fun CameraWithOutlines(session: ScanSession, vm: ScannerViewModel, torch
 }
 
 @Composable
-private fun CardPanel(text: VerdictCard, onDismiss: () -> Unit, modifier: Modifier = Modifier) {
+private fun CardPanel(
+    text: VerdictCard,
+    onDismiss: () -> Unit,
+    onReportFake: (() -> Unit)?,
+    modifier: Modifier = Modifier,
+) {
     Card(
         modifier = modifier.fillMaxWidth(),
         colors = CardDefaults.cardColors(containerColor = text.colour(), contentColor = Color.White),
@@ -198,6 +282,9 @@ private fun CardPanel(text: VerdictCard, onDismiss: () -> Unit, modifier: Modifi
                 }
             }
             for (note in text.notes) Text(note, style = MaterialTheme.typography.bodySmall)
+            if (onReportFake != null) {
+                TextButton(onClick = onReportFake) { Text("Report a suspected fake", color = Color.White) }
+            }
         }
     }
 }

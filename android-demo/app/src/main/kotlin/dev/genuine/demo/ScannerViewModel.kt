@@ -3,12 +3,14 @@ package dev.genuine.demo
 import android.app.Application
 import androidx.lifecycle.AndroidViewModel
 import androidx.lifecycle.viewModelScope
+import dev.genuine.FakeReason
 import dev.genuine.FrameReport
 import dev.genuine.GenuineException
 import dev.genuine.ScanSession
 import dev.genuine.SessionEntry
 import dev.genuine.Verifier
 import dev.genuine.Wording
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.SharingStarted
 import kotlinx.coroutines.flow.StateFlow
@@ -16,6 +18,7 @@ import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.combine
 import kotlinx.coroutines.flow.stateIn
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
 
 /** Whether the verifier is ready to scan. */
 sealed interface Setup {
@@ -55,6 +58,16 @@ class ScannerViewModel(app: Application) : AndroidViewModel(app) {
     private val _syncing = MutableStateFlow(false)
     val syncing: StateFlow<Boolean> = _syncing.asStateFlow()
 
+    private val _reporting = MutableStateFlow(false)
+
+    /** Whether the shopper agreed to send scan reports (docs/CLONES.md): off until they do. */
+    val reporting: StateFlow<Boolean> = _reporting.asStateFlow()
+
+    private val _notice = MutableStateFlow<String?>(null)
+
+    /** What became of the shopper's last report of a fake, until they close it. */
+    val notice: StateFlow<String?> = _notice.asStateFlow()
+
     private val _frameProblem = MutableStateFlow<String?>(null)
 
     /** The line under the camera: freshness, or what went wrong. */
@@ -69,6 +82,7 @@ class ScannerViewModel(app: Application) : AndroidViewModel(app) {
                     val scanning = ScanSession(verifier, wording)
                     session = scanning
                     _setup.value = Setup.Ready(verifier, scanning)
+                    _reporting.value = withContext(Dispatchers.IO) { runCatching { verifier.reporting() }.getOrDefault(false) }
                 }
                 .onFailure {
                     val message = (it as? GenuineException)?.let(wording::syncProblem) ?: "$it"
@@ -100,6 +114,42 @@ class ScannerViewModel(app: Application) : AndroidViewModel(app) {
     fun dismissCard() {
         session?.dismiss()
         _card.value = null
+    }
+
+    /**
+     * The consent switch. The SDK keeps the choice; off drops every report
+     * not yet sent. The session then reports each new scan of a signed
+     * code (no location: this demo never asks for it), and sync sends them.
+     */
+    fun setReporting(on: Boolean) {
+        val verifier = (_setup.value as? Setup.Ready)?.verifier ?: return
+        viewModelScope.launch(Dispatchers.IO) {
+            try {
+                verifier.setReporting(on)
+                _reporting.value = on
+            } catch (e: GenuineException) {
+                _notice.value = wording.syncProblem(e)
+            }
+        }
+    }
+
+    /** "Report a suspected fake" on the verdict card: sent at once to the code's brand (no consent switch needed: it is the shopper's own act). */
+    fun reportFake(entry: SessionEntry, reason: FakeReason, note: String) {
+        val verifier = (_setup.value as? Setup.Ready)?.verifier ?: return
+        viewModelScope.launch(Dispatchers.IO) {
+            _notice.value = try {
+                verifier.reportSuspectedFake(entry.text, reason, note.trim())
+                "Thank you. The brand has your report."
+            } catch (e: GenuineException.BadInput) {
+                "Not sent: ${e.detail}."
+            } catch (e: GenuineException) {
+                "Not sent. ${wording.syncProblem(e)}"
+            }
+        }
+    }
+
+    fun closeNotice() {
+        _notice.value = null
     }
 
     /** Pull-to-refresh and start-up: one sync, its outcome in the status line. */
