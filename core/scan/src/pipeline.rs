@@ -44,6 +44,12 @@ macro_rules! contained_decode {
 /// factor first: rqrr costs ~10 ns a pixel, and a code that fills a useful
 /// part of a camera frame keeps enough pixels per module.
 const WORK_SHORT_SIDE: usize = 720;
+/// A live frame's work image is at least this tall: a 1080p frame is
+/// scanned at 960×540, a quarter of its pixels, which also averages away the
+/// sensor noise that makes the census chase runs; a code a shopper aims at
+/// still has modules of two pixels and more there. (A 720p frame halved
+/// would not: it is scanned whole.)
+const LIVE_SHORT_SIDE: usize = 540;
 /// Most pixels in the work image.
 const MAX_WORK_PIXELS: usize = 1 << 24;
 /// Images whose short side is below this also get a 2x upscaled try: rqrr
@@ -160,7 +166,11 @@ impl Scanner {
     }
 
     fn scan_work(&mut self, frame: &LumaFrame<'_>, count: &mut ScanWork) -> Vec<ScannedCode> {
-        let mut scale = (frame.width().min(frame.height()) / WORK_SHORT_SIDE).max(1);
+        let short_side = match self.effort {
+            Effort::Live => LIVE_SHORT_SIDE,
+            Effort::Photo => WORK_SHORT_SIDE,
+        };
+        let mut scale = (frame.width().min(frame.height()) / short_side).max(1);
         // Long, thin frames: keep the work image under 16 Mpx so the u32
         // summed-area table cannot overflow (255 * 2^24 < 2^32).
         while (frame.width() / scale) * (frame.height() / scale) > MAX_WORK_PIXELS {

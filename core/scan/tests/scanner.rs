@@ -87,6 +87,36 @@ fn the_live_effort_skips_empty_frames_and_reads_every_class() {
     assert!(photo.decoder_calls > 0, "the photo effort tries the decoders: {photo:?}");
 }
 
+/// A 1080p camera frame is scanned live at half size (a quarter of the
+/// pixels): the code is still read, with its corners in the frame's own
+/// pixels, while the photo effort decodes the whole frame.
+#[test]
+fn the_live_effort_reads_a_1080p_frame_at_half_size() {
+    let (image, meta) = load("clean");
+    let fixture = image.frame().unwrap();
+    let (w, h) = (1920, 1080);
+    let (ox, oy) = (700, 300);
+    assert!(fixture.width() + ox <= w && fixture.height() + oy <= h);
+    let mut pixels = vec![200u8; w * h];
+    for y in 0..fixture.height() {
+        pixels[(oy + y) * w + ox..(oy + y) * w + ox + fixture.width()].copy_from_slice(fixture.row(y));
+    }
+    let frame = LumaFrame::new(&pixels, w, h, w).unwrap();
+    let mut moved = meta.clone();
+    for code in moved["codes"].as_array_mut().unwrap() {
+        for corner in code["corners"].as_array_mut().unwrap() {
+            let (x, y) = (corner[0].as_f64().unwrap(), corner[1].as_f64().unwrap());
+            *corner = serde_json::json!([x + ox as f64, y + oy as f64]);
+        }
+    }
+    let (found, live) = Scanner::with_effort(Effort::Live).scan_counted(&frame);
+    assert_finds("clean at 1080p (live)", &found, &moved);
+    assert_eq!((live.decoder_calls, live.decoder_pixels), (1, 960 * 540), "{live:?}");
+    let (found, photo) = Scanner::with_effort(Effort::Photo).scan_counted(&frame);
+    assert_finds("clean at 1080p (photo)", &found, &moved);
+    assert_eq!((photo.decoder_calls, photo.decoder_pixels), (1, w * h), "{photo:?}");
+}
+
 #[test]
 fn light_on_dark_needs_the_pipeline() {
     let (image, meta) = load("inverted");
