@@ -355,6 +355,21 @@ fn merge(found: &mut Vec<Candidate>, x: f32, y: f32, module: f32) -> bool {
     true
 }
 
+/// Whether the candidates could hold a symbol's finders: three, or two of
+/// one size at a distance a symbol's finders can be apart (14 to 170
+/// modules), the third missed.
+pub fn could_be_a_symbol(cands: &[Candidate]) -> bool {
+    match cands {
+        [] | [_] => false,
+        [a, b] => {
+            let similar = b.module <= a.module * 1.4 && a.module <= b.module * 1.4;
+            let d = (a.x - b.x).hypot(a.y - b.y);
+            similar && d >= 12.0 * a.module && d <= 180.0 * a.module
+        }
+        _ => true,
+    }
+}
+
 /// In a crowded frame, the regions where three candidates sit as a QR code's
 /// finders do (a right angle, equal arms, similar modules, a plausible
 /// symbol size), best first, at most [`MAX_REGIONS`], each cropped to the
@@ -453,6 +468,19 @@ pub fn inside(cands: &[Candidate], r: &Region) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Two candidates pass for a symbol only as two of its finders could sit.
+    #[test]
+    fn two_candidates_pass_only_as_a_symbols_finders() {
+        let at = |x: f32, module: f32| Candidate { x, y: 50.0, module, hits: QUORUM };
+        assert!(!could_be_a_symbol(&[]));
+        assert!(!could_be_a_symbol(&[at(10.0, 3.0)]));
+        assert!(could_be_a_symbol(&[at(10.0, 3.0), at(70.0, 3.3)]), "20 modules apart, one size");
+        assert!(!could_be_a_symbol(&[at(10.0, 3.0), at(25.0, 3.0)]), "5 modules apart: one finder's width");
+        assert!(!could_be_a_symbol(&[at(10.0, 3.0), at(70.0, 6.0)]), "two sizes: two things");
+        assert!(!could_be_a_symbol(&[at(10.0, 1.0), at(400.0, 1.0)]), "390 modules: no symbol is that wide");
+        assert!(could_be_a_symbol(&[at(10.0, 1.0), at(400.0, 9.0), at(900.0, 2.0)]));
+    }
 
     /// The word-at-a-time run finder agrees with the obvious one.
     #[test]

@@ -44,11 +44,11 @@ macro_rules! contained_decode {
 /// factor first: rqrr costs ~10 ns a pixel, and a code that fills a useful
 /// part of a camera frame keeps enough pixels per module.
 const WORK_SHORT_SIDE: usize = 720;
-/// A live frame's work image is at least this tall: a 1080p frame is
-/// scanned at 960×540, a quarter of its pixels, which also averages away the
-/// sensor noise that makes the census chase runs; a code a shopper aims at
-/// still has modules of two pixels and more there. (A 720p frame halved
-/// would not: it is scanned whole.)
+/// A live frame's work image is about this tall: a 1080p frame is scanned
+/// at 960×540, a quarter of its pixels, which also averages away the sensor
+/// noise that makes the census chase runs; a code a shopper aims at still
+/// has modules of two pixels and more there. A 720p frame is scanned at two
+/// thirds (853×480): halved, its small codes would be lost.
 const LIVE_SHORT_SIDE: usize = 540;
 /// Most pixels in the work image.
 const MAX_WORK_PIXELS: usize = 1 << 24;
@@ -71,6 +71,7 @@ pub struct Scanner {
     effort: Effort,
     work: Vec<u8>,
     row_sums: Vec<u32>,
+    thirds: Vec<u16>,
     #[cfg(feature = "rxing")]
     inverted: Vec<u8>,
     integral: Integral,
@@ -104,12 +105,39 @@ pub enum Engine {
     Rxing,
 }
 
+/// Frame pixels per work pixel, a fraction: 2/1 halves a frame, 3/2 takes
+/// two thirds of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Scale {
+    num: usize,
+    den: usize,
+}
+
+impl Scale {
+    const ONE: Scale = Scale { num: 1, den: 1 };
+    const TWO_THIRDS: Scale = Scale { num: 3, den: 2 };
+
+    fn whole(n: usize) -> Scale {
+        Scale { num: n.max(1), den: 1 }
+    }
+
+    /// The work image's size for a frame's.
+    fn apply(self, frame: usize) -> usize {
+        frame / self.num * self.den
+    }
+
+    /// A work coordinate (`up` times finer) in frame pixels.
+    fn to_frame(self, v: i32, up: usize) -> i32 {
+        (i64::from(v) * self.num as i64 / (self.den * up) as i64) as i32
+    }
+}
+
 /// A contiguous grey image, with the scale back to frame coordinates.
 struct Work<'a> {
     pixels: &'a [u8],
     width: usize,
     height: usize,
-    scale: usize,
+    scale: Scale,
     /// What is left of the frame's [`FIT_BUDGET`].
     fits: &'a Cell<u64>,
 }
@@ -118,15 +146,14 @@ impl Work<'_> {
     /// A code found in the work image, in frame pixels.
     #[cfg_attr(not(feature = "rxing"), allow(dead_code))]
     fn code_to_frame(&self, mut code: ScannedCode) -> ScannedCode {
-        let s = self.scale as i32;
-        code.corners = code.corners.map(|p| Point { x: p.x * s, y: p.y * s });
+        let s = self.scale;
+        code.corners = code.corners.map(|p| Point { x: s.to_frame(p.x, 1), y: s.to_frame(p.y, 1) });
         code
     }
 
     /// A point of an image `up` times the work image's size, in frame pixels.
     fn to_frame(&self, p: rqrr::Point, up: usize) -> Point {
-        let f = |v: i32| (i64::from(v) * self.scale as i64 / up as i64) as i32;
-        Point { x: f(p.x), y: f(p.y) }
+        Point { x: self.scale.to_frame(p.x, up), y: self.scale.to_frame(p.y, up) }
     }
 }
 
@@ -166,26 +193,33 @@ impl Scanner {
     }
 
     fn scan_work(&mut self, frame: &LumaFrame<'_>, count: &mut ScanWork) -> Vec<ScannedCode> {
-        let short_side = match self.effort {
-            Effort::Live => LIVE_SHORT_SIDE,
-            Effort::Photo => WORK_SHORT_SIDE,
+        let short = frame.width().min(frame.height());
+        let mut scale = match self.effort {
+            Effort::Photo => Scale::whole(short / WORK_SHORT_SIDE),
+            // 720p to 1080p: two thirds (480 to 720 rows), where a half
+            // would lose codes a shopper can read at 720p.
+            Effort::Live if (LIVE_SHORT_SIDE * 4 / 3..2 * LIVE_SHORT_SIDE).contains(&short) => {
+                Scale::TWO_THIRDS
+            }
+            Effort::Live => Scale::whole(short / LIVE_SHORT_SIDE),
         };
-        let mut scale = (frame.width().min(frame.height()) / short_side).max(1);
         // Long, thin frames: keep the work image under 16 Mpx so the u32
         // summed-area table cannot overflow (255 * 2^24 < 2^32).
-        while (frame.width() / scale) * (frame.height() / scale) > MAX_WORK_PIXELS {
-            scale += 1;
+        while scale.apply(frame.width()) * scale.apply(frame.height()) > MAX_WORK_PIXELS {
+            scale = Scale::whole(scale.num / scale.den + 1);
         }
-        let (width, height) = (frame.width() / scale, frame.height() / scale);
+        let (width, height) = (scale.apply(frame.width()), scale.apply(frame.height()));
         let mut pixels = std::mem::take(&mut self.work);
         pixels.clear();
         pixels.reserve(width * height);
-        if scale == 1 {
+        if scale == Scale::ONE {
             for y in 0..height {
                 pixels.extend_from_slice(frame.row(y));
             }
+        } else if scale == Scale::TWO_THIRDS {
+            frame.downscale_two_thirds(width, height, &mut self.thirds, &mut pixels);
         } else {
-            frame.downscale(scale, width, height, &mut self.row_sums, &mut pixels);
+            frame.downscale(scale.num, width, height, &mut self.row_sums, &mut pixels);
         }
         let fits = Cell::new(FIT_BUDGET);
         let work = Work { pixels: &pixels, width, height, scale, fits: &fits };
@@ -216,9 +250,11 @@ impl Scanner {
             };
             return crowded(work, &census, &regions, scratch, count);
         }
-        // A live frame without a symbol's three finder patterns in view: no
-        // decoder can read it, and trying costs 20-50 times the census.
-        if self.effort == Effort::Live && census.candidates.len() < 3 {
+        // A live frame without a symbol's finder patterns in view: no
+        // decoder can read it, and trying costs 20-50 times the census. Two
+        // that could be one symbol's (the third too small or faint for the
+        // census, as small light-on-dark codes are) are worth the try.
+        if self.effort == Effort::Live && !finders::could_be_a_symbol(&census.candidates) {
             return Vec::new();
         }
         count.decoder_calls += 1;
@@ -326,7 +362,13 @@ fn crowded(
                 .crop
                 .extend_from_slice(&work.pixels[y * work.width + r.x..y * work.width + r.x + r.width]);
         }
-        let crop = Work { pixels: scratch.crop, width: r.width, height: r.height, scale: 1, fits: work.fits };
+        let crop = Work {
+            pixels: scratch.crop,
+            width: r.width,
+            height: r.height,
+            scale: Scale::ONE,
+            fits: work.fits,
+        };
         count.decoder_calls += 1;
         count.decoder_pixels += area;
         let mut codes = Vec::new();
@@ -355,9 +397,10 @@ fn crowded(
             }
         }
         for mut code in codes {
-            let s = work.scale as i32;
-            code.corners =
-                code.corners.map(|p| Point { x: (p.x + r.x as i32) * s, y: (p.y + r.y as i32) * s });
+            let s = work.scale;
+            code.corners = code
+                .corners
+                .map(|p| Point { x: s.to_frame(p.x + r.x as i32, 1), y: s.to_frame(p.y + r.y as i32, 1) });
             if !found.iter().any(|f| f.bytes == code.bytes) {
                 found.push(code);
             }

@@ -87,15 +87,18 @@ fn the_live_effort_skips_empty_frames_and_reads_every_class() {
     assert!(photo.decoder_calls > 0, "the photo effort tries the decoders: {photo:?}");
 }
 
-/// A 1080p camera frame is scanned live at half size (a quarter of the
-/// pixels): the code is still read, with its corners in the frame's own
+/// A camera frame is scanned live smaller (1080p halved, 720p at two
+/// thirds): the code is still read, with its corners in the frame's own
 /// pixels, while the photo effort decodes the whole frame.
 #[test]
-fn the_live_effort_reads_a_1080p_frame_at_half_size() {
+fn the_live_effort_reads_1080p_and_720p_frames_smaller() {
+    live_reads_at((1920, 1080), (700, 300), 960 * 540);
+    live_reads_at((1280, 720), (500, 150), 852 * 480);
+}
+
+fn live_reads_at((w, h): (usize, usize), (ox, oy): (usize, usize), live_pixels: usize) {
     let (image, meta) = load("clean");
     let fixture = image.frame().unwrap();
-    let (w, h) = (1920, 1080);
-    let (ox, oy) = (700, 300);
     assert!(fixture.width() + ox <= w && fixture.height() + oy <= h);
     let mut pixels = vec![200u8; w * h];
     for y in 0..fixture.height() {
@@ -110,10 +113,10 @@ fn the_live_effort_reads_a_1080p_frame_at_half_size() {
         }
     }
     let (found, live) = Scanner::with_effort(Effort::Live).scan_counted(&frame);
-    assert_finds("clean at 1080p (live)", &found, &moved);
-    assert_eq!((live.decoder_calls, live.decoder_pixels), (1, 960 * 540), "{live:?}");
+    assert_finds(&format!("clean in {w}x{h} (live)"), &found, &moved);
+    assert_eq!((live.decoder_calls, live.decoder_pixels), (1, live_pixels), "{live:?}");
     let (found, photo) = Scanner::with_effort(Effort::Photo).scan_counted(&frame);
-    assert_finds("clean at 1080p (photo)", &found, &moved);
+    assert_finds(&format!("clean in {w}x{h} (photo)"), &found, &moved);
     assert_eq!((photo.decoder_calls, photo.decoder_pixels), (1, w * h), "{photo:?}");
 }
 
