@@ -82,10 +82,12 @@ pub struct Scanner {
 /// How hard a [`Scanner`] tries on a frame.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Effort {
-    /// Camera frames, 30 a second, most with no readable code: a frame in
-    /// which the finder census sees fewer than a symbol's three finder
-    /// patterns costs that one census and no decoder call; the next frame
-    /// comes in 33 ms.
+    /// Camera frames, 30 a second, most with no readable code: scanned
+    /// smaller first (1080p halved, 720p at two thirds), where a frame in
+    /// which the finder census sees no symbol's finder patterns costs that
+    /// one census and no decoder call (the next frame comes in 33 ms); a
+    /// frame with finder-like marks that did not read there gets one try at
+    /// the photo's scale, for a code still small in view.
     Live,
     /// Photos and files: every decoder and threshold is tried, whatever the
     /// census saw.
@@ -194,15 +196,41 @@ impl Scanner {
 
     fn scan_work(&mut self, frame: &LumaFrame<'_>, count: &mut ScanWork) -> Vec<ScannedCode> {
         let short = frame.width().min(frame.height());
-        let mut scale = match self.effort {
-            Effort::Photo => Scale::whole(short / WORK_SHORT_SIDE),
-            // 720p to 1080p: two thirds (480 to 720 rows), where a half
-            // would lose codes a shopper can read at 720p.
-            Effort::Live if (LIVE_SHORT_SIDE * 4 / 3..2 * LIVE_SHORT_SIDE).contains(&short) => {
-                Scale::TWO_THIRDS
+        let photo = Scale::whole(short / WORK_SHORT_SIDE);
+        // One budget of rqrr fitting for the frame, however many passes.
+        let fits = Cell::new(FIT_BUDGET);
+        let found = match self.effort {
+            Effort::Photo => self.scan_at(frame, photo, &fits, count),
+            Effort::Live => {
+                let live = if (LIVE_SHORT_SIDE * 4 / 3..2 * LIVE_SHORT_SIDE).contains(&short) {
+                    Scale::TWO_THIRDS
+                } else {
+                    Scale::whole(short / LIVE_SHORT_SIDE)
+                };
+                let found = self.scan_at(frame, live, &fits, count);
+                // Something finder-like that did not read when scanned
+                // smaller may be a code too small for that scale (a phone
+                // still far from the box): one try at the photo's scale.
+                if found.is_empty() && live != photo && count.candidates > 0 {
+                    self.scan_at(frame, photo, &fits, count)
+                } else {
+                    found
+                }
             }
-            Effort::Live => Scale::whole(short / LIVE_SHORT_SIDE),
         };
+        count.fit_samples = FIT_BUDGET - fits.get();
+        found
+    }
+
+    /// Scans the frame at `scale` (or smaller, for a frame too large for the
+    /// summed-area table).
+    fn scan_at(
+        &mut self,
+        frame: &LumaFrame<'_>,
+        mut scale: Scale,
+        fits: &Cell<u64>,
+        count: &mut ScanWork,
+    ) -> Vec<ScannedCode> {
         // Long, thin frames: keep the work image under 16 Mpx so the u32
         // summed-area table cannot overflow (255 * 2^24 < 2^32).
         while scale.apply(frame.width()) * scale.apply(frame.height()) > MAX_WORK_PIXELS {
@@ -221,10 +249,8 @@ impl Scanner {
         } else {
             frame.downscale(scale.num, width, height, &mut self.row_sums, &mut pixels);
         }
-        let fits = Cell::new(FIT_BUDGET);
-        let work = Work { pixels: &pixels, width, height, scale, fits: &fits };
+        let work = Work { pixels: &pixels, width, height, scale, fits };
         let found = self.decode_work(&work, count);
-        count.fit_samples = FIT_BUDGET - fits.get();
         self.work = pixels;
         found
     }

@@ -120,6 +120,34 @@ fn live_reads_at((w, h): (usize, usize), (ox, oy): (usize, usize), live_pixels: 
     assert_eq!((photo.decoder_calls, photo.decoder_pixels), (1, w * h), "{photo:?}");
 }
 
+/// A code too small to read in a live frame scanned smaller (a phone still
+/// far from the box) is read by the live effort's second try at full size.
+#[test]
+fn the_live_effort_reads_a_small_code_at_full_size() {
+    let (image, meta) = load("clean");
+    let fixture = image.frame().unwrap();
+    // The fixture at 9/20 of its size (each pixel the mean of the
+    // fixture's pixels under it), in a 1080p frame.
+    let (num, den) = (9, 20);
+    let (fw, fh) = (fixture.width() * num / den, fixture.height() * num / den);
+    let (w, h) = (1920, 1080);
+    let (ox, oy) = (900, 500);
+    let mut pixels = vec![200u8; w * h];
+    for y in 0..fh {
+        for x in 0..fw {
+            let sum: u32 = (0..den * den)
+                .map(|i| u32::from(fixture.get((x * den + i % den) / num, (y * den + i / den) / num)))
+                .sum();
+            pixels[(oy + y) * w + ox + x] = (sum / (den * den) as u32) as u8;
+        }
+    }
+    let frame = LumaFrame::new(&pixels, w, h, w).unwrap();
+    let (found, live) = Scanner::with_effort(Effort::Live).scan_counted(&frame);
+    let want = meta["codes"][0]["text"].as_str().unwrap();
+    assert_eq!(found.iter().map(|c| c.text.as_str()).collect::<Vec<_>>(), [want], "{live:?}");
+    assert!(live.decoder_pixels > w * h, "read by the try at full size: {live:?}");
+}
+
 #[test]
 fn light_on_dark_needs_the_pipeline() {
     let (image, meta) = load("inverted");
