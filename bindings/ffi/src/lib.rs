@@ -328,6 +328,12 @@ impl Verifier {
         })
     }
 
+    /// How hard `scanLuma`, `scanAndVerify` and `ScanSession.scanFrame` try
+    /// on each frame from now on (`PHOTO` until changed).
+    pub fn set_scan_effort(&self, effort: ScanEffort) {
+        lock(&self.scanner).set_effort(effort.into());
+    }
+
     /// Finds and decodes every QR code in a luma plane (CameraX plane 0 with
     /// its `rowStride`; AVFoundation plane 0 with `bytesPerRow`). Zero-copy:
     /// in Kotlin pass a direct `ByteBuffer` at position 0.

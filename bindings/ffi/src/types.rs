@@ -512,6 +512,28 @@ impl From<genuine::reporting::UploadReport> for ReportUpload {
     }
 }
 
+/// How hard the scanner tries on each frame (docs/BENCHMARKS.md, "Live
+/// effort").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ScanEffort {
+    /// Every decoder at full size on every frame: the default, and the one
+    /// for photos. Reads the most; a frame without a code costs the most.
+    Photo,
+    /// For a scanning screen's stream of frames: a frame without a code
+    /// costs about what zxing-cpp's does at 1080p, but a code that fills a
+    /// small image is missed and a far code is read a few frames later.
+    Live,
+}
+
+impl From<ScanEffort> for genuine::Effort {
+    fn from(effort: ScanEffort) -> Self {
+        match effort {
+            ScanEffort::Photo => genuine::Effort::Photo,
+            ScanEffort::Live => genuine::Effort::Live,
+        }
+    }
+}
+
 /// Why a shopper thinks the box is fake.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum FakeReason {

@@ -43,7 +43,7 @@ pub use genuine_format::verdict::{
 // The scanner.
 #[cfg(feature = "images")]
 pub use genuine_scan::{DecodedImage, ImageError};
-pub use genuine_scan::{LumaFrame, Point, ScanError, ScannedCode, Scanner};
+pub use genuine_scan::{Effort, LumaFrame, Point, ScanError, ScannedCode, Scanner};
 // The store.
 pub use genuine_store::{BrandSummary, ImportError, MAX_QUEUED_REPORTS, Store, StoreError, StoreSummary};
 // Sync.

@@ -40,21 +40,33 @@ class FfiCostBench {
         val height = field(json, "height").toInt()
         val stride = field(json, "stride").toInt()
         val code = field(json, "code")
-        val rustScan = field(json, "scan_us").toDouble()
         val rustVerify = field(json, "verify_us").toDouble()
 
-        val bytes = File(dir, "frame.luma").readBytes()
-        val frame = ByteBuffer.allocateDirect(bytes.size).put(bytes).rewind() as ByteBuffer
+        fun plane(name: String): ByteBuffer {
+            val bytes = File(dir, name).readBytes()
+            return ByteBuffer.allocateDirect(bytes.size).put(bytes).rewind() as ByteBuffer
+        }
+        val frame = plane("frame.luma")
+        val empty = plane("empty.luma")
         DemoWorld.open(File(dir, "b.db")).use { v ->
             v.importBundle(DemoWorld.bundle)
             check(v.scanLuma(frame, width, height, stride).size == 1)
             check(v.verify(code) is Verdict.Authentic)
             repeat(200) { v.verify(code) } // warm up the JIT
-            val ktScan = medianUs(50) { v.scanLuma(frame, width, height, stride) }
-            val ktVerify = medianUs(2000) { v.verify(code) }
             println("| call | Rust (in-process) | Kotlin (through the bindings) | ratio |")
             println("|---|---|---|---|")
-            println("| scanLuma, 1920x1080 frame, row stride %d | %.0f µs | %.0f µs | %.3f× |".format(stride.toInt(), rustScan, ktScan, ktScan / rustScan))
+            for (effort in listOf(ScanEffort.PHOTO, ScanEffort.LIVE)) {
+                v.setScanEffort(effort)
+                val name = effort.name.lowercase()
+                check(v.scanLuma(frame, width, height, stride).size == 1 && v.scanLuma(empty, width, height, stride).isEmpty())
+                for ((what, plane, key) in listOf(Triple("with a code", frame, "scan"), Triple("without a code", empty, "empty"))) {
+                    val rust = field(json, "${key}_${name}_us").toDouble()
+                    val kt = medianUs(50) { v.scanLuma(plane, width, height, stride) }
+                    println("| scanLuma (%s), 1920x1080 frame %s, row stride %d | %.0f µs | %.0f µs | %.3f× |".format(name, what, stride, rust, kt, kt / rust))
+                }
+            }
+            v.setScanEffort(ScanEffort.PHOTO)
+            val ktVerify = medianUs(2000) { v.verify(code) }
             println("| verify | %.1f µs | %.1f µs | %.2f× |".format(rustVerify, ktVerify, ktVerify / rustVerify))
 
             // One frame, every code verified: two crossings per code, or one per frame.

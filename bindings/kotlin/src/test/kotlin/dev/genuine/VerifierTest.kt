@@ -286,4 +286,28 @@ class VerifierTest {
         v.close()
         assertThrows<IllegalStateException> { v.verify("x") }
     }
+
+    /**
+     * The scan effort reaches the scanner: live, a 1080p frame is decoded at
+     * half size, so the code's corners come back on the half-size grid
+     * (even pixels); photo decodes it whole. Both read the code.
+     */
+    @Test
+    fun theLiveEffortScansA1080pFrameAtHalfSize() {
+        val code = DemoWorld.luma(DemoWorld.fixture("genuine.png"))
+        val (width, height) = 1920 to 1080
+        val frame = ByteBuffer.allocateDirect(width * height)
+        for (i in 0 until width * height) frame.put(i, 200.toByte())
+        for (y in 0 until code.height) {
+            for (x in 0 until code.width) frame.put((301 + y) * width + 701 + x, code.buffer.get(y * code.stride + x))
+        }
+        val text = code.scan(verifier).single().text
+        fun corners() = verifier.scanLuma(frame, width, height, width).single().also { assertEquals(text, it.text) }
+            .corners.flatMap { listOf(it.x, it.y) }
+        assertTrue(corners().any { it % 2 != 0 }, "photo (the default) decodes the frame whole")
+        verifier.setScanEffort(ScanEffort.LIVE)
+        assertTrue(corners().all { it % 2 == 0 }, "live decodes it at half size")
+        verifier.setScanEffort(ScanEffort.PHOTO)
+        assertTrue(corners().any { it % 2 != 0 })
+    }
 }
