@@ -121,14 +121,13 @@ struct FakeReportForm: View {
                         ForEach(Self.reasons, id: \.0) { Text($0.1).tag($0.0) }
                     }
                     .pickerStyle(.inline)
-                    TextField("What did you notice? (optional)", text: $note, axis: .vertical)
-                        .onChange(of: note) { _, new in if new.count > 500 { note = String(new.prefix(500)) } }
+                    TextField("What did you notice? (optional, 500 characters)", text: $note, axis: .vertical)
                 }
             }
             .navigationTitle("Report a suspected fake")
             .toolbar {
                 ToolbarItem(placement: .cancellationAction) { Button("Cancel", action: onCancel) }
-                ToolbarItem(placement: .confirmationAction) { Button("Send") { onSend(reason, note) } }
+                ToolbarItem(placement: .confirmationAction) { Button("Send") { onSend(reason, String(note.prefix(500))) } }
             }
         }
     }
