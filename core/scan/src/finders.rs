@@ -361,13 +361,17 @@ fn merge(found: &mut Vec<Candidate>, x: f32, y: f32, module: f32) -> bool {
 pub fn could_be_a_symbol(cands: &[Candidate]) -> bool {
     match cands {
         [] | [_] => false,
-        [a, b] => {
-            let similar = b.module <= a.module * 1.4 && a.module <= b.module * 1.4;
-            let d = (a.x - b.x).hypot(a.y - b.y);
-            similar && d >= 12.0 * a.module && d <= 180.0 * a.module
-        }
+        [a, b] => finder_pair(a, b).is_some(),
         _ => true,
     }
+}
+
+/// The distance between two candidates if they could be two finders of one
+/// symbol: modules of one size, centres 14 to 170 modules apart.
+fn finder_pair(a: &Candidate, b: &Candidate) -> Option<f32> {
+    let similar = b.module <= a.module * 1.4 && a.module <= b.module * 1.4;
+    let d = (a.x - b.x).hypot(a.y - b.y);
+    (similar && d >= 12.0 * a.module && d <= 180.0 * a.module).then_some(d)
 }
 
 /// In a crowded frame, the regions where three candidates sit as a QR code's
@@ -384,10 +388,9 @@ pub fn regions(census: &Census, width: usize, height: usize, work: &mut ScanWork
     for (i, a) in cands.iter().enumerate() {
         near.clear();
         for (j, b) in cands.iter().enumerate() {
-            let similar = b.module <= a.module * 1.4 && a.module <= b.module * 1.4;
-            let d = (a.x - b.x).hypot(a.y - b.y);
-            // Finder centres of a real symbol are 14 to 170 modules apart.
-            if j != i && similar && d >= 12.0 * a.module && d <= 180.0 * a.module {
+            if j != i
+                && let Some(d) = finder_pair(a, b)
+            {
                 near.push((d, j));
             }
         }
@@ -485,17 +488,14 @@ mod tests {
     /// The word-at-a-time run finder agrees with the obvious one.
     #[test]
     fn runs_match_a_plain_scan() {
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = crate::xorshift(0x9E37_79B9_7F4A_7C15);
         let mut runs = Vec::new();
         for len in [0usize, 1, 2, 7, 8, 9, 10, 15, 16, 17, 63, 64, 65, 200, 1000] {
             for density in [1u64, 3, 16] {
                 let mut colour = 0u8;
                 let line: Vec<u8> = (0..len)
                     .map(|_| {
-                        seed ^= seed << 13;
-                        seed ^= seed >> 7;
-                        seed ^= seed << 17;
-                        if seed % 17 < density {
+                        if next() % 17 < density {
                             colour ^= 1;
                         }
                         colour

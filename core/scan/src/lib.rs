@@ -220,6 +220,17 @@ pub fn scan(frame: &LumaFrame<'_>) -> Vec<ScannedCode> {
     Scanner::new().scan(frame)
 }
 
+/// A tiny deterministic generator (xorshift64) for the unit tests' data.
+#[cfg(test)]
+pub(crate) fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+    move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,13 +240,11 @@ mod tests {
     #[test]
     fn downscale_is_the_block_mean() {
         let (width, height, stride) = (37, 23, 41);
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = xorshift(0x2545_F491_4F6C_DD1D);
         let data: Vec<u8> = (0..stride * height)
             .map(|i| {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                if i % stride >= width { 0xEE } else { seed as u8 }
+                let r = next();
+                if i % stride >= width { 0xEE } else { r as u8 }
             })
             .collect();
         let frame = LumaFrame::new(&data, width, height, stride).unwrap();

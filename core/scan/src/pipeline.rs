@@ -48,7 +48,7 @@ const WORK_SHORT_SIDE: usize = 720;
 /// at 960×540, a quarter of its pixels, which also averages away the sensor
 /// noise that makes the census chase runs; a code a shopper aims at still
 /// has modules of two pixels and more there. A 720p frame is scanned at two
-/// thirds (853×480): halved, its small codes would be lost.
+/// thirds (852×480): halved, its small codes would be lost.
 const LIVE_SHORT_SIDE: usize = 540;
 /// Most pixels in the work image.
 const MAX_WORK_PIXELS: usize = 1 << 24;
