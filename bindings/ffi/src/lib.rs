@@ -412,17 +412,11 @@ impl Verifier {
     /// request.
     pub fn upload_reports(&self) -> Result<ReportUpload> {
         guard(|| {
-            let transport =
-                self.sync.transport.clone().ok_or_else(|| bad("no transport given to Verifier.open"))?;
-            let mut store = Store::open(&self.sync.db_path, &self.sync.anchor).map_err(storage)?;
+            let transport = self.sync.app_transport()?;
+            let mut store = self.sync.own_store()?;
             let cancel = CancelToken::default();
-            let done = genuine::reporting::upload_reports(
-                &mut store,
-                &AppTransport(transport),
-                self.sync.timeout,
-                &cancel,
-            )
-            .map_err(storage)?;
+            let done = genuine::reporting::upload_reports(&mut store, &transport, self.sync.timeout, &cancel)
+                .map_err(storage)?;
             Ok(done.into())
         })
     }
@@ -444,12 +438,11 @@ impl Verifier {
     ) -> Result<()> {
         use genuine::reporting::FakeReportError as E;
         guard(|| {
-            let transport =
-                self.sync.transport.clone().ok_or_else(|| bad("no transport given to Verifier.open"))?;
-            let mut store = Store::open(&self.sync.db_path, &self.sync.anchor).map_err(storage)?;
+            let transport = self.sync.app_transport()?;
+            let mut store = self.sync.own_store()?;
             genuine::reporting::report_fake(
                 &mut store,
-                &AppTransport(transport),
+                &transport,
                 &text,
                 reason.as_str(),
                 &note,
@@ -570,6 +563,18 @@ impl Verifier {
 }
 
 impl SyncSetup {
+    /// The app's HTTP stack, for a sync or an upload.
+    fn app_transport(&self) -> Result<AppTransport> {
+        let transport = self.transport.clone().ok_or_else(|| bad("no transport given to Verifier.open"))?;
+        Ok(AppTransport(transport))
+    }
+
+    /// A store connection of its own, for work that waits on the network
+    /// (verifies keep the shared one meanwhile).
+    fn own_store(&self) -> Result<Store> {
+        Store::open(&self.db_path, &self.anchor).map_err(storage)
+    }
+
     /// What a store trusts, as the bindings show it.
     fn status_of(&self, store: &Store) -> Result<TrustStatus> {
         let sum = store.summary(now()).map_err(storage)?;
@@ -601,11 +606,11 @@ impl SyncSetup {
 
     fn run(&self, cancel: &CancelToken) -> Result<SyncReport> {
         let url = self.feed_url.as_deref().ok_or_else(|| bad("no feed_url in the config"))?;
-        let transport = self.transport.clone().ok_or_else(|| bad("no transport given to Verifier.open"))?;
+        let transport = self.app_transport()?;
         let config = FeedConfig { request_timeout: self.timeout, ..FeedConfig::default() };
-        let feed = HttpFeed::new(url, AppTransport(transport.clone()), config).map_err(bad)?;
+        let feed = HttpFeed::new(url, transport.clone(), config).map_err(bad)?;
         // Its own connection: verifies keep running during the fetch.
-        let mut store = Store::open(&self.db_path, &self.anchor).map_err(storage)?;
+        let mut store = self.own_store()?;
         let started = std::time::Instant::now();
         let result = genuine::sync(&mut store, &feed, now(), cancel);
         let millis = Some(i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX));
@@ -646,12 +651,7 @@ impl SyncSetup {
         // Opt-in scan reports ride along a good sync; a failure keeps them
         // queued for the next one and never fails the sync.
         if store.reporting().unwrap_or(false) {
-            let sent = genuine::reporting::upload_reports(
-                &mut store,
-                &AppTransport(transport),
-                self.timeout,
-                cancel,
-            );
+            let sent = genuine::reporting::upload_reports(&mut store, &transport, self.timeout, cancel);
             let (level, message) = match sent {
                 Ok(u) => {
                     (LogLevel::Info, format!("scan reports: {} sent, {} kept for later", u.sent, u.kept))

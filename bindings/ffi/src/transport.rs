@@ -103,6 +103,7 @@ impl CancelSignal {
 }
 
 /// The app's transport as the core's.
+#[derive(Clone)]
 pub(crate) struct AppTransport(pub(crate) Arc<dyn HttpTransport>);
 
 impl sync::Transport for AppTransport {
