@@ -98,11 +98,8 @@ class HttpUrlConnectionTransport @JvmOverloads constructor(
     }
 
     private fun send(connection: HttpURLConnection, request: PostRequest, left: () -> Long): HttpResponse {
-        val budget = left().coerceAtLeast(1).coerceAtMost(Int.MAX_VALUE.toLong()).toInt()
-        connection.connectTimeout = budget
-        connection.readTimeout = budget
+        prepare(connection, left)
         connection.instanceFollowRedirects = false
-        connection.useCaches = false
         connection.requestMethod = "POST"
         connection.doOutput = true
         connection.setRequestProperty("Content-Type", "application/json")
@@ -120,12 +117,17 @@ class HttpUrlConnectionTransport @JvmOverloads constructor(
         WORKERS.execute { connection.disconnect() }
     }
 
-    private fun exchange(connection: HttpURLConnection, request: HttpRequest, left: () -> Long): HttpResponse {
+    /** What every request sets: the time left as its timeouts, and no platform cache. */
+    private fun prepare(connection: HttpURLConnection, left: () -> Long) {
         val budget = left().coerceAtLeast(1).coerceAtMost(Int.MAX_VALUE.toLong()).toInt()
         connection.connectTimeout = budget
         connection.readTimeout = budget
-        connection.instanceFollowRedirects = true
         connection.useCaches = false
+    }
+
+    private fun exchange(connection: HttpURLConnection, request: HttpRequest, left: () -> Long): HttpResponse {
+        prepare(connection, left)
+        connection.instanceFollowRedirects = true
         connection.setRequestProperty("Accept-Encoding", "identity")
         request.ifNoneMatch?.let { connection.setRequestProperty("If-None-Match", it) }
         val status = connection.responseCode
