@@ -78,6 +78,25 @@ impl Integral {
 }
 
 impl Integral {
+    /// The image box-downscaled by `factor` (whole blocks only), read from
+    /// the table: four reads per output pixel instead of `factor²`, so the
+    /// census's coarse copy costs a sixteenth of a pass, not one.
+    pub fn downscale(&self, factor: usize, out: &mut Vec<u8>) -> (usize, usize) {
+        let (w, h, w1) = (self.width / factor, self.height / factor, self.width + 1);
+        let area = (factor * factor) as u32;
+        out.clear();
+        out.reserve(w * h);
+        for y in 0..h {
+            let (top, bottom) = (&self.sums[y * factor * w1..], &self.sums[(y + 1) * factor * w1..]);
+            out.extend((0..w).map(|x| {
+                let (x0, x1) = (x * factor, (x + 1) * factor);
+                let sum = bottom[x1].wrapping_add(top[x0]).wrapping_sub(top[x1]).wrapping_sub(bottom[x0]);
+                (sum / area) as u8
+            }));
+        }
+        (w, h)
+    }
+
     /// Marks the pixels of row `y` darker than their local mean (window of
     /// radius `r`) by more than 3, exactly as `px + 3 < mean(x, y, r)`, but
     /// without a division per pixel: the census runs this on every row.
@@ -166,6 +185,29 @@ mod tests {
                         u32::from(px[y * w + x]) + 3 < ii.mean(x, y, r),
                         "({x}, {y}) r {r}"
                     );
+                }
+            }
+        }
+    }
+
+    /// The table's downscale is the block mean of whole blocks.
+    #[test]
+    fn integral_downscale_is_the_block_mean() {
+        let (w, h) = (37, 23);
+        let mut next = crate::xorshift(0x2545_F491_4F6C_DD1D);
+        let px: Vec<u8> = (0..w * h).map(|_| next() as u8).collect();
+        let mut ii = Integral::default();
+        ii.build(&px, w, h);
+        for factor in 1..=5 {
+            let mut out = Vec::new();
+            let (cw, ch) = ii.downscale(factor, &mut out);
+            assert_eq!((cw, ch, out.len()), (w / factor, h / factor, cw * ch));
+            for y in 0..ch {
+                for x in 0..cw {
+                    let sum: u32 = (0..factor * factor)
+                        .map(|i| u32::from(px[(y * factor + i / factor) * w + x * factor + i % factor]))
+                        .sum();
+                    assert_eq!(u32::from(out[y * cw + x]), sum / (factor * factor) as u32, "factor {factor}");
                 }
             }
         }

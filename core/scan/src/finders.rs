@@ -112,7 +112,6 @@ impl Census {
 pub struct CensusScratch {
     coarse: Vec<u8>,
     coarse_ii: Integral,
-    row_sums: Vec<u32>,
     line: Vec<u8>,
     runs: Vec<(bool, usize)>,
 }
@@ -131,7 +130,7 @@ pub fn census(
     radius: usize,
     scratch: &mut CensusScratch,
 ) -> Census {
-    let CensusScratch { coarse, coarse_ii: cii, row_sums: row, line, runs } = scratch;
+    let CensusScratch { coarse, coarse_ii: cii, line, runs } = scratch;
     let local = census_with(
         (width, height),
         (line, runs),
@@ -142,12 +141,7 @@ pub fn census(
         return local;
     }
     // Large modules: a 4x box-downscaled copy, where they are small again.
-    let (cw, ch) = (width / 4, height / 4);
-    let Ok(frame) = super::LumaFrame::new(pixels, width, height, width) else {
-        return local;
-    };
-    coarse.clear();
-    frame.downscale(4, cw, ch, row, coarse);
+    let (cw, ch) = ii.downscale(4, coarse);
     cii.build(coarse, cw, ch);
     let (cii, coarse) = (&*cii, &*coarse);
     let cr = super::binarize::local_radius(cw, ch);
