@@ -128,11 +128,13 @@ pub fn census(
     height: usize,
     ii: &Integral,
     radius: usize,
+    step: usize,
     scratch: &mut CensusScratch,
 ) -> Census {
     let CensusScratch { coarse, coarse_ii: cii, line, runs } = scratch;
     let local = census_with(
         (width, height),
+        step,
         (line, runs),
         |y, out: &mut Vec<u8>| ii.dark_row(&pixels[y * width..(y + 1) * width], y, radius, out),
         |x, y| u32::from(pixels[y * width + x]) + 3 < ii.mean(x, y, radius),
@@ -162,6 +164,7 @@ pub fn census(
     };
     let coarse_local = scaled(census_with(
         (cw, ch),
+        1,
         (line, runs),
         |y, out: &mut Vec<u8>| cii.dark_row(&coarse[y * cw..(y + 1) * cw], y, cr, out),
         |x, y| u32::from(coarse[y * cw + x]) + 3 < cii.mean(x, y, cr),
@@ -171,6 +174,7 @@ pub fn census(
     }
     let coarse_global = scaled(census_with(
         (cw, ch),
+        1,
         (line, runs),
         |y, out: &mut Vec<u8>| {
             out.clear();
@@ -186,6 +190,7 @@ pub fn census(
 /// tall. Stops at [`MAX_CANDIDATES`].
 fn census_with(
     (width, height): (usize, usize),
+    step: usize,
     (line, runs): (&mut Vec<u8>, &mut Vec<(bool, usize)>),
     dark_row: impl Fn(usize, &mut Vec<u8>),
     dark: impl Fn(usize, usize) -> bool,
@@ -193,7 +198,9 @@ fn census_with(
     // Each row is classified once into a reused buffer; the rare vertical
     // cross-checks classify the pixels they read on the spot.
     let mut found: Vec<Candidate> = Vec::new();
-    for y in 0..height {
+    // Rows a finder's centre square (three rows or more) must show on.
+    let quorum = QUORUM.div_ceil(step.clamp(1, 3) as u16);
+    for y in (0..height).step_by(step.max(1)) {
         dark_row(y, line);
         debug_assert_eq!(line.len(), width);
         runs_of(line, runs);
@@ -209,22 +216,22 @@ fn census_with(
                 let centre_dark = runs[i + 2].0;
                 if let Some((cy, vmodule)) = cross_check(&dark, centre_x, y, height, centre_dark, module) {
                     let module = (module + vmodule) / 2.0;
-                    if !merge(&mut found, centre_x as f32, cy, module) {
-                        return Census { candidates: confirmed(found), overflow: true, rows: y };
+                    if !merge(&mut found, centre_x as f32, cy, module, quorum) {
+                        return Census { candidates: confirmed(found, quorum), overflow: true, rows: y };
                     }
                 }
             }
             start += runs[i].1;
         }
     }
-    Census { candidates: confirmed(found), overflow: false, rows: height }
+    Census { candidates: confirmed(found, quorum), overflow: false, rows: height }
 }
 
 /// Only candidates seen on three rows or more count: a finder's centre
 /// square is at least three rows tall, and random data (a dense code, noise)
 /// seldom repeats a 1:1:3:1:1 run three rows running.
-fn confirmed(mut found: Vec<Candidate>) -> Vec<Candidate> {
-    found.retain(|c| c.hits >= QUORUM);
+fn confirmed(mut found: Vec<Candidate>, quorum: u16) -> Vec<Candidate> {
+    found.retain(|c| c.hits >= quorum);
     found
 }
 
@@ -320,7 +327,7 @@ fn cross_check(
 /// Adds a row hit to the candidate it belongs to, or as a new one; false
 /// when there is no room. Only recent candidates are searched: hits come row
 /// by row, so a pattern's hits arrive close together.
-fn merge(found: &mut Vec<Candidate>, x: f32, y: f32, module: f32) -> bool {
+fn merge(found: &mut Vec<Candidate>, x: f32, y: f32, module: f32, quorum: u16) -> bool {
     let recent = found.len().saturating_sub(128);
     for c in found[recent..].iter_mut().rev() {
         if (c.x - x).abs() <= c.module * 2.0 && (c.y - y).abs() <= c.module * 2.0 {
@@ -339,7 +346,7 @@ fn merge(found: &mut Vec<Candidate>, x: f32, y: f32, module: f32) -> bool {
         let mut i = 0;
         found.retain(|c| {
             i += 1;
-            i > keep_from || c.hits >= QUORUM
+            i > keep_from || c.hits >= quorum
         });
     }
     if found.len() == MAX_CANDIDATES {

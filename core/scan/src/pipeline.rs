@@ -261,7 +261,10 @@ impl Scanner {
         // The census first: decoders are only given images they can finish.
         self.integral.build(work.pixels, width, height);
         let r = local_radius(width, height);
-        let census = finders::census(work.pixels, width, height, &self.integral, r, &mut self.census);
+        // A live frame's census reads every other row (a finder's centre
+        // still shows on two): its cost is most of a frame without a code.
+        let step = if self.effort == Effort::Live { 2 } else { 1 };
+        let census = finders::census(work.pixels, width, height, &self.integral, r, step, &mut self.census);
         count.candidates = census.candidates.len();
         if census.crowded() {
             count.crowded = true;
