@@ -22,7 +22,7 @@ import zxingcpp
 from PIL import Image
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-GENUINE = os.path.join(ROOT, "target", "release", "genuine")
+GENUINE = os.environ.get("GENUINE_BIN") or os.path.join(ROOT, "target", "release", "genuine")
 EXTS = (".png", ".jpg", ".jpeg", ".webp")
 
 

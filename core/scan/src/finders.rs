@@ -54,6 +54,8 @@ pub struct Candidate {
     pub module: f32,
     /// Rows that saw it.
     hits: u16,
+    /// Its centre square is lighter than its ring: light-on-dark print.
+    light: bool,
 }
 
 /// What one scan did, counted so that tests can hold it to a bound.
@@ -157,6 +159,7 @@ pub fn census(
                 y: k.y * 4.0 + 1.5,
                 module: k.module * 4.0,
                 hits: k.hits,
+                light: k.light,
             })
             .collect(),
         overflow: c.overflow,
@@ -216,7 +219,7 @@ fn census_with(
                 let centre_dark = runs[i + 2].0;
                 if let Some((cy, vmodule)) = cross_check(&dark, centre_x, y, height, centre_dark, module) {
                     let module = (module + vmodule) / 2.0;
-                    if !merge(&mut found, centre_x as f32, cy, module, quorum) {
+                    if !merge(&mut found, (centre_x as f32, cy), module, !centre_dark, quorum) {
                         return Census { candidates: confirmed(found, quorum), overflow: true, rows: y };
                     }
                 }
@@ -327,7 +330,7 @@ fn cross_check(
 /// Adds a row hit to the candidate it belongs to, or as a new one; false
 /// when there is no room. Only recent candidates are searched: hits come row
 /// by row, so a pattern's hits arrive close together.
-fn merge(found: &mut Vec<Candidate>, x: f32, y: f32, module: f32, quorum: u16) -> bool {
+fn merge(found: &mut Vec<Candidate>, (x, y): (f32, f32), module: f32, light: bool, quorum: u16) -> bool {
     let recent = found.len().saturating_sub(128);
     for c in found[recent..].iter_mut().rev() {
         if (c.x - x).abs() <= c.module * 2.0 && (c.y - y).abs() <= c.module * 2.0 {
@@ -352,7 +355,7 @@ fn merge(found: &mut Vec<Candidate>, x: f32, y: f32, module: f32, quorum: u16) -
     if found.len() == MAX_CANDIDATES {
         return false;
     }
-    found.push(Candidate { x, y, module, hits: 1 });
+    found.push(Candidate { x, y, module, hits: 1, light });
     true
 }
 
@@ -365,6 +368,12 @@ pub fn could_be_a_symbol(cands: &[Candidate]) -> bool {
         [a, b] => finder_pair(a, b).is_some(),
         _ => true,
     }
+}
+
+/// Whether most candidates are light-on-dark finders: the frame's print is
+/// then most likely light on dark, and decoders should try it inverted first.
+pub fn mostly_light(cands: &[Candidate]) -> bool {
+    2 * cands.iter().filter(|c| c.light).count() > cands.len()
 }
 
 /// The distance between two candidates if they could be two finders of one
@@ -476,7 +485,7 @@ mod tests {
     /// Two candidates pass for a symbol only as two of its finders could sit.
     #[test]
     fn two_candidates_pass_only_as_a_symbols_finders() {
-        let at = |x: f32, module: f32| Candidate { x, y: 50.0, module, hits: QUORUM };
+        let at = |x: f32, module: f32| Candidate { x, y: 50.0, module, hits: QUORUM, light: false };
         assert!(!could_be_a_symbol(&[]));
         assert!(!could_be_a_symbol(&[at(10.0, 3.0)]));
         assert!(could_be_a_symbol(&[at(10.0, 3.0), at(70.0, 3.3)]), "20 modules apart, one size");
@@ -484,6 +493,40 @@ mod tests {
         assert!(!could_be_a_symbol(&[at(10.0, 3.0), at(70.0, 6.0)]), "two sizes: two things");
         assert!(!could_be_a_symbol(&[at(10.0, 1.0), at(400.0, 1.0)]), "390 modules: no symbol is that wide");
         assert!(could_be_a_symbol(&[at(10.0, 1.0), at(400.0, 9.0), at(900.0, 2.0)]));
+    }
+
+    /// The census tells light-on-dark finders from dark-on-light ones, so
+    /// the decoders can try an inverted frame first.
+    #[test]
+    fn the_census_sees_which_way_finders_are_printed() {
+        let (w, h, module) = (240, 200, 4);
+        for light in [false, true] {
+            let mut px = vec![if light { 30u8 } else { 220 }; w * h];
+            // Three finders, as a symbol's corners: 7x7 modules of ring, gap, 3x3 centre.
+            for (fx, fy) in [(40, 40), (140, 40), (40, 140)] {
+                for my in 0..7 {
+                    for mx in 0..7 {
+                        let ring = mx == 0 || my == 0 || mx == 6 || my == 6;
+                        let centre = (2..5).contains(&mx) && (2..5).contains(&my);
+                        let ink = (ring || centre) != light;
+                        for y in 0..module {
+                            for x in 0..module {
+                                px[(fy + my * module + y) * w + fx + mx * module + x] =
+                                    if ink { 30 } else { 220 };
+                            }
+                        }
+                    }
+                }
+            }
+            let mut ii = Integral::default();
+            ii.build(&px, w, h);
+            let r = crate::binarize::local_radius(w, h);
+            for step in [1, 2] {
+                let census = census(&px, w, h, &ii, r, step, &mut CensusScratch::default());
+                assert_eq!(census.candidates.len(), 3, "light {light} step {step}: {census:?}");
+                assert_eq!(mostly_light(&census.candidates), light, "step {step}");
+            }
+        }
     }
 
     /// The word-at-a-time run finder agrees with the obvious one.

@@ -291,7 +291,8 @@ impl Scanner {
 
         #[cfg(feature = "rxing")]
         if self.engine != Engine::RqrrPipeline {
-            let found = super::rxing_reader::read(work.pixels, width, height, &mut self.inverted);
+            let light = finders::mostly_light(&census.candidates);
+            let found = super::rxing_reader::read(work.pixels, width, height, &mut self.inverted, light);
             if !found.is_empty() || self.engine == Engine::Rxing {
                 return found.into_iter().map(|c| work.code_to_frame(c)).collect();
             }

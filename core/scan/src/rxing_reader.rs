@@ -18,8 +18,24 @@ use std::collections::HashSet;
 
 /// Reads every QR code rxing finds in a contiguous luma image: the multi
 /// reader first (all codes), then the single reader trying harder, then the
-/// single reader on the inverted image (light-on-dark print).
-pub fn read(pixels: &[u8], width: usize, height: usize, inverted: &mut Vec<u8>) -> Vec<ScannedCode> {
+/// single reader on the inverted image (light-on-dark print). When the
+/// census saw mostly light-on-dark finders, the multi reader tries the
+/// inverted image first: the passes that cannot read it are skipped.
+pub fn read(
+    pixels: &[u8],
+    width: usize,
+    height: usize,
+    inverted: &mut Vec<u8>,
+    light_first: bool,
+) -> Vec<ScannedCode> {
+    if light_first {
+        inverted.clear();
+        inverted.extend(pixels.iter().map(|p| 255 - p));
+        let found = contained(|| multi(inverted, width, height));
+        if !found.is_empty() {
+            return found;
+        }
+    }
     let found = contained(|| multi(pixels, width, height));
     if !found.is_empty() {
         return found;
