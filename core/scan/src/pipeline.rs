@@ -84,8 +84,8 @@ pub struct Scanner {
 pub enum Effort {
     /// Camera frames, 30 a second, most with no readable code: scanned
     /// smaller first (1080p halved, 720p at two thirds), where a frame in
-    /// which the finder census sees no symbol's finder patterns costs that
-    /// one census and no decoder call (the next frame comes in 33 ms); a
+    /// which the finder census (of every other row) sees no symbol's finder
+    /// patterns costs that one census and no decoder call (the next frame comes in 33 ms); a
     /// frame with finder-like marks that did not read there gets one try at
     /// the photo's scale, for a code still small in view.
     Live,
