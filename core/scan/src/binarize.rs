@@ -62,6 +62,11 @@ impl Integral {
         self.height = height;
     }
 
+    /// The image's width and height.
+    pub fn size(&self) -> (usize, usize) {
+        (self.width, self.height)
+    }
+
     /// Mean of the window of radius `r` around (x, y), clipped to the image.
     pub fn mean(&self, x: usize, y: usize, r: usize) -> u32 {
         let (x0, y0) = (x.saturating_sub(r), y.saturating_sub(r));

@@ -53,9 +53,9 @@ pub struct Candidate {
     /// Estimated module size.
     pub module: f32,
     /// Rows that saw it.
-    hits: u16,
+    pub(crate) hits: u16,
     /// Its centre square is lighter than its ring: light-on-dark print.
-    light: bool,
+    pub(crate) light: bool,
 }
 
 /// What one scan did, counted so that tests can hold it to a bound.
@@ -114,6 +114,8 @@ impl Census {
 pub struct CensusScratch {
     coarse: Vec<u8>,
     coarse_ii: Integral,
+    thresholds: Vec<u8>,
+    threshold_row: Vec<u8>,
     line: Vec<u8>,
     runs: Vec<(bool, usize)>,
 }
@@ -133,7 +135,7 @@ pub fn census(
     step: usize,
     scratch: &mut CensusScratch,
 ) -> Census {
-    let CensusScratch { coarse, coarse_ii: cii, line, runs } = scratch;
+    let CensusScratch { coarse, coarse_ii: cii, line, runs, .. } = scratch;
     let local = census_with(
         (width, height),
         step,
@@ -188,6 +190,69 @@ pub fn census(
     [local, coarse_local, coarse_global].into_iter().max_by_key(|c| c.candidates.len()).unwrap_or_default()
 }
 
+/// How much darker than its local mean a frame pixel must be for the
+/// full-size census: sensor noise at full size crosses a margin of 3 all
+/// the time, and the 1:1:3:1:1 runs it makes cost more than the rest of the
+/// frame; the ink of a code in view is far darker than its paper.
+const FINE_MARGIN: u8 = 20;
+/// The side of the full-size census's threshold blocks, in frame pixels.
+const FINE_BLOCK: usize = 8;
+
+/// A census of a frame at its full size, for the small finders of a code
+/// still far from the camera, which a live frame's census at the work scale
+/// (modules under two work pixels) does not see. No table of the full frame
+/// is built: each block of [`FINE_BLOCK`]² frame pixels takes its threshold
+/// from the work image's (`ii`, the frame `num`/`den` times smaller) local
+/// mean around the block's centre, as ZXing's hybrid binarizer thresholds by
+/// blocks; a row is then one comparison per pixel. One row in three is
+/// read, a finder's centre (two frame pixels a module at least) counting on
+/// two of them.
+pub fn fine_census(
+    frame: &super::LumaFrame<'_>,
+    ii: &Integral,
+    (num, den): (usize, usize),
+    radius: usize,
+    scratch: &mut CensusScratch,
+) -> Census {
+    let CensusScratch { thresholds, threshold_row, line, runs, .. } = scratch;
+    let (width, height) = (frame.width(), frame.height());
+    let (ww, wh) = ii.size();
+    if ww == 0 || wh == 0 || num == 0 {
+        return Census::default();
+    }
+    let work = |v: usize, max: usize| (v * den / num).min(max - 1);
+    let (bw, bh) = (width.div_ceil(FINE_BLOCK), height.div_ceil(FINE_BLOCK));
+    thresholds.clear();
+    for by in 0..bh {
+        let y = work(by * FINE_BLOCK + FINE_BLOCK / 2, wh);
+        thresholds.extend((0..bw).map(|bx| {
+            let mean = ii.mean(work(bx * FINE_BLOCK + FINE_BLOCK / 2, ww), y, radius);
+            (mean as u8).saturating_sub(FINE_MARGIN)
+        }));
+    }
+    let thresholds = &*thresholds;
+    let mut current = usize::MAX;
+    census_with(
+        (width, height),
+        3,
+        (line, runs),
+        |y, out: &mut Vec<u8>| {
+            let by = y / FINE_BLOCK;
+            if current != by {
+                // Each block's threshold spread over its pixels, once per block row.
+                current = by;
+                threshold_row.clear();
+                for &t in &thresholds[by * bw..(by + 1) * bw] {
+                    threshold_row.extend([t; FINE_BLOCK]);
+                }
+            }
+            out.clear();
+            out.extend(frame.row(y).iter().zip(threshold_row.iter()).map(|(&p, &t)| u8::from(p < t)));
+        },
+        |x, y| frame.get(x, y) < thresholds[(y / FINE_BLOCK) * bw + x / FINE_BLOCK],
+    )
+}
+
 /// The census under one threshold (`dark_row` marks a row's dark pixels),
 /// scanning every row: a finder's centre square may be only three rows
 /// tall. Stops at [`MAX_CANDIDATES`].
@@ -195,14 +260,14 @@ fn census_with(
     (width, height): (usize, usize),
     step: usize,
     (line, runs): (&mut Vec<u8>, &mut Vec<(bool, usize)>),
-    dark_row: impl Fn(usize, &mut Vec<u8>),
+    mut dark_row: impl FnMut(usize, &mut Vec<u8>),
     dark: impl Fn(usize, usize) -> bool,
 ) -> Census {
     // Each row is classified once into a reused buffer; the rare vertical
     // cross-checks classify the pixels they read on the spot.
     let mut found: Vec<Candidate> = Vec::new();
     // Rows a finder's centre square (three rows or more) must show on.
-    let quorum = QUORUM.div_ceil(step.clamp(1, 3) as u16);
+    let quorum = if step > 1 { QUORUM - 1 } else { QUORUM };
     for y in (0..height).step_by(step.max(1)) {
         dark_row(y, line);
         debug_assert_eq!(line.len(), width);
@@ -384,6 +449,29 @@ fn finder_pair(a: &Candidate, b: &Candidate) -> Option<f32> {
     (similar && d >= 12.0 * a.module && d <= 180.0 * a.module).then_some(d)
 }
 
+/// Where a symbol two of whose finders are the nearest pair of candidates
+/// that could be (see [`could_be_a_symbol`]) must lie: the pair's box grown
+/// by their distance (the third finder is at most that far from one of
+/// them) and a quiet zone, clipped to the image.
+pub fn pair_region(cands: &[Candidate], width: usize, height: usize) -> Option<Region> {
+    let mut best: Option<(f32, &Candidate, &Candidate)> = None;
+    for (i, a) in cands.iter().enumerate() {
+        for b in &cands[i + 1..] {
+            if let Some(d) = finder_pair(a, b)
+                && best.is_none_or(|(bd, ..)| d < bd)
+            {
+                best = Some((d, a, b));
+            }
+        }
+    }
+    let (d, a, b) = best?;
+    let grow = d * 1.5 + a.module.max(b.module) * 8.0;
+    let clamp = |v: f32, max: usize| v.max(0.0).min(max as f32) as usize;
+    let (x0, x1) = (clamp(a.x.min(b.x) - grow, width), clamp(a.x.max(b.x) + grow, width));
+    let (y0, y1) = (clamp(a.y.min(b.y) - grow, height), clamp(a.y.max(b.y) + grow, height));
+    Some(Region { x: x0, y: y0, width: x1 - x0, height: y1 - y0 })
+}
+
 /// In a crowded frame, the regions where three candidates sit as a QR code's
 /// finders do (a right angle, equal arms, similar modules, a plausible
 /// symbol size), best first, at most [`MAX_REGIONS`], each cropped to the
@@ -527,6 +615,57 @@ mod tests {
                 assert_eq!(mostly_light(&census.candidates), light, "step {step}");
             }
         }
+    }
+
+    /// Finders of two-pixel modules in a 1080p frame: the census of the
+    /// halved work image misses them, the full-size one finds all three, at
+    /// their places in the frame.
+    #[test]
+    fn the_full_size_census_sees_finders_the_work_image_loses() {
+        let (w, h, module) = (1920, 1080, 2);
+        let mut px = vec![205u8; w * h];
+        // At odd places: each work pixel mixes two modules, as with a code that is not aligned to the sensor.
+        let at = [(901, 501), (961, 501), (901, 561)];
+        for (fx, fy) in at {
+            for my in 0..7 {
+                for mx in 0..7 {
+                    let ring = mx == 0 || my == 0 || mx == 6 || my == 6;
+                    let centre = (2..5).contains(&mx) && (2..5).contains(&my);
+                    for y in 0..module {
+                        for x in 0..module {
+                            px[(fy + my * module + y) * w + fx + mx * module + x] =
+                                if ring || centre { 25 } else { 205 };
+                        }
+                    }
+                }
+            }
+        }
+        let frame = crate::LumaFrame::new(&px, w, h, w).unwrap();
+        let (ww, wh) = (w / 2, h / 2);
+        let mut work = Vec::new();
+        frame.downscale(2, ww, wh, &mut Vec::new(), &mut work);
+        let mut ii = Integral::default();
+        ii.build(&work, ww, wh);
+        let r = crate::binarize::local_radius(ww, wh);
+        let mut scratch = CensusScratch::default();
+        let coarse = census(&work, ww, wh, &ii, r, 2, &mut scratch);
+        assert!(!could_be_a_symbol(&coarse.candidates), "{coarse:?}");
+        let fine = fine_census(&frame, &ii, (2, 1), r, &mut scratch);
+        assert_eq!(fine.candidates.len(), 3, "{fine:?}");
+        for (fx, fy) in at {
+            let centre = ((fx + 7) as f32, (fy + 7) as f32);
+            assert!(
+                fine.candidates.iter().any(|c| (c.x - centre.0).abs() < 2.0 && (c.y - centre.1).abs() < 2.0),
+                "{centre:?}: {fine:?}"
+            );
+        }
+        let region = pair_region(&fine.candidates, w, h).unwrap();
+        assert!(
+            region.x <= 900
+                && region.y <= 500
+                && region.x + region.width >= 974
+                && region.y + region.height >= 574
+        );
     }
 
     /// The word-at-a-time run finder agrees with the obvious one.

@@ -205,6 +205,15 @@ impl<'a> LumaFrame<'a> {
         self.data[y * self.stride + x]
     }
 
+    /// The part of the frame from (`x`, `y`), `width` by `height`, without
+    /// copying it; `None` unless it lies within the frame.
+    pub(crate) fn crop(&self, x: usize, y: usize, width: usize, height: usize) -> Option<LumaFrame<'a>> {
+        if x.checked_add(width)? > self.width || y.checked_add(height)? > self.height {
+            return None;
+        }
+        LumaFrame::new(self.data.get(y * self.stride + x..)?, width, height, self.stride).ok()
+    }
+
     /// Row `y` without its padding.
     pub fn row(&self, y: usize) -> &'a [u8] {
         &self.data[y * self.stride..y * self.stride + self.width]

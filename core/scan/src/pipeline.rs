@@ -70,6 +70,10 @@ pub struct Scanner {
     engine: Engine,
     effort: Effort,
     work: Vec<u8>,
+    /// The scale of the last work image (`integral` is its table).
+    work_scale: Scale,
+    /// The finder candidates its census saw.
+    work_candidates: Vec<finders::Candidate>,
     row_sums: Vec<u32>,
     thirds: Vec<u16>,
     #[cfg(feature = "rxing")]
@@ -85,9 +89,10 @@ pub enum Effort {
     /// Camera frames, 30 a second, most with no readable code: scanned
     /// smaller first (1080p halved, 720p at two thirds), where a frame in
     /// which the finder census (of every other row) sees no symbol's finder
-    /// patterns costs that one census and no decoder call (the next frame comes in 33 ms); a
-    /// frame with finder-like marks that did not read there gets one try at
-    /// the photo's scale, for a code still small in view.
+    /// patterns gets no decoder call there (the next frame comes in 33 ms).
+    /// A frame that did not read gets a census at full size (one row in
+    /// three, thresholded by blocks) for a code still small in view, and
+    /// the region two finders mark, if any, is decoded at full size.
     Live,
     /// Photos and files: every decoder and threshold is tried, whatever the
     /// census saw.
@@ -113,6 +118,12 @@ pub enum Engine {
 struct Scale {
     num: usize,
     den: usize,
+}
+
+impl Default for Scale {
+    fn default() -> Scale {
+        Scale::ONE
+    }
 }
 
 impl Scale {
@@ -208,17 +219,72 @@ impl Scanner {
                     Scale::whole(short / LIVE_SHORT_SIDE)
                 };
                 let found = self.scan_at(frame, live, &fits, count);
-                // Something finder-like that did not read when scanned
-                // smaller may be a code too small for that scale (a phone
-                // still far from the box): one try at the photo's scale.
-                if found.is_empty() && live != photo && count.candidates > 0 {
-                    self.scan_at(frame, photo, &fits, count)
-                } else {
+                if !found.is_empty() || live == photo || count.crowded {
                     found
+                } else {
+                    self.scan_small(frame, &fits, count)
                 }
             }
         };
         count.fit_samples = FIT_BUDGET - fits.get();
+        found
+    }
+
+    /// A live frame that did not read at the work scale: a code far from
+    /// the camera shows finders under two work pixels a module. A census
+    /// at the frame's full size looks for them, and the region that two
+    /// finders from it or from the work image's census mark, if any, is
+    /// scanned at full size (a crop of the frame: far less than the frame).
+    fn scan_small(
+        &mut self,
+        frame: &LumaFrame<'_>,
+        fits: &Cell<u64>,
+        count: &mut ScanWork,
+    ) -> Vec<ScannedCode> {
+        let (ww, wh) = self.integral.size();
+        let s = self.work_scale;
+        // Run on every such frame: on one in two or three, measured, the
+        // approach sequences' first reads came one to two frames later.
+        let mut census = finders::fine_census(
+            frame,
+            &self.integral,
+            (s.num, s.den),
+            local_radius(ww, wh),
+            &mut self.census,
+        );
+        let to_frame = |v: f32| v * s.num as f32 / s.den as f32;
+        census.candidates.extend(self.work_candidates.iter().map(|c| finders::Candidate {
+            x: to_frame(c.x),
+            y: to_frame(c.y),
+            module: to_frame(c.module),
+            ..*c
+        }));
+        if census.crowded() || !finders::could_be_a_symbol(&census.candidates) {
+            return Vec::new();
+        }
+        let Some(r) = finders::pair_region(&census.candidates, frame.width(), frame.height()) else {
+            return Vec::new();
+        };
+        // On rxing's 8-pixel block grid (its binarizer's), where a decode
+        // of the whole frame has it: a code on the edge of readability
+        // read in one and not in a crop shifted by a few pixels.
+        let (x0, y0) = (r.x / 8 * 8, r.y / 8 * 8);
+        let x1 = (r.x + r.width).next_multiple_of(8).min(frame.width());
+        let y1 = (r.y + r.height).next_multiple_of(8).min(frame.height());
+        let r = finders::Region { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+        // A region larger than the work image holds a code large enough to
+        // read there: the try is for small codes, and costs at most the
+        // work image's decode again.
+        if r.width * r.height > ww * wh {
+            return Vec::new();
+        }
+        let Some(region) = frame.crop(r.x, r.y, r.width, r.height) else {
+            return Vec::new();
+        };
+        let mut found = self.scan_at(&region, Scale::ONE, fits, count);
+        for code in &mut found {
+            code.corners = code.corners.map(|p| Point { x: p.x + r.x as i32, y: p.y + r.y as i32 });
+        }
         found
     }
 
@@ -236,6 +302,7 @@ impl Scanner {
         while scale.apply(frame.width()) * scale.apply(frame.height()) > MAX_WORK_PIXELS {
             scale = Scale::whole(scale.num / scale.den + 1);
         }
+        self.work_scale = scale;
         let (width, height) = (scale.apply(frame.width()), scale.apply(frame.height()));
         let mut pixels = std::mem::take(&mut self.work);
         pixels.clear();
@@ -266,6 +333,8 @@ impl Scanner {
         let step = if self.effort == Effort::Live { 2 } else { 1 };
         let census = finders::census(work.pixels, width, height, &self.integral, r, step, &mut self.census);
         count.candidates = census.candidates.len();
+        self.work_candidates.clear();
+        self.work_candidates.extend_from_slice(&census.candidates);
         if census.crowded() {
             count.crowded = true;
             let regions = finders::regions(&census, width, height, count);
