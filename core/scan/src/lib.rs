@@ -134,41 +134,6 @@ impl<'a> LumaFrame<'a> {
         }
     }
 
-    /// Box-average downscale to two thirds into `out`: `width` and `height`
-    /// are two thirds of whole blocks of three. Each output pixel is the
-    /// area mean of the 1.5×1.5 input pixels it covers (weights 2:1 and 1:2
-    /// along each axis, nine in all), rounded to the nearest.
-    pub(crate) fn downscale_two_thirds(
-        &self,
-        width: usize,
-        height: usize,
-        rows: &mut Vec<u16>,
-        out: &mut Vec<u8>,
-    ) {
-        let input = width / 2 * 3;
-        rows.clear();
-        rows.resize(2 * input, 0);
-        let (upper, lower) = rows.split_at_mut(input);
-        for block in 0..height / 2 {
-            let [a, b, c] = [0, 1, 2].map(|k| &self.row(3 * block + k)[..input]);
-            for x in 0..input {
-                let (a, b, c) = (u16::from(a[x]), u16::from(b[x]), u16::from(c[x]));
-                upper[x] = 2 * a + b;
-                lower[x] = b + 2 * c;
-            }
-            for row in [&*upper, &*lower] {
-                // Written into a sized row, not extended from a flat_map:
-                // the pass is a third cheaper.
-                let at = out.len();
-                out.resize(at + width, 0);
-                for (o, t) in out[at..].chunks_exact_mut(2).zip(row.chunks_exact(3)) {
-                    o[0] = ((2 * t[0] + t[1] + 4) / 9) as u8;
-                    o[1] = ((t[1] + 2 * t[2] + 4) / 9) as u8;
-                }
-            }
-        }
-    }
-
     /// Checks the geometry of a plane without copying it.
     pub fn new(data: &'a [u8], width: usize, height: usize, stride: usize) -> Result<Self, ScanError> {
         if width == 0 || height == 0 {
@@ -274,30 +239,6 @@ mod tests {
                 })
                 .collect();
             assert_eq!(out, expected, "scale {scale}");
-        }
-        // Two thirds: each output pixel is its 1.5x1.5 input area's mean, rounded.
-        let (w, h) = (width / 3 * 2, height / 3 * 2);
-        let mut out = Vec::new();
-        frame.downscale_two_thirds(w, h, &mut Vec::new(), &mut out);
-        assert_eq!(out.len(), w * h);
-        let weight = |i: usize| if i % 3 == 1 { 1u32 } else { 2 };
-        for y in 0..h {
-            for x in 0..w {
-                // Output (x, y) covers the input pixels 3*(i/2) + {0, 1} or {1, 2}.
-                let span = |i: usize| {
-                    if i.is_multiple_of(2) {
-                        [3 * (i / 2), 3 * (i / 2) + 1]
-                    } else {
-                        [3 * (i / 2) + 1, 3 * (i / 2) + 2]
-                    }
-                };
-                let sum: u32 = span(y)
-                    .iter()
-                    .flat_map(|&yy| span(x).map(move |xx| (yy, xx)))
-                    .map(|(yy, xx)| weight(yy) * weight(xx) * u32::from(data[yy * stride + xx]))
-                    .sum();
-                assert_eq!(u32::from(out[y * w + x]), (sum + 4) / 9, "({x}, {y})");
-            }
         }
     }
 

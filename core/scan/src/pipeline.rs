@@ -44,12 +44,14 @@ macro_rules! contained_decode {
 /// factor first: rqrr costs ~10 ns a pixel, and a code that fills a useful
 /// part of a camera frame keeps enough pixels per module.
 const WORK_SHORT_SIDE: usize = 720;
-/// A live frame's work image is about this tall: a 1080p frame is scanned
-/// at 960×540, a quarter of its pixels, which also averages away the sensor
-/// noise that makes the census chase runs; a code a shopper aims at still
-/// has modules of two pixels and more there. A 720p frame is scanned at two
-/// thirds (852×480): halved, its small codes would be lost.
+/// A live frame's work image is at most about this tall, and at least
+/// halved from 720p up: a 1080p frame is scanned at 960×540, a 720p one at
+/// 640×360, a quarter of their pixels, which also averages away the sensor
+/// noise that makes the census chase runs. Codes too small for that are the
+/// full-size census's (see `scan_small`).
 const LIVE_SHORT_SIDE: usize = 540;
+/// Frames from this short side up are scanned smaller when live.
+const LIVE_HALVED_FROM: usize = 720;
 /// Most pixels in the work image.
 const MAX_WORK_PIXELS: usize = 1 << 24;
 /// Images whose short side is below this also get a 2x upscaled try: rqrr
@@ -75,7 +77,6 @@ pub struct Scanner {
     /// The finder candidates its census saw.
     work_candidates: Vec<finders::Candidate>,
     row_sums: Vec<u32>,
-    thirds: Vec<u16>,
     #[cfg(feature = "rxing")]
     inverted: Vec<u8>,
     integral: Integral,
@@ -87,7 +88,7 @@ pub struct Scanner {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Effort {
     /// Camera frames, 30 a second, most with no readable code: scanned
-    /// smaller first (1080p halved, 720p at two thirds), where a frame in
+    /// smaller first (720p and 1080p halved), where a frame in
     /// which the finder census (of every other row) sees no symbol's finder
     /// patterns gets no decoder call there (the next frame comes in 33 ms).
     /// A frame that did not read gets a census at full size (one row in
@@ -112,8 +113,8 @@ pub enum Engine {
     Rxing,
 }
 
-/// Frame pixels per work pixel, a fraction: 2/1 halves a frame, 3/2 takes
-/// two thirds of it.
+/// Frame pixels per work pixel, a fraction (2/1 halves a frame; a work
+/// image made from a region of it is 1/1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Scale {
     num: usize,
@@ -128,7 +129,6 @@ impl Default for Scale {
 
 impl Scale {
     const ONE: Scale = Scale { num: 1, den: 1 };
-    const TWO_THIRDS: Scale = Scale { num: 3, den: 2 };
 
     fn whole(n: usize) -> Scale {
         Scale { num: n.max(1), den: 1 }
@@ -213,10 +213,10 @@ impl Scanner {
         let found = match self.effort {
             Effort::Photo => self.scan_at(frame, photo, &fits, count),
             Effort::Live => {
-                let live = if (LIVE_SHORT_SIDE * 4 / 3..2 * LIVE_SHORT_SIDE).contains(&short) {
-                    Scale::TWO_THIRDS
+                let live = if short >= LIVE_HALVED_FROM {
+                    Scale::whole((short / LIVE_SHORT_SIDE).max(2))
                 } else {
-                    Scale::whole(short / LIVE_SHORT_SIDE)
+                    Scale::ONE
                 };
                 let found = self.scan_at(frame, live, &fits, count);
                 if !found.is_empty() || live == photo || count.crowded {
@@ -272,10 +272,10 @@ impl Scanner {
         let x1 = (r.x + r.width).next_multiple_of(8).min(frame.width());
         let y1 = (r.y + r.height).next_multiple_of(8).min(frame.height());
         let r = finders::Region { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
-        // A region larger than the work image holds a code large enough to
-        // read there: the try is for small codes, and costs at most the
-        // work image's decode again.
-        if r.width * r.height > ww * wh {
+        // A region larger than twice the work image holds a code large
+        // enough to read there: the try is for small codes, and costs at
+        // most twice the work image's decode.
+        if r.width * r.height > 2 * ww * wh {
             return Vec::new();
         }
         let Some(region) = frame.crop(r.x, r.y, r.width, r.height) else {
@@ -311,8 +311,6 @@ impl Scanner {
             for y in 0..height {
                 pixels.extend_from_slice(frame.row(y));
             }
-        } else if scale == Scale::TWO_THIRDS {
-            frame.downscale_two_thirds(width, height, &mut self.thirds, &mut pixels);
         } else {
             frame.downscale(scale.num, width, height, &mut self.row_sums, &mut pixels);
         }

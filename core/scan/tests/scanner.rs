@@ -93,7 +93,7 @@ fn the_live_effort_skips_empty_frames_and_reads_every_class() {
 #[test]
 fn the_live_effort_reads_1080p_and_720p_frames_smaller() {
     live_reads_at((1920, 1080), (700, 300), 960 * 540);
-    live_reads_at((1280, 720), (500, 150), 852 * 480);
+    live_reads_at((1280, 720), (500, 150), 640 * 360);
 }
 
 fn live_reads_at((w, h): (usize, usize), (ox, oy): (usize, usize), live_pixels: usize) {
@@ -151,8 +151,8 @@ fn the_live_effort_reads_a_small_code_at_full_size() {
         |p: &Point| (ox..ox + fw).contains(&(p.x as usize)) && (oy..oy + fh).contains(&(p.y as usize));
     assert!(found[0].corners.iter().all(inside), "{:?}", found[0].corners);
     // The work image's passes (13 times its pixels at most) and one region's,
-    // no larger: the frame itself is never decoded at full size.
-    assert!(live.decoder_pixels <= 2 * 13 * (w / 2) * (h / 2), "a region, not the frame: {live:?}");
+    // at most twice as large: the frame itself is never decoded at full size.
+    assert!(live.decoder_pixels <= 3 * 13 * (w / 2) * (h / 2), "a region, not the frame: {live:?}");
 }
 
 #[test]
