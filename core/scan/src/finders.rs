@@ -20,6 +20,9 @@
 
 use super::binarize::Integral;
 
+/// Images whose short side is below this get the census's coarse copy at
+/// half size, not a quarter.
+const COARSE_HALF_BELOW: usize = 360;
 /// Most candidates a decoder may be given an image with. A frame holds a
 /// few codes at most (three finders each); a real photo measured here stays
 /// under a dozen.
@@ -143,11 +146,39 @@ pub fn census(
         |y, out: &mut Vec<u8>| ii.dark_row(&pixels[y * width..(y + 1) * width], y, radius, out),
         |x, y| u32::from(pixels[y * width + x]) + 3 < ii.mean(x, y, radius),
     );
-    if local.crowded() || width < 4 * 14 || height < 4 * 14 {
-        return local;
+    // Large modules: box-downscaled copies, where they are small again: 4x
+    // smaller, and 2x too for an image under 360 pixels (a photo of a code
+    // that fills it: in a 4x copy of 240x240 its modules are under two
+    // pixels, and the live path missed 11 of `qrcode-5`'s 19 codes).
+    let mut best = local;
+    let factors: &[usize] = if width.min(height) < COARSE_HALF_BELOW { &[2, 4] } else { &[4] };
+    for &factor in factors {
+        if best.crowded() || width < factor * 14 || height < factor * 14 {
+            break;
+        }
+        for found in coarse_census(ii, factor, height, (coarse, cii), (line, runs)) {
+            if found.crowded() || found.candidates.len() >= best.candidates.len() {
+                best = found;
+            }
+            if best.crowded() {
+                break;
+            }
+        }
     }
-    // Large modules: a 4x box-downscaled copy, where they are small again.
-    let (cw, ch) = ii.downscale(4, coarse);
+    best
+}
+
+/// The census of a `factor` times smaller copy of the image of `ii`, under
+/// its local mean and under Otsu's threshold (the second only if the first
+/// is not crowded), in the image's coordinates.
+fn coarse_census(
+    ii: &Integral,
+    factor: usize,
+    height: usize,
+    (coarse, cii): (&mut Vec<u8>, &mut Integral),
+    (line, runs): (&mut Vec<u8>, &mut Vec<(bool, usize)>),
+) -> Vec<Census> {
+    let (cw, ch) = ii.downscale(factor, coarse);
     cii.build(coarse, cw, ch);
     let (cii, coarse) = (&*cii, &*coarse);
     let cr = super::binarize::local_radius(cw, ch);
@@ -157,25 +188,25 @@ pub fn census(
             .candidates
             .into_iter()
             .map(|k| Candidate {
-                x: k.x * 4.0 + 1.5,
-                y: k.y * 4.0 + 1.5,
-                module: k.module * 4.0,
+                x: k.x * factor as f32 + (factor as f32 - 1.0) / 2.0,
+                y: k.y * factor as f32 + (factor as f32 - 1.0) / 2.0,
+                module: k.module * factor as f32,
                 hits: k.hits,
                 light: k.light,
             })
             .collect(),
         overflow: c.overflow,
-        rows: (c.rows * 4).min(height),
+        rows: (c.rows * factor).min(height),
     };
     let coarse_local = scaled(census_with(
         (cw, ch),
         1,
-        (line, runs),
+        (&mut *line, &mut *runs),
         |y, out: &mut Vec<u8>| cii.dark_row(&coarse[y * cw..(y + 1) * cw], y, cr, out),
         |x, y| u32::from(coarse[y * cw + x]) + 3 < cii.mean(x, y, cr),
     ));
     if coarse_local.crowded() {
-        return coarse_local;
+        return vec![coarse_local];
     }
     let coarse_global = scaled(census_with(
         (cw, ch),
@@ -187,7 +218,7 @@ pub fn census(
         },
         |x, y| coarse[y * cw + x] <= t,
     ));
-    [local, coarse_local, coarse_global].into_iter().max_by_key(|c| c.candidates.len()).unwrap_or_default()
+    vec![coarse_local, coarse_global]
 }
 
 /// How much darker than its local mean a frame pixel must be for the

@@ -155,6 +155,47 @@ fn the_live_effort_reads_a_small_code_at_full_size() {
     assert!(live.decoder_pixels <= 3 * 13 * (w / 2) * (h / 2), "a region, not the frame: {live:?}");
 }
 
+/// A code that fills a small image (a photo cropped to it, as `qrcode-5`
+/// of the shared photos: 240x240, version 2, lit from one side) has modules
+/// of 6-10 pixels. The live census looks for its finders in 2x and 4x
+/// smaller copies (with the 4x one alone it missed 11 of `qrcode-5`'s 19;
+/// with the 2x one alone it misses the fourth case here), and reads it.
+#[test]
+fn the_live_effort_reads_a_code_that_fills_a_small_image() {
+    use genuine_tests::frames::{Frame, draw_code};
+    let text = "https://id.acme.example/01/1";
+    let cases = [
+        (240usize, 30u8, 200u8, 1usize, 0.04),
+        (240, 30, 200, 1, 0.10),
+        (240, 30, 220, 1, 0.12),
+        (240, 60, 160, 2, 0.10),
+        (300, 60, 160, 2, 0.12),
+        (240, 40, 200, 3, 0.11),
+    ];
+    for (side, ink, paper, blur, edge) in cases {
+        let mut frame =
+            Frame { pixels: vec![180u8; side * side], width: side, height: side, codes: Vec::new() };
+        let (a, b) = (side as f64 * edge, side as f64 * (1.0 - edge));
+        draw_code(&mut frame, text, [(a, a), (b, a), (b, b), (a, b)], ink, paper);
+        // Blurred (a box of 2 * blur + 1 around each pixel), as a phone's
+        // photo is, and lit from the right: half as bright on the left.
+        let k = 2 * blur + 1;
+        let at = |v: usize, d: usize| (v + d).saturating_sub(blur).min(side - 1);
+        let mut pixels = vec![0u8; side * side];
+        for y in 0..side {
+            for x in 0..side {
+                let sum: u32 =
+                    (0..k * k).map(|i| u32::from(frame.pixels[at(y, i / k) * side + at(x, i % k)])).sum();
+                pixels[y * side + x] = ((sum / (k * k) as u32) as usize * (side + x) / (2 * side)) as u8;
+            }
+        }
+        let luma = LumaFrame::new(&pixels, side, side, side).unwrap();
+        let (found, live) = Scanner::with_effort(Effort::Live).scan_counted(&luma);
+        let case = format!("{side}px, ink {ink} on {paper}, blur {blur}, edge {edge}: {live:?}");
+        assert_eq!(found.iter().map(|c| c.text.as_str()).collect::<Vec<_>>(), [text], "{case}");
+    }
+}
+
 #[test]
 fn light_on_dark_needs_the_pipeline() {
     let (image, meta) = load("inverted");
