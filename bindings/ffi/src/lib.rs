@@ -313,7 +313,8 @@ impl Verifier {
             }
             Ok(Arc::new(Verifier {
                 store: Mutex::new(store),
-                scanner: Mutex::new(Scanner::new()),
+                // Camera frames are what the SDK is given (issue 17): live.
+                scanner: Mutex::new(Scanner::with_effort(genuine::Effort::Live)),
                 sync: Arc::new(SyncSetup {
                     db_path,
                     rebuilt,
@@ -329,7 +330,8 @@ impl Verifier {
     }
 
     /// How hard `scanLuma`, `scanAndVerify` and `ScanSession.scanFrame` try
-    /// on each frame from now on (`PHOTO` until changed).
+    /// on each frame from now on (`LIVE` until changed; `PHOTO` for a
+    /// photo from the gallery, where a second or so is fine).
     pub fn set_scan_effort(&self, effort: ScanEffort) {
         lock(&self.scanner).set_effort(effort.into());
     }
