@@ -233,7 +233,7 @@ const FINE_BLOCK: usize = 8;
 /// still far from the camera, which a live frame's census at the work scale
 /// (modules under two work pixels) does not see. No table of the full frame
 /// is built: each block of [`FINE_BLOCK`]² frame pixels takes its threshold
-/// from the work image's (`ii`, the frame `num`/`den` times smaller) local
+/// from the work image's (`ii`, the frame `scale` times smaller) local
 /// mean around the block's centre, as ZXing's hybrid binarizer thresholds by
 /// blocks; a row is then one comparison per pixel. One row in three is
 /// read, a finder's centre (two frame pixels a module at least) counting on
@@ -241,17 +241,17 @@ const FINE_BLOCK: usize = 8;
 pub fn fine_census(
     frame: &super::LumaFrame<'_>,
     ii: &Integral,
-    (num, den): (usize, usize),
+    scale: usize,
     radius: usize,
     scratch: &mut CensusScratch,
 ) -> Census {
     let CensusScratch { thresholds, threshold_row, line, runs, .. } = scratch;
     let (width, height) = (frame.width(), frame.height());
     let (ww, wh) = ii.size();
-    if ww == 0 || wh == 0 || num == 0 {
+    if ww == 0 || wh == 0 || scale == 0 {
         return Census::default();
     }
-    let work = |v: usize, max: usize| (v * den / num).min(max - 1);
+    let work = |v: usize, max: usize| (v / scale).min(max - 1);
     let (bw, bh) = (width.div_ceil(FINE_BLOCK), height.div_ceil(FINE_BLOCK));
     thresholds.clear();
     for by in 0..bh {
@@ -681,7 +681,7 @@ mod tests {
         let mut scratch = CensusScratch::default();
         let coarse = census(&work, ww, wh, &ii, r, 2, &mut scratch);
         assert!(!could_be_a_symbol(&coarse.candidates), "{coarse:?}");
-        let fine = fine_census(&frame, &ii, (2, 1), r, &mut scratch);
+        let fine = fine_census(&frame, &ii, 2, r, &mut scratch);
         assert_eq!(fine.candidates.len(), 3, "{fine:?}");
         for (fx, fy) in at {
             let centre = ((fx + 7) as f32, (fy + 7) as f32);

@@ -72,8 +72,8 @@ pub struct Scanner {
     engine: Engine,
     effort: Effort,
     work: Vec<u8>,
-    /// The scale of the last work image (`integral` is its table).
-    work_scale: Scale,
+    /// Frame pixels per pixel of the last work image (`integral` is its table).
+    work_scale: usize,
     /// The finder candidates its census saw.
     work_candidates: Vec<finders::Candidate>,
     row_sums: Vec<u32>,
@@ -113,44 +113,13 @@ pub enum Engine {
     Rxing,
 }
 
-/// Frame pixels per work pixel, a fraction (2/1 halves a frame; a work
-/// image made from a region of it is 1/1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Scale {
-    num: usize,
-    den: usize,
-}
-
-impl Default for Scale {
-    fn default() -> Scale {
-        Scale::ONE
-    }
-}
-
-impl Scale {
-    const ONE: Scale = Scale { num: 1, den: 1 };
-
-    fn whole(n: usize) -> Scale {
-        Scale { num: n.max(1), den: 1 }
-    }
-
-    /// The work image's size for a frame's.
-    fn apply(self, frame: usize) -> usize {
-        frame / self.num * self.den
-    }
-
-    /// A work coordinate (`up` times finer) in frame pixels.
-    fn to_frame(self, v: i32, up: usize) -> i32 {
-        (i64::from(v) * self.num as i64 / (self.den * up) as i64) as i32
-    }
-}
-
 /// A contiguous grey image, with the scale back to frame coordinates.
 struct Work<'a> {
     pixels: &'a [u8],
     width: usize,
     height: usize,
-    scale: Scale,
+    /// Frame pixels per work pixel.
+    scale: usize,
     /// What is left of the frame's [`FIT_BUDGET`].
     fits: &'a Cell<u64>,
 }
@@ -159,14 +128,15 @@ impl Work<'_> {
     /// A code found in the work image, in frame pixels.
     #[cfg_attr(not(feature = "rxing"), allow(dead_code))]
     fn code_to_frame(&self, mut code: ScannedCode) -> ScannedCode {
-        let s = self.scale;
-        code.corners = code.corners.map(|p| Point { x: s.to_frame(p.x, 1), y: s.to_frame(p.y, 1) });
+        let s = self.scale as i32;
+        code.corners = code.corners.map(|p| Point { x: p.x * s, y: p.y * s });
         code
     }
 
     /// A point of an image `up` times the work image's size, in frame pixels.
     fn to_frame(&self, p: rqrr::Point, up: usize) -> Point {
-        Point { x: self.scale.to_frame(p.x, up), y: self.scale.to_frame(p.y, up) }
+        let f = |v: i32| (i64::from(v) * self.scale as i64 / up as i64) as i32;
+        Point { x: f(p.x), y: f(p.y) }
     }
 }
 
@@ -207,17 +177,13 @@ impl Scanner {
 
     fn scan_work(&mut self, frame: &LumaFrame<'_>, count: &mut ScanWork) -> Vec<ScannedCode> {
         let short = frame.width().min(frame.height());
-        let photo = Scale::whole(short / WORK_SHORT_SIDE);
+        let photo = (short / WORK_SHORT_SIDE).max(1);
         // One budget of rqrr fitting for the frame, however many passes.
         let fits = Cell::new(FIT_BUDGET);
         let found = match self.effort {
             Effort::Photo => self.scan_at(frame, photo, &fits, count),
             Effort::Live => {
-                let live = if short >= LIVE_HALVED_FROM {
-                    Scale::whole((short / LIVE_SHORT_SIDE).max(2))
-                } else {
-                    Scale::ONE
-                };
+                let live = if short >= LIVE_HALVED_FROM { (short / LIVE_SHORT_SIDE).max(2) } else { 1 };
                 let found = self.scan_at(frame, live, &fits, count);
                 if !found.is_empty() || live == photo || count.crowded {
                     found
@@ -245,18 +211,13 @@ impl Scanner {
         let s = self.work_scale;
         // Run on every such frame: on one in two or three, measured, the
         // approach sequences' first reads came one to two frames later.
-        let mut census = finders::fine_census(
-            frame,
-            &self.integral,
-            (s.num, s.den),
-            local_radius(ww, wh),
-            &mut self.census,
-        );
-        let to_frame = |v: f32| v * s.num as f32 / s.den as f32;
+        let mut census =
+            finders::fine_census(frame, &self.integral, s, local_radius(ww, wh), &mut self.census);
+        let f = s as f32;
         census.candidates.extend(self.work_candidates.iter().map(|c| finders::Candidate {
-            x: to_frame(c.x),
-            y: to_frame(c.y),
-            module: to_frame(c.module),
+            x: c.x * f,
+            y: c.y * f,
+            module: c.module * f,
             ..*c
         }));
         if census.crowded() || !finders::could_be_a_symbol(&census.candidates) {
@@ -281,7 +242,7 @@ impl Scanner {
         let Some(region) = frame.crop(r.x, r.y, r.width, r.height) else {
             return Vec::new();
         };
-        let mut found = self.scan_at(&region, Scale::ONE, fits, count);
+        let mut found = self.scan_at(&region, 1, fits, count);
         for code in &mut found {
             code.corners = code.corners.map(|p| Point { x: p.x + r.x as i32, y: p.y + r.y as i32 });
         }
@@ -293,26 +254,26 @@ impl Scanner {
     fn scan_at(
         &mut self,
         frame: &LumaFrame<'_>,
-        mut scale: Scale,
+        mut scale: usize,
         fits: &Cell<u64>,
         count: &mut ScanWork,
     ) -> Vec<ScannedCode> {
         // Long, thin frames: keep the work image under 16 Mpx so the u32
         // summed-area table cannot overflow (255 * 2^24 < 2^32).
-        while scale.apply(frame.width()) * scale.apply(frame.height()) > MAX_WORK_PIXELS {
-            scale = Scale::whole(scale.num / scale.den + 1);
+        while (frame.width() / scale) * (frame.height() / scale) > MAX_WORK_PIXELS {
+            scale += 1;
         }
         self.work_scale = scale;
-        let (width, height) = (scale.apply(frame.width()), scale.apply(frame.height()));
+        let (width, height) = (frame.width() / scale, frame.height() / scale);
         let mut pixels = std::mem::take(&mut self.work);
         pixels.clear();
         pixels.reserve(width * height);
-        if scale == Scale::ONE {
+        if scale == 1 {
             for y in 0..height {
                 pixels.extend_from_slice(frame.row(y));
             }
         } else {
-            frame.downscale(scale.num, width, height, &mut self.row_sums, &mut pixels);
+            frame.downscale(scale, width, height, &mut self.row_sums, &mut pixels);
         }
         let work = Work { pixels: &pixels, width, height, scale, fits };
         let found = self.decode_work(&work, count);
@@ -459,13 +420,7 @@ fn crowded(
                 .crop
                 .extend_from_slice(&work.pixels[y * work.width + r.x..y * work.width + r.x + r.width]);
         }
-        let crop = Work {
-            pixels: scratch.crop,
-            width: r.width,
-            height: r.height,
-            scale: Scale::ONE,
-            fits: work.fits,
-        };
+        let crop = Work { pixels: scratch.crop, width: r.width, height: r.height, scale: 1, fits: work.fits };
         count.decoder_calls += 1;
         count.decoder_pixels += area;
         let mut codes = Vec::new();
@@ -494,10 +449,9 @@ fn crowded(
             }
         }
         for mut code in codes {
-            let s = work.scale;
-            code.corners = code
-                .corners
-                .map(|p| Point { x: s.to_frame(p.x + r.x as i32, 1), y: s.to_frame(p.y + r.y as i32, 1) });
+            let s = work.scale as i32;
+            code.corners =
+                code.corners.map(|p| Point { x: (p.x + r.x as i32) * s, y: (p.y + r.y as i32) * s });
             if !found.iter().any(|f| f.bytes == code.bytes) {
                 found.push(code);
             }
