@@ -20,7 +20,8 @@ use std::collections::HashSet;
 /// reader first (all codes), then the single reader trying harder, then the
 /// single reader on the inverted image (light-on-dark print). When the
 /// census saw mostly light-on-dark finders, the multi reader tries the
-/// inverted image first: the passes that cannot read it are skipped.
+/// inverted image first, before the passes on the image as it is (which
+/// then reuse that inverted copy).
 pub fn read(
     pixels: &[u8],
     width: usize,
@@ -29,8 +30,7 @@ pub fn read(
     light_first: bool,
 ) -> Vec<ScannedCode> {
     if light_first {
-        inverted.clear();
-        inverted.extend(pixels.iter().map(|p| 255 - p));
+        invert(pixels, inverted);
         let found = contained(|| multi(inverted, width, height));
         if !found.is_empty() {
             return found;
@@ -44,9 +44,16 @@ pub fn read(
     if !found.is_empty() {
         return found;
     }
-    inverted.clear();
-    inverted.extend(pixels.iter().map(|p| 255 - p));
+    if !light_first {
+        invert(pixels, inverted);
+    }
     contained(|| single(inverted, width, height))
+}
+
+/// `pixels` light for dark into `out`, for light-on-dark print.
+fn invert(pixels: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    out.extend(pixels.iter().map(|p| 255 - p));
 }
 
 /// Reads one code in a crowded frame or a region of it with ZXing's own QR
@@ -72,8 +79,7 @@ pub fn read_single(pixels: &[u8], width: usize, height: usize, inverted: &mut Ve
         return found;
     }
     // Light-on-dark print: the same, inverted (one more decode attempt).
-    inverted.clear();
-    inverted.extend(pixels.iter().map(|p| 255 - p));
+    invert(pixels, inverted);
     once(inverted)
 }
 
