@@ -269,7 +269,7 @@ pub fn finder_tiles(n: usize, width: usize, height: usize) -> Frame {
         for tx in 0..n {
             let (ox, oy) = (module * (4 + tx * 29), module * (4 + ty * 29));
             for (fx, fy) in [(0, 0), (14, 0), (0, 14)] {
-                draw_finder(&mut f, ox + fx * module, oy + fy * module, module);
+                draw_finder(&mut f, ox + fx * module, oy + fy * module, module, 0);
             }
         }
     }
@@ -286,13 +286,14 @@ pub fn finder_scatter(n: usize, width: usize, height: usize, seed: u64) -> Frame
     let span = |side: usize| (side.saturating_sub(8 * module)) as f64;
     for _ in 0..n {
         let (x, y) = (rng.range(0.0, span(width)) as usize, rng.range(0.0, span(height)) as usize);
-        draw_finder(&mut f, x, y, module);
+        draw_finder(&mut f, x, y, module, 0);
     }
     f
 }
 
-/// One finder pattern (7x7 modules) with its top-left at (x, y).
-fn draw_finder(f: &mut Frame, x: usize, y: usize, module: usize) {
+/// One finder pattern (7x7 modules) with its top-left at (x, y): its outer
+/// ring and 3x3 centre in `ink`, its inner ring left as the frame was.
+pub fn draw_finder(f: &mut Frame, x: usize, y: usize, module: usize, ink: u8) {
     for my in 0..7 {
         for mx in 0..7 {
             // Distance from the pattern's edge: 0 the dark ring, 1 the light ring, 2+ the centre.
@@ -301,7 +302,7 @@ fn draw_finder(f: &mut Frame, x: usize, y: usize, module: usize) {
             }
             for py in y + my * module..(y + (my + 1) * module).min(f.height) {
                 for px in x + mx * module..(x + (mx + 1) * module).min(f.width) {
-                    f.pixels[py * f.width + px] = 0;
+                    f.pixels[py * f.width + px] = ink;
                 }
             }
         }
@@ -317,7 +318,7 @@ pub fn finder_grid(n: usize, width: usize, height: usize) -> Frame {
     let mut f = Frame { pixels: vec![255u8; width * height], width, height, codes: Vec::new() };
     for gy in 0..n {
         for gx in 0..n {
-            draw_finder(&mut f, module * (1 + gx * 8), module * (1 + gy * 8), module);
+            draw_finder(&mut f, module * (1 + gx * 8), module * (1 + gy * 8), module, 0);
         }
     }
     f

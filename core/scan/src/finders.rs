@@ -600,6 +600,7 @@ pub fn inside(cands: &[Candidate], r: &Region) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use genuine_tests::frames::{Frame, draw_finder};
 
     /// Two candidates pass for a symbol only as two of its finders could sit.
     #[test]
@@ -620,23 +621,14 @@ mod tests {
     fn the_census_sees_which_way_finders_are_printed() {
         let (w, h, module) = (240, 200, 4);
         for light in [false, true] {
-            let mut px = vec![if light { 30u8 } else { 220 }; w * h];
-            // Three finders, as a symbol's corners: 7x7 modules of ring, gap, 3x3 centre.
+            // Three finders, as a symbol's corners; light-on-dark print has
+            // its rings and centres light on dark.
+            let (paper, ink) = if light { (30, 220) } else { (220, 30) };
+            let mut frame = Frame { pixels: vec![paper; w * h], width: w, height: h, codes: Vec::new() };
             for (fx, fy) in [(40, 40), (140, 40), (40, 140)] {
-                for my in 0..7 {
-                    for mx in 0..7 {
-                        let ring = mx == 0 || my == 0 || mx == 6 || my == 6;
-                        let centre = (2..5).contains(&mx) && (2..5).contains(&my);
-                        let ink = (ring || centre) != light;
-                        for y in 0..module {
-                            for x in 0..module {
-                                px[(fy + my * module + y) * w + fx + mx * module + x] =
-                                    if ink { 30 } else { 220 };
-                            }
-                        }
-                    }
-                }
+                draw_finder(&mut frame, fx, fy, module, ink);
             }
+            let px = frame.pixels;
             let mut ii = Integral::default();
             ii.build(&px, w, h);
             let r = crate::binarize::local_radius(w, h);
@@ -654,24 +646,13 @@ mod tests {
     #[test]
     fn the_full_size_census_sees_finders_the_work_image_loses() {
         let (w, h, module) = (1920, 1080, 2);
-        let mut px = vec![205u8; w * h];
+        let mut drawn = Frame { pixels: vec![205u8; w * h], width: w, height: h, codes: Vec::new() };
         // At odd places: each work pixel mixes two modules, as with a code that is not aligned to the sensor.
         let at = [(901, 501), (961, 501), (901, 561)];
         for (fx, fy) in at {
-            for my in 0..7 {
-                for mx in 0..7 {
-                    let ring = mx == 0 || my == 0 || mx == 6 || my == 6;
-                    let centre = (2..5).contains(&mx) && (2..5).contains(&my);
-                    for y in 0..module {
-                        for x in 0..module {
-                            px[(fy + my * module + y) * w + fx + mx * module + x] =
-                                if ring || centre { 25 } else { 205 };
-                        }
-                    }
-                }
-            }
+            draw_finder(&mut drawn, fx, fy, module, 25);
         }
-        let frame = crate::LumaFrame::new(&px, w, h, w).unwrap();
+        let frame = crate::LumaFrame::new(&drawn.pixels, w, h, w).unwrap();
         let (ww, wh) = (w / 2, h / 2);
         let mut work = Vec::new();
         frame.downscale(2, ww, wh, &mut Vec::new(), &mut work);
