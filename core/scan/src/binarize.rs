@@ -144,6 +144,20 @@ impl Integral {
     }
 }
 
+impl Integral {
+    /// The image thresholded at its local mean as [`Integral::dark_row`]
+    /// does, as luma: 0 for dark, 255 for light. A decoder given it sees
+    /// codes whose ink is too close to their paper for its own binarizer.
+    pub fn binarize(&self, pixels: &[u8], r: usize, out: &mut Vec<u8>, row: &mut Vec<u8>) {
+        out.clear();
+        out.reserve(self.width * self.height);
+        for (y, px) in pixels.chunks_exact(self.width).take(self.height).enumerate() {
+            self.dark_row(px, y, r, row);
+            out.extend(row.iter().map(|&d| d.wrapping_sub(1)));
+        }
+    }
+}
+
 /// Window radius for a local threshold: wide enough to span several
 /// modules of any code that fills a useful part of the image.
 pub fn local_radius(width: usize, height: usize) -> usize {

@@ -472,6 +472,44 @@ pub fn mostly_light(cands: &[Candidate]) -> bool {
     2 * cands.iter().filter(|c| c.light).count() > cands.len()
 }
 
+/// Finder contrast under which a frame counts as faint: see [`faint`].
+const FAINT_CONTRAST: u32 = 56;
+
+/// Whether the print of the candidates' finders is faint: the third
+/// largest, over them, of the difference between a finder's centre square
+/// and its light ring two modules out (the third: the frame's texture and
+/// noise make faint finder-like marks beside a real symbol's three). About
+/// 200 for ink 25 on paper 235, blurred or not; 40 for ink 110 on 150,
+/// which rxing's own binarizer takes for paper.
+pub fn faint(cands: &[Candidate], ii: &Integral) -> bool {
+    let (width, height) = ii.size();
+    let mut contrast: Vec<u32> = cands
+        .iter()
+        .filter_map(|c| {
+            let at = |dx: f32, dy: f32| {
+                let x = ((c.x + dx).round().max(0.0) as usize).min(width.checked_sub(1)?);
+                let y = ((c.y + dy).round().max(0.0) as usize).min(height.checked_sub(1)?);
+                Some((x, y))
+            };
+            let (x, y) = at(0.0, 0.0)?;
+            // The centre square's mean (a module around the centre): sensor noise averages out.
+            let centre = ii.mean(x, y, (c.module / 2.0) as usize);
+            let m = 2.0 * c.module;
+            let mut ring = 0;
+            for (dx, dy) in [(m, 0.0), (-m, 0.0), (0.0, m), (0.0, -m)] {
+                let (x, y) = at(dx, dy)?;
+                ring += ii.mean(x, y, 0);
+            }
+            Some(centre.abs_diff(ring / 4))
+        })
+        .collect();
+    if contrast.is_empty() {
+        return false;
+    }
+    let third = contrast.len().min(3) - 1;
+    *contrast.select_nth_unstable_by(third, |a, b| b.cmp(a)).1 < FAINT_CONTRAST
+}
+
 /// The distance between two candidates if they could be two finders of one
 /// symbol: modules of one size, centres 14 to 170 modules apart.
 fn finder_pair(a: &Candidate, b: &Candidate) -> Option<f32> {
@@ -637,6 +675,38 @@ mod tests {
                 assert_eq!(census.candidates.len(), 3, "light {light} step {step}: {census:?}");
                 assert_eq!(mostly_light(&census.candidates), light, "step {step}");
             }
+        }
+    }
+
+    /// Finders printed 40 grey levels from their paper are faint, either
+    /// way round; printed at full contrast they are not, even beside two
+    /// faint finder-like marks (sensor noise and texture make those).
+    #[test]
+    fn the_census_tells_faint_finders() {
+        let (w, h, module) = (300, 240, 4);
+        let cases: [(u8, u8, bool, &str); 4] = [
+            (150, 110, true, "low contrast"),
+            (110, 150, true, "low contrast, light on dark"),
+            (220, 30, false, "full contrast"),
+            (220, 30, false, "full contrast, two faint marks"),
+        ];
+        for (paper, ink, faint_print, what) in cases {
+            let mut frame = Frame { pixels: vec![paper; w * h], width: w, height: h, codes: Vec::new() };
+            for (fx, fy) in [(40, 40), (140, 40), (40, 140)] {
+                draw_finder(&mut frame, fx, fy, module, ink);
+            }
+            if what.contains("faint marks") {
+                for (fx, fy) in [(200, 150), (240, 100)] {
+                    draw_finder(&mut frame, fx, fy, module, paper - 30);
+                }
+            }
+            let px = frame.pixels;
+            let mut ii = Integral::default();
+            ii.build(&px, w, h);
+            let r = crate::binarize::local_radius(w, h);
+            let census = census(&px, w, h, &ii, r, 1, &mut CensusScratch::default());
+            assert!(census.candidates.len() >= 3, "{what}: {census:?}");
+            assert_eq!(faint(&census.candidates, &ii), faint_print, "{what}: {census:?}");
         }
     }
 

@@ -79,6 +79,11 @@ pub struct Scanner {
     row_sums: Vec<u32>,
     #[cfg(feature = "rxing")]
     inverted: Vec<u8>,
+    /// The work image thresholded at its local mean, for rxing.
+    #[cfg(feature = "rxing")]
+    binary: Vec<u8>,
+    #[cfg(feature = "rxing")]
+    line: Vec<u8>,
     integral: Integral,
     crop: Vec<u8>,
     census: finders::CensusScratch,
@@ -319,8 +324,19 @@ impl Scanner {
 
         #[cfg(feature = "rxing")]
         if self.engine != Engine::RqrrPipeline {
-            let light = finders::mostly_light(&census.candidates);
-            let found = super::rxing_reader::read(work.pixels, width, height, &mut self.inverted, light);
+            let seen = super::rxing_reader::Seen {
+                light: finders::mostly_light(&census.candidates),
+                faint: finders::faint(&census.candidates, &self.integral),
+            };
+            let (ii, line) = (&self.integral, &mut self.line);
+            let found = super::rxing_reader::read(
+                work.pixels,
+                width,
+                height,
+                (&mut self.inverted, &mut self.binary),
+                seen,
+                |out| ii.binarize(work.pixels, r, out, line),
+            );
             if !found.is_empty() || self.engine == Engine::Rxing {
                 return found.into_iter().map(|c| work.code_to_frame(c)).collect();
             }

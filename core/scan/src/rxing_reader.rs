@@ -1,7 +1,7 @@
 //! rxing's QR reader (a Rust port of ZXing) as the first decoder, with the
 //! rqrr pipeline behind it. Measured in docs/BENCHMARKS.md: on the shared
 //! photos it reads what zxing-cpp reads at about twice zxing-cpp's time,
-//! where rqrr costs 30-50x; rqrr still reads light-on-dark and low-contrast
+//! where rqrr costs 30-50x; rqrr still reads some perspective and blurred
 //! frames that rxing misses. Every call is behind `catch_unwind`.
 
 use super::geometry::Homography;
@@ -16,20 +16,52 @@ use rxing::{
 };
 use std::collections::HashSet;
 
+/// What the census saw of a frame's finders, deciding the order of
+/// [`read`]'s passes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Seen {
+    /// Most finders are light-on-dark: the inverted image goes first.
+    pub light: bool,
+    /// The finders are faint (low contrast): the local-mean image goes first.
+    pub faint: bool,
+}
+
 /// Reads every QR code rxing finds in a contiguous luma image: the multi
 /// reader first (all codes), then the single reader trying harder, then the
-/// single reader on the inverted image (light-on-dark print). When the
-/// census saw mostly light-on-dark finders, the multi reader tries the
-/// inverted image first, before the passes on the image as it is (which
-/// then reuse that inverted copy).
+/// multi reader on the image thresholded at its local mean (`local_mean`
+/// writes it into `binary`), then the single reader on the inverted image
+/// (light-on-dark print). When the census saw mostly light-on-dark finders,
+/// the multi reader tries the inverted image first (and the last pass reuses
+/// that copy); when it saw faint finders, the local-mean image goes first.
+///
+/// The local-mean pass is for low contrast: rxing's hybrid binarizer takes
+/// an 8x8 block whose grey levels span 24 or less for paper, so ink 40
+/// levels under its paper reads as white in most blocks. Measured on the
+/// generated low-contrast frames, rxing read 2 of 10 at 1080p; given the
+/// local-mean image, 10 of 10, at 2 ms where the rqrr passes took 20-50.
 pub fn read(
     pixels: &[u8],
     width: usize,
     height: usize,
-    inverted: &mut Vec<u8>,
-    light_first: bool,
+    (inverted, binary): (&mut Vec<u8>, &mut Vec<u8>),
+    seen: Seen,
+    local_mean: impl FnOnce(&mut Vec<u8>),
 ) -> Vec<ScannedCode> {
-    if light_first {
+    let mut local_mean = Some(local_mean);
+    let mut thresholded = |binary: &mut Vec<u8>| match local_mean.take() {
+        Some(fill) => {
+            fill(binary);
+            contained(|| multi(binary, width, height))
+        }
+        None => Vec::new(),
+    };
+    if seen.faint {
+        let found = thresholded(binary);
+        if !found.is_empty() {
+            return found;
+        }
+    }
+    if seen.light {
         invert(pixels, inverted);
         let found = contained(|| multi(inverted, width, height));
         if !found.is_empty() {
@@ -44,7 +76,11 @@ pub fn read(
     if !found.is_empty() {
         return found;
     }
-    if !light_first {
+    let found = thresholded(binary);
+    if !found.is_empty() {
+        return found;
+    }
+    if !seen.light {
         invert(pixels, inverted);
     }
     contained(|| single(inverted, width, height))

@@ -196,6 +196,27 @@ fn the_live_effort_reads_a_code_that_fills_a_small_image() {
     }
 }
 
+/// Ink 40 grey levels under its paper: rxing's hybrid binarizer takes most
+/// 8x8 blocks of it for paper (their range is under its 24), and read 5 of
+/// these 10 frames (the benchmark's 720p low-contrast set). Given the
+/// image thresholded at its local mean, which the census's faint finders
+/// send it first, rxing alone reads them all.
+#[test]
+fn rxing_reads_low_contrast_frames_thresholded_at_the_local_mean() {
+    use genuine_tests::frames::{Distortion, frame, sample_code};
+    let (w, h) = (1280, 720);
+    let mut rxing = Scanner::with_engine(Engine::Rxing);
+    rxing.set_effort(Effort::Live);
+    for i in 0..10u64 {
+        let text = sample_code(i);
+        let size = h as f64 * (0.25 + 0.025 * i as f64);
+        let f = frame(&text, Distortion::LowContrast, w, h, size, i * 31 + Distortion::LowContrast as u64);
+        let luma = LumaFrame::new(&f.pixels, w, h, w).unwrap();
+        let found = rxing.scan(&luma);
+        assert_eq!(found.iter().map(|c| c.text.as_str()).collect::<Vec<_>>(), [text.as_str()], "frame {i}");
+    }
+}
+
 #[test]
 fn light_on_dark_needs_the_pipeline() {
     let (image, meta) = load("inverted");
