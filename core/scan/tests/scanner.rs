@@ -120,18 +120,16 @@ fn live_reads_at((w, h): (usize, usize), (ox, oy): (usize, usize), live_pixels: 
     assert_eq!((photo.decoder_calls, photo.decoder_pixels), (1, w * h), "{photo:?}");
 }
 
-/// A code too small to read in a live frame scanned smaller (a phone still
-/// far from the box) is read by the live effort's second try at full size.
-#[test]
-fn the_live_effort_reads_a_small_code_at_full_size() {
+/// The `clean` fixture at 9/20 of its size (each pixel the mean of the
+/// fixture's pixels under it) at (ox, oy) in a 1080p frame: a code too
+/// small to read in the halved work image. Returns the frame, the code's
+/// text and its size.
+fn small_code_frame((ox, oy): (usize, usize)) -> (Vec<u8>, String, (usize, usize)) {
     let (image, meta) = load("clean");
     let fixture = image.frame().unwrap();
-    // The fixture at 9/20 of its size (each pixel the mean of the
-    // fixture's pixels under it), in a 1080p frame.
     let (num, den) = (9, 20);
     let (fw, fh) = (fixture.width() * num / den, fixture.height() * num / den);
     let (w, h) = (1920, 1080);
-    let (ox, oy) = (900, 500);
     let mut pixels = vec![200u8; w * h];
     for y in 0..fh {
         for x in 0..fw {
@@ -141,10 +139,19 @@ fn the_live_effort_reads_a_small_code_at_full_size() {
             pixels[(oy + y) * w + ox + x] = (sum / (den * den) as u32) as u8;
         }
     }
+    (pixels, meta["codes"][0]["text"].as_str().unwrap().to_string(), (fw, fh))
+}
+
+/// A code too small to read in a live frame scanned smaller (a phone still
+/// far from the box) is read by the live effort's second try at full size.
+#[test]
+fn the_live_effort_reads_a_small_code_at_full_size() {
+    let (w, h) = (1920, 1080);
+    let (ox, oy) = (900, 500);
+    let (pixels, want, (fw, fh)) = small_code_frame((ox, oy));
     let frame = LumaFrame::new(&pixels, w, h, w).unwrap();
     let (found, live) = Scanner::with_effort(Effort::Live).scan_counted(&frame);
-    let want = meta["codes"][0]["text"].as_str().unwrap();
-    assert_eq!(found.iter().map(|c| c.text.as_str()).collect::<Vec<_>>(), [want], "{live:?}");
+    assert_eq!(found.iter().map(|c| c.text.as_str()).collect::<Vec<_>>(), [want.as_str()], "{live:?}");
     // Read at full size, in a region around the finders: the corners are
     // the frame's, and the decoders saw less than the frame.
     let inside =
@@ -153,6 +160,35 @@ fn the_live_effort_reads_a_small_code_at_full_size() {
     // The work image's passes (13 times its pixels at most) and one region's,
     // at most twice as large: the frame itself is never decoded at full size.
     assert!(live.decoder_pixels <= 3 * 13 * (w / 2) * (h / 2), "a region, not the frame: {live:?}");
+}
+
+/// Live frames come 30 a second: a small code read at full size in one
+/// frame is looked for first where it was, in the next. The next frame,
+/// the code a few pixels on, reads with one decoder call on that region
+/// (less than the work image), not a failed work image first; a frame
+/// without the code is scanned whole as ever.
+#[test]
+fn the_live_effort_looks_where_the_last_small_code_was() {
+    let (w, h) = (1920, 1080);
+    let mut live = Scanner::with_effort(Effort::Live);
+    let (first, want, _) = small_code_frame((900, 500));
+    let (found, cold) = live.scan_counted(&LumaFrame::new(&first, w, h, w).unwrap());
+    assert_eq!(found.len(), 1, "{cold:?}");
+    assert!(cold.decoder_calls > 1, "the work image failed first: {cold:?}");
+    let (next, _, (fw, fh)) = small_code_frame((912, 494));
+    let (found, warm) = live.scan_counted(&LumaFrame::new(&next, w, h, w).unwrap());
+    assert_eq!(found.iter().map(|c| c.text.as_str()).collect::<Vec<_>>(), [want.as_str()], "{warm:?}");
+    let inside =
+        |p: &Point| (912..912 + fw).contains(&(p.x as usize)) && (494..494 + fh).contains(&(p.y as usize));
+    assert!(found[0].corners.iter().all(inside), "{:?}", found[0].corners);
+    assert_eq!(warm.decoder_calls, 1, "{warm:?}");
+    assert!(warm.decoder_pixels < (w / 2) * (h / 2), "{warm:?}");
+    // The code gone: the hint finds nothing and the frame is scanned as
+    // any other (no finders: no decoder call on the work image).
+    let empty = vec![200u8; w * h];
+    let (found, gone) = live.scan_counted(&LumaFrame::new(&empty, w, h, w).unwrap());
+    assert!(found.is_empty(), "{gone:?}");
+    assert!(gone.decoder_calls <= 1, "at most the hinted region: {gone:?}");
 }
 
 /// A code that fills a small image (a photo cropped to it, as `qrcode-5`
