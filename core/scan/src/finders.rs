@@ -472,6 +472,35 @@ pub fn mostly_light(cands: &[Candidate]) -> bool {
     2 * cands.iter().filter(|c| c.light).count() > cands.len()
 }
 
+/// Whether the candidates hold a triple but none that rxing's multi reader
+/// would group as one symbol's finders: it only takes three whose arms
+/// differ by under 10% and whose diagonal is within 10% of a right
+/// angle's (rxing 0.9, `multi_finder_pattern_finder.rs`), where its single
+/// reader takes the best triple whatever its shape. Tilted codes (the
+/// generated perspective class) fail the first and read in the second.
+/// At most [`DENSE_LIMIT`] candidates reach here: 816 triples.
+pub fn skewed(cands: &[Candidate]) -> bool {
+    if cands.len() < 3 || cands.len() > DENSE_LIMIT {
+        return false;
+    }
+    let dist = |p: &Candidate, q: &Candidate| (p.x - q.x).hypot(p.y - q.y);
+    let square = |a: &Candidate, b: &Candidate, c: &Candidate| {
+        let mut d = [dist(a, b), dist(b, c), dist(a, c)];
+        d.sort_by(f32::total_cmp);
+        let [arm_a, arm_b, diagonal] = d;
+        let right = arm_a.hypot(arm_b);
+        arm_a > 0.0 && (arm_b - arm_a) / arm_a < 0.1 && (diagonal - right).abs() / diagonal.min(right) < 0.1
+    };
+    for (i, a) in cands.iter().enumerate() {
+        for (j, b) in cands.iter().enumerate().skip(i + 1) {
+            if cands[j + 1..].iter().any(|c| square(a, b, c)) {
+                return false;
+            }
+        }
+    }
+    true
+}
+
 /// Finder contrast under which a frame counts as faint: see [`faint`].
 const FAINT_CONTRAST: u32 = 56;
 
@@ -651,6 +680,27 @@ mod tests {
         assert!(!could_be_a_symbol(&[at(10.0, 3.0), at(70.0, 6.0)]), "two sizes: two things");
         assert!(!could_be_a_symbol(&[at(10.0, 1.0), at(400.0, 1.0)]), "390 modules: no symbol is that wide");
         assert!(could_be_a_symbol(&[at(10.0, 1.0), at(400.0, 9.0), at(900.0, 2.0)]));
+    }
+
+    /// A square symbol's finders pass rxing's multi-reader test and a
+    /// tilted one's do not, whatever other candidates sit beside them.
+    #[test]
+    fn finders_at_a_slant_are_told_from_square_ones() {
+        let at = |x: f32, y: f32| Candidate { x, y, module: 3.0, hits: QUORUM, light: false };
+        let square = [at(100.0, 100.0), at(200.0, 100.0), at(100.0, 200.0)];
+        assert!(!skewed(&square));
+        // The generated perspective class: arms of 119 and 92 pixels.
+        let tilted = [at(587.0, 223.0), at(498.0, 255.0), at(525.0, 372.0)];
+        assert!(skewed(&tilted));
+        // A square triple among marks: the multi reader groups it.
+        let mut crowd = tilted.to_vec();
+        crowd.extend(square);
+        assert!(!skewed(&crowd));
+        // Two candidates: no triple to judge.
+        assert!(!skewed(&tilted[..2]));
+        // Arms equal, but the angle 70 degrees: the diagonal is off.
+        let (c, s) = (70f32.to_radians().cos(), 70f32.to_radians().sin());
+        assert!(skewed(&[at(100.0, 100.0), at(200.0, 100.0), at(100.0 + 100.0 * c, 100.0 + 100.0 * s)]));
     }
 
     /// The census tells light-on-dark finders from dark-on-light ones, so

@@ -139,6 +139,17 @@ struct Work<'a> {
     scale: usize,
     /// What is left of the frame's [`FIT_BUDGET`].
     fits: &'a Cell<u64>,
+    passes: Passes,
+}
+
+/// Which decoders a work image is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Passes {
+    /// rxing's passes, then rqrr's (as the [`Engine`] allows).
+    All,
+    /// rxing's alone (a hinted region: a try that must cost little when
+    /// the code has gone, for the usual way still follows).
+    Rxing,
 }
 
 impl Work<'_> {
@@ -198,7 +209,7 @@ impl Scanner {
         // One budget of rqrr fitting for the frame, however many passes.
         let fits = Cell::new(FIT_BUDGET);
         let found = match self.effort {
-            Effort::Photo => self.scan_at(frame, photo, &fits, count),
+            Effort::Photo => self.scan_at(frame, photo, &fits, count, Passes::All),
             Effort::Live => {
                 // A crowded hinted region (a crafted frame) ends the frame
                 // there: the next one has no hint.
@@ -207,7 +218,7 @@ impl Scanner {
                 if !hinted.is_empty() || count.crowded {
                     hinted
                 } else {
-                    let found = self.scan_at(frame, live, &fits, count);
+                    let found = self.scan_at(frame, live, &fits, count, Passes::All);
                     if !found.is_empty() || live == photo || count.crowded {
                         found
                     } else {
@@ -222,9 +233,12 @@ impl Scanner {
 
     /// A live frame after one whose small code was read at full size: the
     /// region it was read in, grown by half its size on each side (a hand
-    /// moves), is decoded at full size first. A code that still reads there
-    /// costs that region's decode, not a failed decode of the work image,
-    /// a full-size census and then the region (3-30 ms at 720p, measured).
+    /// moves), is decoded at full size first, by rxing alone. A code that
+    /// still reads there costs that region's decode, not a failed decode of
+    /// the work image, a full-size census and then the region (3-30 ms at
+    /// 720p, measured); a code gone costs the region's census, or rxing's
+    /// passes on it, before the usual way (with the rqrr passes as well,
+    /// a missed hint cost unrelated frames up to 35 times zxing-cpp's time).
     /// The hint is used once: it is set again only by a read at full size.
     fn scan_hint(
         &mut self,
@@ -248,7 +262,7 @@ impl Scanner {
         // code that grew past it reads at the work scale.
         let live = live_scale(frame.width().min(frame.height()));
         let work_pixels = (frame.width() / live) * (frame.height() / live);
-        self.scan_region(frame, grown, work_pixels, fits, count)
+        self.scan_region(frame, grown, work_pixels, (fits, Passes::Rxing), count)
     }
 
     /// A live frame that did not read at the work scale: a code far from
@@ -281,7 +295,7 @@ impl Scanner {
         let Some(r) = finders::pair_region(&census.candidates, frame.width(), frame.height()) else {
             return Vec::new();
         };
-        self.scan_region(frame, r, ww * wh, fits, count)
+        self.scan_region(frame, r, ww * wh, (fits, Passes::All), count)
     }
 
     /// Decodes a region of the frame at full size, on rxing's 8-pixel block
@@ -293,7 +307,7 @@ impl Scanner {
         frame: &LumaFrame<'_>,
         r: Region,
         work_pixels: usize,
-        fits: &Cell<u64>,
+        (fits, passes): (&Cell<u64>, Passes),
         count: &mut ScanWork,
     ) -> Vec<ScannedCode> {
         // On rxing's 8-pixel block grid (its binarizer's), where a decode
@@ -312,7 +326,7 @@ impl Scanner {
         let Some(region) = frame.crop(r.x, r.y, r.width, r.height) else {
             return Vec::new();
         };
-        let mut found = self.scan_at(&region, 1, fits, count);
+        let mut found = self.scan_at(&region, 1, fits, count, passes);
         for code in &mut found {
             code.corners = code.corners.map(|p| Point { x: p.x + r.x as i32, y: p.y + r.y as i32 });
         }
@@ -328,6 +342,7 @@ impl Scanner {
         mut scale: usize,
         fits: &Cell<u64>,
         count: &mut ScanWork,
+        passes: Passes,
     ) -> Vec<ScannedCode> {
         // Long, thin frames: keep the work image under 16 Mpx so the u32
         // summed-area table cannot overflow (255 * 2^24 < 2^32).
@@ -346,7 +361,7 @@ impl Scanner {
         } else {
             frame.downscale(scale, width, height, &mut self.row_sums, &mut pixels);
         }
-        let work = Work { pixels: &pixels, width, height, scale, fits };
+        let work = Work { pixels: &pixels, width, height, scale, fits, passes };
         let found = self.decode_work(&work, count);
         self.work = pixels;
         found
@@ -393,6 +408,7 @@ impl Scanner {
             let seen = super::rxing_reader::Seen {
                 light: finders::mostly_light(&census.candidates),
                 faint: finders::faint(&census.candidates, &self.integral),
+                skewed: finders::skewed(&census.candidates),
             };
             let (ii, line) = (&self.integral, &mut self.line);
             let found = super::rxing_reader::read(
@@ -407,7 +423,7 @@ impl Scanner {
                 return found.into_iter().map(|c| work.code_to_frame(c)).collect();
             }
         }
-        if self.engine == Engine::Rxing {
+        if self.engine == Engine::Rxing || work.passes == Passes::Rxing {
             return Vec::new();
         }
 
@@ -502,7 +518,7 @@ fn crowded(
                 .crop
                 .extend_from_slice(&work.pixels[y * work.width + r.x..y * work.width + r.x + r.width]);
         }
-        let crop = Work { pixels: scratch.crop, width: r.width, height: r.height, scale: 1, fits: work.fits };
+        let crop = Work { pixels: scratch.crop, width: r.width, height: r.height, scale: 1, ..*work };
         count.decoder_calls += 1;
         count.decoder_pixels += area;
         let mut codes = Vec::new();

@@ -24,6 +24,9 @@ pub struct Seen {
     pub light: bool,
     /// The finders are faint (low contrast): the local-mean image goes first.
     pub faint: bool,
+    /// One symbol's finders at a slant the multi reader skips: the single
+    /// reader goes first.
+    pub skewed: bool,
 }
 
 /// Reads every QR code rxing finds in a contiguous luma image: the multi
@@ -32,7 +35,8 @@ pub struct Seen {
 /// writes it into `binary`), then the single reader on the inverted image
 /// (light-on-dark print). When the census saw mostly light-on-dark finders,
 /// the multi reader tries the inverted image first (and the last pass reuses
-/// that copy); when it saw faint finders, the local-mean image goes first.
+/// that copy); when it saw faint finders, the local-mean image goes first;
+/// when it saw one symbol's finders at a slant, the single reader does.
 ///
 /// The local-mean pass is for low contrast: rxing's hybrid binarizer takes
 /// an 8x8 block whose grey levels span 24 or less for paper, so ink 40
@@ -68,13 +72,22 @@ pub fn read(
             return found;
         }
     }
+    let first_single = seen.skewed && !seen.light;
+    if first_single {
+        let found = contained(|| single(pixels, width, height));
+        if !found.is_empty() {
+            return found;
+        }
+    }
     let found = contained(|| multi(pixels, width, height));
     if !found.is_empty() {
         return found;
     }
-    let found = contained(|| single(pixels, width, height));
-    if !found.is_empty() {
-        return found;
+    if !first_single {
+        let found = contained(|| single(pixels, width, height));
+        if !found.is_empty() {
+            return found;
+        }
     }
     let found = thresholded(binary);
     if !found.is_empty() {
