@@ -147,8 +147,8 @@ struct Work<'a> {
 enum Passes {
     /// rxing's passes, then rqrr's (as the [`Engine`] allows).
     All,
-    /// rxing's alone (a hinted region: a try that must cost little when
-    /// the code has gone, for the usual way still follows).
+    /// rxing's first pass alone (a hinted region: a try that must cost
+    /// little when the code has gone, for the usual way still follows).
     Rxing,
 }
 
@@ -233,13 +233,14 @@ impl Scanner {
 
     /// A live frame after one whose small code was read at full size: the
     /// region it was read in, grown by half its size on each side (a hand
-    /// moves), is decoded at full size first, by rxing alone. A code that
-    /// still reads there costs that region's decode, not a failed decode of
-    /// the work image, a full-size census and then the region (3-30 ms at
-    /// 720p, measured); a code gone costs the region's census, or rxing's
-    /// passes on it, before the usual way (with the rqrr passes as well,
-    /// a missed hint cost unrelated frames up to 35 times zxing-cpp's time).
-    /// The hint is used once: it is set again only by a read at full size.
+    /// moves), is decoded at full size first, by the one rxing pass the
+    /// region's census calls for. A code still there costs that, not a
+    /// failed decode of the work image, a full-size census and then the
+    /// region (3-30 ms at 720p, measured); a code gone costs the region's
+    /// census, and that pass if finders are in it, before the usual way.
+    /// (With every pass, rqrr's too, a missed hint cost unrelated frames up
+    /// to 35 times zxing-cpp's time; with all of rxing's, 5 times.) The
+    /// hint is used once: it is set again only by a read at full size.
     fn scan_hint(
         &mut self,
         frame: &LumaFrame<'_>,
@@ -292,7 +293,11 @@ impl Scanner {
         if census.crowded() || !finders::could_be_a_symbol(&census.candidates) {
             return Vec::new();
         }
-        let Some(r) = finders::pair_region(&census.candidates, frame.width(), frame.height()) else {
+        // Three finders shaped as a symbol's mark it and its quiet zone;
+        // two mark a region as wide as the symbol could be either side.
+        let (fw, fh) = (frame.width(), frame.height());
+        let symbol = finders::regions(&census, fw, fh, count).first().copied();
+        let Some(r) = symbol.or_else(|| finders::pair_region(&census.candidates, fw, fh)) else {
             return Vec::new();
         };
         self.scan_region(frame, r, ww * wh, (fits, Passes::All), count)
@@ -411,12 +416,14 @@ impl Scanner {
                 skewed: finders::skewed(&census.candidates),
             };
             let (ii, line) = (&self.integral, &mut self.line);
+            // A hinted region gets one pass: a code still there reads in
+            // it, and a missed hint is cheap before the usual way.
+            let most = if work.passes == Passes::Rxing { 1 } else { usize::MAX };
             let found = super::rxing_reader::read(
                 work.pixels,
-                width,
-                height,
+                (width, height),
                 (&mut self.inverted, &mut self.binary),
-                seen,
+                (seen, most),
                 |out| ii.binarize(work.pixels, r, out, line),
             );
             if !found.is_empty() || self.engine == Engine::Rxing {

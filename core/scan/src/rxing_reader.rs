@@ -29,14 +29,53 @@ pub struct Seen {
     pub skewed: bool,
 }
 
-/// Reads every QR code rxing finds in a contiguous luma image: the multi
-/// reader first (all codes), then the single reader trying harder, then the
-/// multi reader on the image thresholded at its local mean (`local_mean`
-/// writes it into `binary`), then the single reader on the inverted image
-/// (light-on-dark print). When the census saw mostly light-on-dark finders,
-/// the multi reader tries the inverted image first (and the last pass reuses
-/// that copy); when it saw faint finders, the local-mean image goes first;
-/// when it saw one symbol's finders at a slant, the single reader does.
+/// One of [`read`]'s tries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// The multi reader (every code in the image).
+    Multi,
+    /// The multi reader on the inverted image (light-on-dark print).
+    MultiInverted,
+    /// The multi reader on the image thresholded at its local mean.
+    MultiLocalMean,
+    /// The single reader, trying harder (any triple's shape).
+    Single,
+    /// The single reader on the inverted image.
+    SingleInverted,
+}
+
+impl Pass {
+    /// The passes in the order the census's view of the frame calls for:
+    /// the multi reader, the single reader, the local-mean image, the
+    /// inverted image, with whatever the census saw moved to the front.
+    fn order(seen: Seen) -> Vec<Pass> {
+        let mut order = Vec::with_capacity(5);
+        if seen.faint {
+            order.push(Pass::MultiLocalMean);
+        }
+        if seen.light {
+            order.push(Pass::MultiInverted);
+        } else if seen.skewed {
+            order.push(Pass::Single);
+        }
+        for pass in [Pass::Multi, Pass::Single, Pass::MultiLocalMean, Pass::SingleInverted] {
+            if !order.contains(&pass) {
+                order.push(pass);
+            }
+        }
+        order
+    }
+}
+
+/// Reads every QR code rxing finds in a contiguous luma image, trying up
+/// to `most` passes (see [`Pass::order`]) until one reads: the multi reader
+/// (all codes), the single reader trying harder, the multi reader on the
+/// image thresholded at its local mean (`local_mean` writes it into
+/// `binary`) and the single reader on the inverted image (light-on-dark
+/// print). When the census saw mostly light-on-dark finders the multi
+/// reader tries the inverted image first; faint finders send the
+/// local-mean image first, and one symbol's finders at a slant the single
+/// reader. Each image is made at most once.
 ///
 /// The local-mean pass is for low contrast: rxing's hybrid binarizer takes
 /// an 8x8 block whose grey levels span 24 or less for paper, so ink 40
@@ -45,58 +84,33 @@ pub struct Seen {
 /// local-mean image, 10 of 10, at 2 ms where the rqrr passes took 20-50.
 pub fn read(
     pixels: &[u8],
-    width: usize,
-    height: usize,
+    (width, height): (usize, usize),
     (inverted, binary): (&mut Vec<u8>, &mut Vec<u8>),
-    seen: Seen,
+    (seen, most): (Seen, usize),
     local_mean: impl FnOnce(&mut Vec<u8>),
 ) -> Vec<ScannedCode> {
     let mut local_mean = Some(local_mean);
-    let mut thresholded = |binary: &mut Vec<u8>| match local_mean.take() {
-        Some(fill) => {
+    let mut inverted_made = false;
+    for pass in Pass::order(seen).into_iter().take(most) {
+        if matches!(pass, Pass::MultiInverted | Pass::SingleInverted) && !inverted_made {
+            invert(pixels, inverted);
+            inverted_made = true;
+        }
+        if let (Pass::MultiLocalMean, Some(fill)) = (pass, local_mean.take()) {
             fill(binary);
-            contained(|| multi(binary, width, height))
         }
-        None => Vec::new(),
-    };
-    if seen.faint {
-        let found = thresholded(binary);
+        let found = contained(|| match pass {
+            Pass::Multi => multi(pixels, width, height),
+            Pass::MultiInverted => multi(inverted, width, height),
+            Pass::MultiLocalMean => multi(binary, width, height),
+            Pass::Single => single(pixels, width, height),
+            Pass::SingleInverted => single(inverted, width, height),
+        });
         if !found.is_empty() {
             return found;
         }
     }
-    if seen.light {
-        invert(pixels, inverted);
-        let found = contained(|| multi(inverted, width, height));
-        if !found.is_empty() {
-            return found;
-        }
-    }
-    let first_single = seen.skewed && !seen.light;
-    if first_single {
-        let found = contained(|| single(pixels, width, height));
-        if !found.is_empty() {
-            return found;
-        }
-    }
-    let found = contained(|| multi(pixels, width, height));
-    if !found.is_empty() {
-        return found;
-    }
-    if !first_single {
-        let found = contained(|| single(pixels, width, height));
-        if !found.is_empty() {
-            return found;
-        }
-    }
-    let found = thresholded(binary);
-    if !found.is_empty() {
-        return found;
-    }
-    if !seen.light {
-        invert(pixels, inverted);
-    }
-    contained(|| single(inverted, width, height))
+    Vec::new()
 }
 
 /// `pixels` light for dark into `out`, for light-on-dark print.
@@ -239,4 +253,27 @@ fn clockwise(quad: [(f64, f64); 4]) -> [(f64, f64); 4] {
     let first = (0..4).min_by(|&i, &j| (q[i].0 + q[i].1).total_cmp(&(q[j].0 + q[j].1))).unwrap_or(0);
     q.rotate_left(first);
     q
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Pass, Seen};
+    use Pass::*;
+
+    /// Every pass runs once, in the order what the census saw calls for.
+    #[test]
+    fn the_census_orders_the_passes() {
+        let seen = |light, faint, skewed| Seen { light, faint, skewed };
+        let cases = [
+            (seen(false, false, false), [Multi, Single, MultiLocalMean, SingleInverted].as_slice()),
+            (seen(true, false, false), &[MultiInverted, Multi, Single, MultiLocalMean, SingleInverted]),
+            (seen(false, true, false), &[MultiLocalMean, Multi, Single, SingleInverted]),
+            (seen(false, false, true), &[Single, Multi, MultiLocalMean, SingleInverted]),
+            (seen(true, false, true), &[MultiInverted, Multi, Single, MultiLocalMean, SingleInverted]),
+            (seen(false, true, true), &[MultiLocalMean, Single, Multi, SingleInverted]),
+        ];
+        for (seen, want) in cases {
+            assert_eq!(Pass::order(seen), want, "{seen:?}");
+        }
+    }
 }
