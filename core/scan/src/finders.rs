@@ -466,6 +466,19 @@ pub fn could_be_a_symbol(cands: &[Candidate]) -> bool {
     }
 }
 
+/// Modules from which a live work image's code is large enough for rqrr
+/// there (in work pixels): see [`large_modules`].
+const LARGE_MODULE: f32 = 2.5;
+
+/// Whether the candidates' median module is [`LARGE_MODULE`] or more: a
+/// code that rqrr reads in the work image as well as at full size, where
+/// the symbol's region may cut a tilted code's far corner.
+pub fn large_modules(cands: &[Candidate]) -> bool {
+    let mut modules: Vec<f32> = cands.iter().map(|c| c.module).collect();
+    let mid = modules.len() / 2;
+    !modules.is_empty() && *modules.select_nth_unstable_by(mid, f32::total_cmp).1 >= LARGE_MODULE
+}
+
 /// Whether most candidates are light-on-dark finders: the frame's print is
 /// then most likely light on dark, and decoders should try it inverted first.
 pub fn mostly_light(cands: &[Candidate]) -> bool {
@@ -701,6 +714,15 @@ mod tests {
         // Arms equal, but the angle 70 degrees: the diagonal is off.
         let (c, s) = (70f32.to_radians().cos(), 70f32.to_radians().sin());
         assert!(skewed(&[at(100.0, 100.0), at(200.0, 100.0), at(100.0 + 100.0 * c, 100.0 + 100.0 * s)]));
+    }
+
+    /// The median module decides, so one odd candidate does not.
+    #[test]
+    fn large_modules_go_by_the_median() {
+        let at = |module: f32| Candidate { x: 0.0, y: 0.0, module, hits: QUORUM, light: false };
+        assert!(!large_modules(&[]));
+        assert!(!large_modules(&[at(1.8), at(2.0), at(9.0)]));
+        assert!(large_modules(&[at(2.6), at(3.0), at(1.0)]));
     }
 
     /// The census tells light-on-dark finders from dark-on-light ones, so

@@ -144,12 +144,26 @@ struct Work<'a> {
 
 /// Which decoders a work image is given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Passes {
-    /// rxing's passes, then rqrr's (as the [`Engine`] allows).
-    All,
-    /// rxing's first pass alone (a hinted region: a try that must cost
-    /// little when the code has gone, for the usual way still follows).
-    Rxing,
+struct Passes {
+    /// How many of rxing's passes, at most (as the [`Engine`] allows).
+    rxing: usize,
+    /// rqrr's passes after them (as the [`Engine`] allows).
+    rqrr: bool,
+}
+
+impl Passes {
+    /// Every decoder: photos, and live frames scanned at full size.
+    const ALL: Passes = Passes { rxing: usize::MAX, rqrr: true };
+    /// rxing's, for a live frame's work image: rqrr's are for the region a
+    /// closer look finds.
+    const RXING: Passes = Passes { rxing: usize::MAX, rqrr: false };
+    /// rqrr's alone, for a live frame's work image in which rxing read
+    /// nothing and no closer region was seen.
+    const RQRR: Passes = Passes { rxing: 0, rqrr: true };
+    /// The one rxing pass the census calls for (a hinted region: a try
+    /// that must cost little when the code has gone, for the usual way
+    /// still follows).
+    const HINT: Passes = Passes { rxing: 1, rqrr: false };
 }
 
 impl Work<'_> {
@@ -209,7 +223,7 @@ impl Scanner {
         // One budget of rqrr fitting for the frame, however many passes.
         let fits = Cell::new(FIT_BUDGET);
         let found = match self.effort {
-            Effort::Photo => self.scan_at(frame, photo, &fits, count, Passes::All),
+            Effort::Photo => self.scan_at(frame, photo, &fits, count, Passes::ALL),
             Effort::Live => {
                 // A crowded hinted region (a crafted frame) ends the frame
                 // there: the next one has no hint.
@@ -217,12 +231,32 @@ impl Scanner {
                 let live = live_scale(short);
                 if !hinted.is_empty() || count.crowded {
                     hinted
+                } else if live == photo {
+                    self.scan_at(frame, live, &fits, count, Passes::ALL)
                 } else {
-                    let found = self.scan_at(frame, live, &fits, count, Passes::All);
-                    if !found.is_empty() || live == photo || count.crowded {
+                    // A frame scanned smaller: rxing there first. Then, for
+                    // finders of small modules, a closer look at full size,
+                    // where rqrr's passes cost less than on the whole work
+                    // image and see the modules twice as wide (720p: a
+                    // low-contrast frame 24 ms -> 4, a tilted one 28 -> 15),
+                    // and rqrr on the work image only if no region is seen;
+                    // for larger ones (a tilted 1080p code, which the
+                    // symbol's region may cut) rqrr on the work image first.
+                    let found = self.scan_at(frame, live, &fits, count, Passes::RXING);
+                    if !found.is_empty() || count.crowded {
                         found
+                    } else if finders::large_modules(&self.work_candidates) {
+                        let found = self.rqrr_on_work(&fits, count);
+                        if found.is_empty() {
+                            self.scan_small(frame, &fits, count).unwrap_or_default()
+                        } else {
+                            found
+                        }
                     } else {
-                        self.scan_small(frame, &fits, count)
+                        match self.scan_small(frame, &fits, count) {
+                            Some(found) => found,
+                            None => self.rqrr_on_work(&fits, count),
+                        }
                     }
                 }
             }
@@ -263,7 +297,7 @@ impl Scanner {
         // code that grew past it reads at the work scale.
         let live = live_scale(frame.width().min(frame.height()));
         let work_pixels = (frame.width() / live) * (frame.height() / live);
-        self.scan_region(frame, grown, work_pixels, (fits, Passes::Rxing), count)
+        self.scan_region(frame, grown, work_pixels, (fits, Passes::HINT), count).unwrap_or_default()
     }
 
     /// A live frame that did not read at the work scale: a code far from
@@ -271,12 +305,13 @@ impl Scanner {
     /// at the frame's full size looks for them, and the region that two
     /// finders from it or from the work image's census mark, if any, is
     /// scanned at full size (a crop of the frame: far less than the frame).
+    /// `None` when there is no such region to scan.
     fn scan_small(
         &mut self,
         frame: &LumaFrame<'_>,
         fits: &Cell<u64>,
         count: &mut ScanWork,
-    ) -> Vec<ScannedCode> {
+    ) -> Option<Vec<ScannedCode>> {
         let (ww, wh) = self.integral.size();
         let s = self.work_scale;
         // Run on every such frame: on one in two or three, measured, the
@@ -291,22 +326,21 @@ impl Scanner {
             ..*c
         }));
         if census.crowded() || !finders::could_be_a_symbol(&census.candidates) {
-            return Vec::new();
+            return None;
         }
         // Three finders shaped as a symbol's mark it and its quiet zone;
         // two mark a region as wide as the symbol could be either side.
         let (fw, fh) = (frame.width(), frame.height());
         let symbol = finders::regions(&census, fw, fh, count).first().copied();
-        let Some(r) = symbol.or_else(|| finders::pair_region(&census.candidates, fw, fh)) else {
-            return Vec::new();
-        };
-        self.scan_region(frame, r, ww * wh, (fits, Passes::All), count)
+        let r = symbol.or_else(|| finders::pair_region(&census.candidates, fw, fh))?;
+        self.scan_region(frame, r, ww * wh, (fits, Passes::ALL), count)
     }
 
     /// Decodes a region of the frame at full size, on rxing's 8-pixel block
     /// grid, if it is at most twice `work_pixels` (a larger one holds a code
     /// large enough for the work image), with the codes' corners in frame
-    /// pixels. A code read here leaves the next live frame a hint.
+    /// pixels (`None` if the region is too large). A code read here leaves
+    /// the next live frame a hint.
     fn scan_region(
         &mut self,
         frame: &LumaFrame<'_>,
@@ -314,7 +348,7 @@ impl Scanner {
         work_pixels: usize,
         (fits, passes): (&Cell<u64>, Passes),
         count: &mut ScanWork,
-    ) -> Vec<ScannedCode> {
+    ) -> Option<Vec<ScannedCode>> {
         // On rxing's 8-pixel block grid (its binarizer's), where a decode
         // of the whole frame has it: a code on the edge of readability
         // read in one and not in a crop shifted by a few pixels.
@@ -326,17 +360,15 @@ impl Scanner {
         // enough to read there: the try is for small codes, and costs at
         // most twice the work image's decode.
         if r.width * r.height > 2 * work_pixels {
-            return Vec::new();
+            return None;
         }
-        let Some(region) = frame.crop(r.x, r.y, r.width, r.height) else {
-            return Vec::new();
-        };
+        let region = frame.crop(r.x, r.y, r.width, r.height)?;
         let mut found = self.scan_at(&region, 1, fits, count, passes);
         for code in &mut found {
             code.corners = code.corners.map(|p| Point { x: p.x + r.x as i32, y: p.y + r.y as i32 });
         }
         self.hint = bounds(&found).map(|region| Hint { region, frame: (frame.width(), frame.height()) });
-        found
+        Some(found)
     }
 
     /// Scans the frame at `scale` (or smaller, for a frame too large for the
@@ -405,32 +437,55 @@ impl Scanner {
         if self.effort == Effort::Live && !finders::could_be_a_symbol(&census.candidates) {
             return Vec::new();
         }
+        self.decoders(work, count)
+    }
+
+    /// rqrr's passes on the last work image again (its table and census
+    /// still the scanner's), for a live frame in which rxing read nothing
+    /// there and the closer look found no region.
+    fn rqrr_on_work(&mut self, fits: &Cell<u64>, count: &mut ScanWork) -> Vec<ScannedCode> {
+        let (width, height) = self.integral.size();
+        let pixels = std::mem::take(&mut self.work);
+        let found = if pixels.len() == width * height && finders::could_be_a_symbol(&self.work_candidates) {
+            let work =
+                Work { pixels: &pixels, width, height, scale: self.work_scale, fits, passes: Passes::RQRR };
+            self.decoders(&work, count)
+        } else {
+            Vec::new()
+        };
+        self.work = pixels;
+        found
+    }
+
+    /// The decoders on a work image whose census (`work_candidates`) and
+    /// summed-area table (`integral`) are built: rxing's passes, then rqrr's.
+    fn decoders(&mut self, work: &Work<'_>, count: &mut ScanWork) -> Vec<ScannedCode> {
+        let (width, height) = (work.width, work.height);
+        let r = local_radius(width, height);
         count.decoder_calls += 1;
         count.decoder_pixels += width * height;
 
         #[cfg(feature = "rxing")]
-        if self.engine != Engine::RqrrPipeline {
+        if self.engine != Engine::RqrrPipeline && work.passes.rxing > 0 {
+            let cands = &self.work_candidates;
             let seen = super::rxing_reader::Seen {
-                light: finders::mostly_light(&census.candidates),
-                faint: finders::faint(&census.candidates, &self.integral),
-                skewed: finders::skewed(&census.candidates),
+                light: finders::mostly_light(cands),
+                faint: finders::faint(cands, &self.integral),
+                skewed: finders::skewed(cands),
             };
             let (ii, line) = (&self.integral, &mut self.line);
-            // A hinted region gets one pass: a code still there reads in
-            // it, and a missed hint is cheap before the usual way.
-            let most = if work.passes == Passes::Rxing { 1 } else { usize::MAX };
             let found = super::rxing_reader::read(
                 work.pixels,
                 (width, height),
                 (&mut self.inverted, &mut self.binary),
-                (seen, most),
+                (seen, work.passes.rxing),
                 |out| ii.binarize(work.pixels, r, out, line),
             );
             if !found.is_empty() || self.engine == Engine::Rxing {
                 return found.into_iter().map(|c| work.code_to_frame(c)).collect();
             }
         }
-        if self.engine == Engine::Rxing || work.passes == Passes::Rxing {
+        if self.engine == Engine::Rxing || !work.passes.rqrr {
             return Vec::new();
         }
 
