@@ -470,6 +470,7 @@ impl Scanner {
             let cands = &self.work_candidates;
             let seen = super::rxing_reader::Seen {
                 light: finders::mostly_light(cands),
+                dark: cands.iter().all(|c| !c.light),
                 faint: finders::faint(cands, &self.integral),
                 skewed: finders::skewed(cands),
             };

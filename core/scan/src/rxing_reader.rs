@@ -22,6 +22,8 @@ use std::collections::HashSet;
 pub struct Seen {
     /// Most finders are light-on-dark: the inverted image goes first.
     pub light: bool,
+    /// No finder is light-on-dark: the inverted image is not tried.
+    pub dark: bool,
     /// The finders are faint (low contrast): the local-mean image goes first.
     pub faint: bool,
     /// One symbol's finders at a slant the multi reader skips: the single
@@ -59,7 +61,8 @@ impl Pass {
             order.push(Pass::Single);
         }
         for pass in [Pass::Multi, Pass::Single, Pass::MultiLocalMean, Pass::SingleInverted] {
-            if !order.contains(&pass) {
+            let pointless = seen.dark && pass == Pass::SingleInverted;
+            if !pointless && !order.contains(&pass) {
                 order.push(pass);
             }
         }
@@ -72,10 +75,11 @@ impl Pass {
 /// (all codes), the single reader trying harder, the multi reader on the
 /// image thresholded at its local mean (`local_mean` writes it into
 /// `binary`) and the single reader on the inverted image (light-on-dark
-/// print). When the census saw mostly light-on-dark finders the multi
-/// reader tries the inverted image first; faint finders send the
-/// local-mean image first, and one symbol's finders at a slant the single
-/// reader. Each image is made at most once.
+/// print; not when the census saw no light-on-dark finder). When the
+/// census saw mostly light-on-dark finders the multi reader tries the
+/// inverted image first; faint finders send the local-mean image first,
+/// and one symbol's finders at a slant the single reader. Each image is
+/// made at most once.
 ///
 /// The local-mean pass is for low contrast: rxing's hybrid binarizer takes
 /// an 8x8 block whose grey levels span 24 or less for paper, so ink 40
@@ -306,7 +310,7 @@ mod tests {
     /// Every pass runs once, in the order what the census saw calls for.
     #[test]
     fn the_census_orders_the_passes() {
-        let seen = |light, faint, skewed| Seen { light, faint, skewed };
+        let seen = |light, faint, skewed| Seen { light, faint, skewed, dark: false };
         let cases = [
             (seen(false, false, false), [Multi, Single, MultiLocalMean, SingleInverted].as_slice()),
             (seen(true, false, false), &[MultiInverted, Multi, Single, MultiLocalMean, SingleInverted]),
@@ -318,5 +322,8 @@ mod tests {
         for (seen, want) in cases {
             assert_eq!(Pass::order(seen), want, "{seen:?}");
         }
+        // No light-on-dark finder seen: the inverted image is not made.
+        let dark = Seen { dark: true, ..Seen::default() };
+        assert_eq!(Pass::order(dark), [Multi, Single, MultiLocalMean]);
     }
 }
