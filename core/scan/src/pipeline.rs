@@ -82,6 +82,7 @@ pub struct Scanner {
     /// The work image thresholded at its local mean, for rxing.
     #[cfg(feature = "rxing")]
     binary: Vec<u8>,
+    /// One row of `binary` as the census marks it (1 for dark).
     #[cfg(feature = "rxing")]
     line: Vec<u8>,
     integral: Integral,
@@ -139,6 +140,7 @@ struct Work<'a> {
     scale: usize,
     /// What is left of the frame's [`FIT_BUDGET`].
     fits: &'a Cell<u64>,
+    /// The decoders it is given.
     passes: Passes,
 }
 
