@@ -250,11 +250,10 @@ where
     {
         let mut res = Vec::new();
         let stones = crate::capstones_from_image(self);
-        let groups = self.find_groupings(stones, budget);
-        let locations: Vec<_> = groups
-            .into_iter()
-            .filter_map(|v| crate::SkewedGridLocation::from_group_within(self, v, budget))
-            .collect();
+        // Genuine's patch: the locations fitted while grouping, not fitted
+        // a second time on `self` (the same fit: a grid's bits read any
+        // colour but white, which the copy's repaints keep).
+        let locations = self.find_groupings(stones, budget);
         for grid_location in locations {
             let bounds = [
                 grid_location.c.map(0.0, 0.0),
@@ -285,7 +284,7 @@ where
         &mut self,
         capstones: Vec<crate::CapStone>,
         budget: &mut u64,
-    ) -> Vec<CapStoneGroup>
+    ) -> Vec<crate::SkewedGridLocation>
     where
         S: Clone,
     {
@@ -315,17 +314,13 @@ where
                     None => return groups,
                 }
                 let mut image_copy = self.clone();
-                if crate::SkewedGridLocation::from_group_within(
-                    &mut image_copy,
-                    group_under_test.clone(),
-                    budget,
-                )
-                .is_none()
-                {
+                let Some(location) =
+                    crate::SkewedGridLocation::from_group_within(&mut image_copy, group_under_test, budget)
+                else {
                     continue;
-                }
-                // This is a viable set, save this grouping
-                groups.push(group_under_test);
+                };
+                // This is a viable set, save this grouping's location
+                groups.push(location);
                 used_capstones.push(pair.0);
                 used_capstones.push(idx);
                 used_capstones.push(pair.1);
