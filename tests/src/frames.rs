@@ -248,6 +248,22 @@ fn apply(f: &mut Frame, distortion: Distortion, rng: &mut Rand) {
     }
 }
 
+/// Frame `i` of `per_class` of one distortion class, as the scanner
+/// benchmark makes them (`make-frames`): code `sample_code(i)`, from a
+/// quarter to half of the frame's height as held at arm's length, seeded by
+/// `i` and the class. Returns the frame and the code's text.
+pub fn benchmark_frame(
+    distortion: Distortion,
+    i: u64,
+    per_class: u64,
+    width: usize,
+    height: usize,
+) -> (Frame, String) {
+    let text = sample_code(i);
+    let size = height as f64 * (0.25 + 0.25 * (i as f64 / per_class.max(1) as f64));
+    (frame(&text, distortion, width, height, size, i * 31 + distortion as u64), text)
+}
+
 /// A ~150-character code of our real shape (QR version 8), varied by `i`.
 pub fn sample_code(i: u64) -> String {
     const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

@@ -271,28 +271,12 @@ mod tests {
     /// passes miss it, and the third, on the local-mean image, reads it.
     #[test]
     fn the_local_mean_pass_reads_what_the_others_miss() {
-        use genuine_tests::frames::{Distortion, frame, sample_code};
+        use genuine_tests::frames::{Distortion, benchmark_frame};
         let (w, h) = (1280, 720);
-        let text = sample_code(5);
-        let f = frame(
-            &text,
-            Distortion::LowContrast,
-            w,
-            h,
-            720.0 * 0.375,
-            5 * 31 + Distortion::LowContrast as u64,
-        );
+        let (f, text) = benchmark_frame(Distortion::LowContrast, 5, 10, w, h);
         let (ww, wh) = (w / 2, h / 2);
-        let half: Vec<u8> = (0..ww * wh)
-            .map(|i| {
-                let (x, y) = (2 * (i % ww), 2 * (i / ww));
-                let sum: u32 = [(0, 0), (1, 0), (0, 1), (1, 1)]
-                    .iter()
-                    .map(|&(dx, dy)| u32::from(f.pixels[(y + dy) * w + x + dx]))
-                    .sum();
-                (sum / 4) as u8
-            })
-            .collect();
+        let mut half = Vec::new();
+        crate::LumaFrame::new(&f.pixels, w, h, w).unwrap().downscale(2, ww, wh, &mut Vec::new(), &mut half);
         let mut ii = crate::binarize::Integral::default();
         ii.build(&half, ww, wh);
         let r = crate::binarize::local_radius(ww, wh);

@@ -241,14 +241,12 @@ fn the_live_effort_reads_a_code_that_fills_a_small_image() {
 /// send it first, rxing alone reads them all.
 #[test]
 fn rxing_reads_low_contrast_frames_thresholded_at_the_local_mean() {
-    use genuine_tests::frames::{Distortion, frame, sample_code};
+    use genuine_tests::frames::{Distortion, benchmark_frame};
     let (w, h) = (1280, 720);
     let mut rxing = Scanner::with_engine(Engine::Rxing);
     rxing.set_effort(Effort::Live);
     for i in 0..10u64 {
-        let text = sample_code(i);
-        let size = h as f64 * (0.25 + 0.025 * i as f64);
-        let f = frame(&text, Distortion::LowContrast, w, h, size, i * 31 + Distortion::LowContrast as u64);
+        let (f, text) = benchmark_frame(Distortion::LowContrast, i, 10, w, h);
         let luma = LumaFrame::new(&f.pixels, w, h, w).unwrap();
         let found = rxing.scan(&luma);
         assert_eq!(found.iter().map(|c| c.text.as_str()).collect::<Vec<_>>(), [text.as_str()], "frame {i}");

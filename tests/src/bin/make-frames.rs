@@ -2,7 +2,7 @@
 //! `cargo run --release -p genuine-tests --bin make-frames -- DIR [PER_CLASS] [WIDTHxHEIGHT]`
 //! makes DIR/<class>/<i>.png with <i>.txt holding the expected text.
 
-use genuine_tests::frames::{Distortion, frame, sample_code};
+use genuine_tests::frames::{Distortion, benchmark_frame};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -16,10 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let out = dir.join(format!("{}x{}-{}", w, h, d.name()));
         std::fs::create_dir_all(&out)?;
         for i in 0..per_class {
-            let text = sample_code(i);
-            // Codes from a quarter to half of the frame's height, as held at arm's length.
-            let size = h as f64 * (0.25 + 0.25 * (i as f64 / per_class.max(1) as f64));
-            let f = frame(&text, d, w, h, size, i * 31 + d as u64);
+            let (f, text) = benchmark_frame(d, i, per_class, w, h);
             let png = genuine_issuer::render::png(&f.pixels, w as u32, h as u32)?;
             std::fs::write(out.join(format!("{i}.png")), png)?;
             std::fs::write(out.join(format!("{i}.txt")), &text)?;
