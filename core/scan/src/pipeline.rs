@@ -229,8 +229,8 @@ impl Scanner {
             Effort::Live => {
                 // A crowded hinted region (a crafted frame) ends the frame
                 // there: the next one has no hint.
-                let hinted = self.scan_hint(frame, &fits, count);
                 let live = live_scale(short);
+                let hinted = self.scan_hint(frame, live, &fits, count);
                 if !hinted.is_empty() || count.crowded {
                     hinted
                 } else if live == photo {
@@ -280,6 +280,7 @@ impl Scanner {
     fn scan_hint(
         &mut self,
         frame: &LumaFrame<'_>,
+        live: usize,
         fits: &Cell<u64>,
         count: &mut ScanWork,
     ) -> Vec<ScannedCode> {
@@ -297,7 +298,6 @@ impl Scanner {
         let grown = Region { x: x0, y: y0, width: x1.saturating_sub(x0), height: y1.saturating_sub(y0) };
         // The work image's size, as `scan_small` bounds its regions by: a
         // code that grew past it reads at the work scale.
-        let live = live_scale(frame.width().min(frame.height()));
         let work_pixels = (frame.width() / live) * (frame.height() / live);
         self.scan_region(frame, grown, work_pixels, (fits, Passes::HINT), count).unwrap_or_default()
     }
