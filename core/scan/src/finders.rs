@@ -74,8 +74,14 @@ pub struct ScanWork {
     pub decoder_calls: usize,
     /// Pixels handed to decoders, summed over the calls.
     pub decoder_pixels: usize,
+    /// Module grids the finder-outline reader sampled and decoded (at most
+    /// 9 per image it is given, each at most 177 x 177 modules).
+    pub grids: usize,
     /// The frame was crowded: decoders saw only regions of it.
     pub crowded: bool,
+    /// A live frame read in the region where the last frame's small code
+    /// was (the scanner's hint).
+    pub hinted: bool,
     /// rqrr's grid fitting, in cell samples (at most the pipeline's `FIT_BUDGET`).
     pub fit_samples: u64,
 }

@@ -35,7 +35,7 @@ impl Homography {
     }
 
     /// `self ∘ first`: apply `first`, then `self`.
-    fn then_after(&self, first: &Homography) -> Homography {
+    pub(crate) fn then_after(&self, first: &Homography) -> Homography {
         let (a, b) = (&self.0, &first.0);
         Homography(std::array::from_fn(|i| {
             let (r, c) = (i / 3, i % 3);

@@ -11,6 +11,7 @@
 mod binarize;
 mod finders;
 mod geometry;
+mod outlines;
 mod pipeline;
 #[cfg(feature = "rxing")]
 mod rxing_reader;
@@ -27,6 +28,7 @@ pub use text::decode_text;
 /// finder patterns included): the fuzzer and the tests hold the scanner to these.
 pub mod limits {
     pub use crate::finders::{DENSE_LIMIT, MAX_CANDIDATES, MAX_REGIONS, NEIGHBOURS};
+    pub use crate::outlines::MAX_GRIDS;
     pub use crate::pipeline::FIT_BUDGET;
 }
 
