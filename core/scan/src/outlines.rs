@@ -37,6 +37,8 @@ struct Outline {
     centre: P,
     corners: [P; 4],
     module: f64,
+    /// Ring luma less centre luma.
+    contrast: f64,
     light: bool,
 }
 
@@ -104,14 +106,15 @@ pub fn read(image: &Image<'_>, candidates: &[Candidate]) -> Read {
                 break;
             }
             match read_triple(image, [&outlines[tl], &outlines[tr], &outlines[bl]], &mut grids) {
-                Some(code) => {
+                Triple::Read(code) => {
                     (used[tl], used[tr], used[bl]) = (true, true, true);
                     codes.push(code);
                 }
-                None => {
+                Triple::Unread => {
                     failed += 1;
                     unread = true;
                 }
+                Triple::NoSymbol => failed += 1,
             }
         }
         codes
@@ -190,7 +193,10 @@ fn outline(image: &Image<'_>, c: &Candidate) -> Option<Outline> {
         return None;
     }
     let corners = refine(extreme_corners(centre, &edge)?, &edge);
-    Some(Outline { centre, corners, module, light: c.light })
+    // The module as traced (the census's estimate comes from runs along
+    // rows, which a tilt stretches): a quarter of the perimeter, over 7.
+    let module = (0..4).map(|k| dist(corners[k], corners[(k + 1) % 4])).sum::<f64>() / 28.0;
+    Some(Outline { centre, corners, module, contrast: light - dark, light: c.light })
 }
 
 fn dist(a: P, b: P) -> f64 {
@@ -280,9 +286,11 @@ fn intersect((p, d): (P, P), (q, e): (P, P)) -> Option<P> {
 
 /// Triples of outlines as (top-left, top-right, bottom-left), best shaped
 /// first (at most [`DENSE_LIMIT`](crate::finders::DENSE_LIMIT) outlines:
-/// 2448 ordered triples to shape-test): one polarity, similar modules, the corner finder's arms at
+/// 2448 ordered triples to shape-test): one polarity, modules within a factor of three (a
+/// tilt makes the near finder's larger), the corner finder's arms at
 /// 50-130 degrees and within a factor of two of each other (a tilt shortens
-/// one), at least 14 modules long.
+/// one), at least 12 of the smallest modules long (a version-1 symbol's
+/// finders are 14 apart; a tilt shortens that).
 fn triples(outlines: &[Outline]) -> Vec<(usize, usize, usize)> {
     let mut found: Vec<(f64, (usize, usize, usize))> = Vec::new();
     let n = outlines.len();
@@ -299,13 +307,13 @@ fn triples(outlines: &[Outline]) -> Vec<(usize, usize, usize)> {
                 let (lo, hi) = [o.module, p.module, q.module]
                     .iter()
                     .fold((f64::MAX, 0.0f64), |(lo, hi), &m| (lo.min(m), hi.max(m)));
-                if hi > 2.5 * lo {
+                if hi > 3.0 * lo {
                     continue;
                 }
                 let u = (p.centre.0 - o.centre.0, p.centre.1 - o.centre.1);
                 let v = (q.centre.0 - o.centre.0, q.centre.1 - o.centre.1);
                 let (lu, lv) = (u.0.hypot(u.1), v.0.hypot(v.1));
-                if lu.min(lv) < 14.0 * lo || lu.max(lv) > 2.0 * lu.min(lv) {
+                if lu.min(lv) < 12.0 * lo || lu.max(lv) > 2.0 * lu.min(lv) {
                     continue;
                 }
                 let cos = (u.0 * v.0 + u.1 * v.1) / (lu * lv);
@@ -359,7 +367,7 @@ pub const MAX_GRIDS: usize = (MAX_TRIPLES + crate::finders::DENSE_LIMIT / 3) * V
 /// versions around both are ranked by how well their timing patterns
 /// alternate under the map the twelve corners give, and the best few are
 /// sampled, the map first refined on the alignment patterns.
-fn read_triple(image: &Image<'_>, [tl, tr, bl]: [&Outline; 3], grids: &mut usize) -> Option<ScannedCode> {
+fn read_triple(image: &Image<'_>, [tl, tr, bl]: [&Outline; 3], grids: &mut usize) -> Triple {
     let u = (tr.centre.0 - tl.centre.0, tr.centre.1 - tl.centre.1);
     let v = (bl.centre.0 - tl.centre.0, bl.centre.1 - tl.centre.1);
     let own = |o: &Outline| {
@@ -368,7 +376,7 @@ fn read_triple(image: &Image<'_>, [tl, tr, bl]: [&Outline; 3], grids: &mut usize
         let to: [P; 4] = std::array::from_fn(|k| l[k].1);
         Some(Homography::quad_to_quad(to, from))
     };
-    let (h_tl, h_tr, h_bl) = (own(tl)?, own(tr)?, own(bl)?);
+    let (Some(h_tl), Some(h_tr), Some(h_bl)) = (own(tl), own(tr), own(bl)) else { return Triple::NoSymbol };
     let by_maps = (h_tl.map(tr.centre).0 + h_tl.map(bl.centre).1 + 21.0
         - h_tr.map(tl.centre).0
         - h_bl.map(tl.centre).1)
@@ -398,7 +406,16 @@ fn read_triple(image: &Image<'_>, [tl, tr, bl]: [&Outline; 3], grids: &mut usize
             Some((timing(image, &h, n, tl.light), n, h))
         })
         .collect();
+    // A wrong size (or no symbol: three finder-like marks) leaves the
+    // timing patterns' steps near zero; a true one shows a fair part of the
+    // finders' contrast, blurred or not (measured: 88-206 for contrasts
+    // about 200, at most 9 for the wrong sizes).
+    let least = (0.15 * tl.contrast.min(tr.contrast).min(bl.contrast)).max(4.0);
+    ranked.retain(|r| r.0 >= least);
     ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+    if ranked.is_empty() {
+        return Triple::NoSymbol;
+    }
     // The finders' map first (most codes read there, for one grid's
     // sampling), then refined on the alignment patterns.
     let ranked: Vec<(usize, Homography)> =
@@ -406,17 +423,26 @@ fn read_triple(image: &Image<'_>, [tl, tr, bl]: [&Outline; 3], grids: &mut usize
     for &(n, h) in &ranked {
         *grids += 1;
         if let Some(code) = sample(image, &h, n, tl.light) {
-            return Some(code);
+            return Triple::Read(code);
         }
     }
     for &(n, h) in &ranked {
         let Some(h) = aligned(image, h, n, tl.light, [tl, tr, bl], (u, v)) else { continue };
         *grids += 1;
         if let Some(code) = sample(image, &h, n, tl.light) {
-            return Some(code);
+            return Triple::Read(code);
         }
     }
-    None
+    Triple::Unread
+}
+
+/// What a triple of finders gave.
+enum Triple {
+    Read(ScannedCode),
+    /// Timing patterns where a symbol's are, but no grid decoded.
+    Unread,
+    /// No size under which timing patterns show: finder-like marks.
+    NoSymbol,
 }
 
 /// Luma as dark-print luma: light-on-dark print negated.
@@ -677,6 +703,26 @@ mod tests {
         // The far corner, which no pair is near, lands where it should.
         let (got, want) = (h.map((45.0, 45.0)), truth.map((45.0, 45.0)));
         assert!(dist(got, want) < 1e-6, "{got:?} vs {want:?}");
+    }
+
+    /// Three finders where a version-1 code has them and nothing between
+    /// (a fake symbol, as a crafted frame tiles them): traced and shaped as
+    /// a symbol, but no size shows timing patterns, so no grid is sampled
+    /// and no other reader is sent there.
+    #[test]
+    fn finders_without_timing_patterns_are_not_sampled() {
+        let f = genuine_tests::frames::finder_tiles(1, 290, 290);
+        let mut ii = Integral::default();
+        ii.build(&f.pixels, f.width, f.height);
+        let r = crate::binarize::local_radius(f.width, f.height);
+        let found = census(&f.pixels, f.width, f.height, &ii, r, 1, &mut CensusScratch::default());
+        assert_eq!(found.candidates.len(), 3, "{:?}", found.candidates);
+        let image = Image { pixels: &f.pixels, width: f.width, height: f.height, integral: &ii, radius: r };
+        let outlines: Vec<Outline> = found.candidates.iter().filter_map(|c| outline(&image, c)).collect();
+        assert_eq!(triples(&outlines).len(), 1, "{outlines:?}");
+        let got = super::read(&image, &found.candidates);
+        assert!(got.codes.is_empty());
+        assert_eq!((got.grids, got.unread), (0, false));
     }
 
     /// The benchmark's tilted codes (1080p and 720p, at the live work
