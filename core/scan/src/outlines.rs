@@ -39,6 +39,8 @@ struct Outline {
     module: f64,
     /// Ring luma less centre luma.
     contrast: f64,
+    /// Halfway between them (as dark-print luma: negated for light print).
+    threshold: f64,
     light: bool,
 }
 
@@ -87,13 +89,18 @@ pub struct Read {
 }
 
 /// The codes that census candidates outline, three finders each: every
-/// candidate is traced once; triples are tried best shaped first, skipping
-/// those with a finder already read, until [`MAX_TRIPLES`] have failed.
+/// candidate is traced once (with two, the places the third could be are
+/// searched: see [`third_finders`]); triples are tried best shaped first,
+/// skipping those with a finder already read, until [`MAX_TRIPLES`] have
+/// failed.
 pub fn read(image: &Image<'_>, candidates: &[Candidate]) -> Read {
     let mut grids = 0;
     let mut unread = false;
     let codes = contained(|| {
-        let outlines: Vec<Outline> = candidates.iter().filter_map(|c| outline(image, c)).collect();
+        let mut outlines: Vec<Outline> = candidates.iter().filter_map(|c| outline(image, c)).collect();
+        if let [a, b] = outlines[..] {
+            outlines.extend(third_finders(image, &a, &b));
+        }
         let mut used = vec![false; outlines.len()];
         let mut codes = Vec::new();
         let mut failed = 0;
@@ -120,6 +127,96 @@ pub fn read(image: &Image<'_>, candidates: &[Candidate]) -> Read {
         codes
     });
     Read { codes, grids, unread }
+}
+
+/// Positions tried around each guess of a missing third finder, a side.
+const SEARCH_SIDE: i32 = 21;
+/// Places traced per guess, best scored first.
+const TRACED_PER_GUESS: usize = 2;
+
+/// The third finder of a symbol whose other two the census alone
+/// confirmed (a tilt or glare spoils the third's runs along rows): where
+/// the pair puts it (beside either, at the pair's spacing, or across the
+/// diagonal if the pair is one), searched within a quarter of that
+/// spacing for a dark centre square ringed by light, and traced. At most
+/// 6 guesses x [`TRACED_PER_GUESS`] outlines.
+fn third_finders(image: &Image<'_>, a: &Outline, b: &Outline) -> Vec<Outline> {
+    let module = (a.module + b.module) / 2.0;
+    let w = (b.centre.0 - a.centre.0, b.centre.1 - a.centre.1);
+    let spacing = w.0.hypot(w.1);
+    if a.light != b.light || spacing < 12.0 * module || a.module.max(b.module) > 3.0 * a.module.min(b.module)
+    {
+        return Vec::new();
+    }
+    let threshold = (a.threshold + b.threshold) / 2.0;
+    let perp = (-w.1, w.0);
+    let mid = ((a.centre.0 + b.centre.0) / 2.0, (a.centre.1 + b.centre.1) / 2.0);
+    let mut guesses = Vec::with_capacity(6);
+    for s in [1.0, -1.0] {
+        guesses.push((a.centre.0 + s * perp.0, a.centre.1 + s * perp.1));
+        guesses.push((b.centre.0 + s * perp.0, b.centre.1 + s * perp.1));
+        guesses.push((mid.0 + s * perp.0 / 2.0, mid.1 + s * perp.1 / 2.0));
+    }
+    // SEARCH_SIDE places a side over half the spacing, half a module to a
+    // module apart.
+    let step = (spacing / 2.0 / f64::from(SEARCH_SIDE / 2)).clamp(module * 0.5, module);
+    let half = SEARCH_SIDE / 2;
+    let mut found = Vec::new();
+    for g in guesses {
+        let mut scored: Vec<(f64, P)> = Vec::new();
+        for dy in -half..=half {
+            for dx in -half..=half {
+                let p = (g.0 + f64::from(dx) * step, g.1 + f64::from(dy) * step);
+                if let Some(score) = stone_score(image, p, module, threshold, a.light) {
+                    scored.push((score, p));
+                }
+            }
+        }
+        scored.sort_by(|x, y| y.0.total_cmp(&x.0));
+        for &(_, p) in scored.iter().take(TRACED_PER_GUESS) {
+            if found.iter().any(|o: &Outline| dist(o.centre, p) < 3.0 * module) {
+                continue;
+            }
+            let c =
+                Candidate { x: p.0 as f32, y: p.1 as f32, module: module as f32, hits: 0, light: a.light };
+            if let Some(o) = outline(image, &c) {
+                found.push(o);
+            }
+        }
+    }
+    found
+}
+
+/// How much a finder's centre square could be at `p`: the lightest of
+/// the darkest points along eight rays one and a half to three modules out,
+/// less the lightest of the square (itself and eight points 0.8 modules
+/// out). `None` outside the image, or unless the square is darker than
+/// `threshold` and every ray crosses lighter (most places fail on the
+/// first sample or two).
+fn stone_score(image: &Image<'_>, p: P, module: f64, threshold: f64, light: bool) -> Option<f64> {
+    const D: f64 = std::f64::consts::FRAC_1_SQRT_2;
+    const DIRS: [P; 8] =
+        [(1.0, 0.0), (D, D), (0.0, 1.0), (-D, D), (-1.0, 0.0), (-D, -D), (0.0, -1.0), (D, -D)];
+    let at = |d: P, t: f64| ink(image, (p.0 + t * module * d.0, p.1 + t * module * d.1), light);
+    let mut stone = ink(image, p, light)?;
+    for d in DIRS {
+        stone = stone.max(at(d, 0.8)?);
+        if stone >= threshold {
+            return None;
+        }
+    }
+    let mut ring = f64::MAX;
+    for d in DIRS {
+        let mut lightest = f64::MIN;
+        for t in [1.5, 2.0, 2.5, 3.0] {
+            lightest = lightest.max(at(d, t)?);
+        }
+        if lightest <= threshold {
+            return None;
+        }
+        ring = ring.min(lightest);
+    }
+    Some(ring - stone)
 }
 
 /// Traces a finder's outer square: along rays from its centre, dark
@@ -196,7 +293,7 @@ fn outline(image: &Image<'_>, c: &Candidate) -> Option<Outline> {
     // The module as traced (the census's estimate comes from runs along
     // rows, which a tilt stretches): a quarter of the perimeter, over 7.
     let module = (0..4).map(|k| dist(corners[k], corners[(k + 1) % 4])).sum::<f64>() / 28.0;
-    Some(Outline { centre, corners, module, contrast: light - dark, light: c.light })
+    Some(Outline { centre, corners, module, contrast: light - dark, threshold, light: c.light })
 }
 
 fn dist(a: P, b: P) -> f64 {
@@ -723,6 +820,27 @@ mod tests {
         let got = super::read(&image, &found.candidates);
         assert!(got.codes.is_empty());
         assert_eq!((got.grids, got.unread), (0, false));
+    }
+
+    /// The benchmark's 720p glare frame 1 at its live work scale: the glare
+    /// spoils one finder's runs, so the census confirms two; the third is
+    /// found where the pair puts it, and the code reads.
+    #[test]
+    fn a_third_finder_is_found_where_the_other_two_put_it() {
+        use genuine_tests::frames::{Distortion, benchmark_frame};
+        let (w, h) = (1280, 720);
+        let (f, text) = benchmark_frame(Distortion::Glare, 1, 10, w, h);
+        let (ww, wh) = (w / 2, h / 2);
+        let mut half = Vec::new();
+        crate::LumaFrame::new(&f.pixels, w, h, w).unwrap().downscale(2, ww, wh, &mut Vec::new(), &mut half);
+        let mut ii = Integral::default();
+        ii.build(&half, ww, wh);
+        let r = crate::binarize::local_radius(ww, wh);
+        let found = census(&half, ww, wh, &ii, r, 2, &mut CensusScratch::default());
+        assert_eq!(found.candidates.len(), 2, "{:?}", found.candidates);
+        let image = Image { pixels: &half, width: ww, height: wh, integral: &ii, radius: r };
+        let got = super::read(&image, &found.candidates);
+        assert_eq!(got.codes.iter().map(|c| c.text.as_str()).collect::<Vec<_>>(), [text.as_str()]);
     }
 
     /// The benchmark's tilted codes (1080p and 720p, at the live work
