@@ -23,9 +23,9 @@ struct Code<'a> {
 /// Which decoder `genuine decode` measures.
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DecodeEngine {
-    /// The scanner as apps use it: rxing, then the rqrr pipeline
+    /// The scanner as apps use it: finder outlines, rxing, then the rqrr pipeline
     Full,
-    /// The rqrr pipeline alone
+    /// The finder outlines and the rqrr pipeline, without rxing's reader
     RqrrPipeline,
     /// rxing alone
     Rxing,

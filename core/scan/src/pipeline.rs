@@ -123,10 +123,11 @@ pub enum Effort {
 /// Which decoders a [`Scanner`] runs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Engine {
-    /// rxing first (when built with the `rxing` feature), then the rqrr pipeline.
+    /// The finders' outlines, rxing (when built with the `rxing` feature),
+    /// then the rqrr pipeline.
     #[default]
     Full,
-    /// Only the rqrr pipeline.
+    /// The finders' outlines and the rqrr pipeline, without rxing's reader.
     RqrrPipeline,
     /// Only rxing (nothing without the `rxing` feature).
     Rxing,

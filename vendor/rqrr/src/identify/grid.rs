@@ -86,7 +86,7 @@ impl SkewedGridLocation {
         /* On V2+ grids, we should use the alignment pattern. */
         if grid_size > 21 {
             /* Try to find the actual location of the alignment pattern. */
-            align = find_alignment_pattern(img, align, &group.0, &group.2)?;
+            align = find_alignment_pattern(img, align, &group.0, &group.2, budget)?;
             let score = -hd.y * align.x + hd.x * align.y;
             let finder = LeftMostFinder {
                 line_p: hd,
@@ -241,6 +241,7 @@ fn find_alignment_pattern<S>(
     mut align_seed: Point,
     c0: &CapStone,
     c2: &CapStone,
+    budget: &mut u64,
 ) -> Option<Point>
 where
     S: ImageBuffer,
@@ -263,9 +264,14 @@ where
     let mut dir = 0;
     let mut step_size = 1;
 
-    while step_size * step_size < size_estimate * 100 {
+    // Genuine's patch: a spiral past the image's size only reads outside
+    // it, and every step is charged to the budget (a crafted capstone
+    // geometry made the estimate, and the spiral, as large as it liked).
+    let beyond = 2 * (img.width() + img.height());
+    while step_size * step_size < size_estimate.saturating_mul(100) && step_size <= beyond {
         const DX_MAP: [i32; 4] = [1, 0, -1, 0];
         const DY_MAP: [i32; 4] = [0, -1, 0, 1];
+        *budget = budget.checked_sub(step_size as u64)?;
         for _pass in 0..step_size {
             let x = align_seed.x as usize;
             let y = align_seed.y as usize;
@@ -273,14 +279,13 @@ where
             // Alignment pattern should not be white
             if x < img.width() && y < img.height() && PixelColor::White != img.get_pixel_at(x, y) {
                 let region = img.get_region((x, y));
-                let count = match region {
-                    ColoredRegion::Unclaimed { pixel_count, .. } => pixel_count,
-                    _ => continue,
-                };
-
-                // Matches expected size of alignment pattern
-                if count >= size_estimate / 2 && count <= size_estimate * 2 {
-                    return Some(align_seed);
+                // Genuine's patch: a claimed region is passed over, not
+                // tested again in place (rqrr's `continue` skipped the step).
+                if let ColoredRegion::Unclaimed { pixel_count: count, .. } = region {
+                    // Matches expected size of alignment pattern
+                    if count >= size_estimate / 2 && count <= size_estimate * 2 {
+                        return Some(align_seed);
+                    }
                 }
             }
 
