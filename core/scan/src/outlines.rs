@@ -7,8 +7,17 @@
 //! thresholding and searching the whole image, several times. Each finder's
 //! outer square, traced from its census centre, is seven modules a side, so
 //! the twelve corners of three of them fix the plane's projective map: the
-//! grid is sampled through it and given to rqrr's decoder, for the cost of
-//! a few hundred pixel reads per finder and one read per module.
+//! grid is sampled through it and decoded (rxing's decoder; rqrr's in a
+//! build without rxing), for the cost of a few hundred pixel reads per
+//! finder and one read per module. The version is the one whose timing
+//! patterns show under the map; where the grid does not decode, the map is
+//! refitted on the alignment patterns found near where it puts them.
+//!
+//! Threats it bounds: a crafted frame's finder-like marks. At most
+//! [`DENSE_LIMIT`](crate::finders::DENSE_LIMIT) candidates reach it, each
+//! traced once along rays at most 9 of its modules long; a triple without
+//! timing patterns costs no grid; at most [`MAX_TRIPLES`] triples may fail
+//! and at most [`MAX_GRIDS`] grids are sampled an image.
 
 use crate::binarize::Integral;
 use crate::finders::Candidate;
@@ -19,7 +28,7 @@ use crate::{Point, ScannedCode, contained};
 const RAYS: usize = 48;
 /// Rays that must reach the edge for the outline to count.
 const MIN_EDGE_POINTS: usize = 32;
-/// Triples tried per image, best shaped first.
+/// Triples that may fail per image (best shaped are tried first).
 const MAX_TRIPLES: usize = 3;
 /// Finders farther out than this many of their modules from the centre are
 /// not traced (a slanted finder is longer one way; its square's corner is
@@ -187,8 +196,8 @@ fn third_finders(image: &Image<'_>, a: &Outline, b: &Outline) -> Vec<Outline> {
     found
 }
 
-/// How much a finder's centre square could be at `p`: the lightest of
-/// the darkest points along eight rays one and a half to three modules out,
+/// How much a finder's centre square could be at `p`: the darkest of the
+/// lightest points along eight rays one and a half to three modules out,
 /// less the lightest of the square (itself and eight points 0.8 modules
 /// out). `None` outside the image, or unless the square is darker than
 /// `threshold` and every ray crosses lighter (most places fail on the
@@ -231,8 +240,7 @@ fn outline(image: &Image<'_>, c: &Candidate) -> Option<Outline> {
         return None;
     }
     // Light-on-dark print traces as its negative.
-    let sign = if c.light { -1.0 } else { 1.0 };
-    let luma = |p: P| image.at(p).map(|v| sign * v);
+    let luma = |p: P| ink(image, p, c.light);
     let reach = (MAX_REACH * module).min(image.width.max(image.height) as f64);
     let steps = (reach / STEP) as usize;
     let dirs: Vec<P> = (0..RAYS)
