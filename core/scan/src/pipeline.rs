@@ -92,6 +92,9 @@ pub struct Scanner {
     /// Live: where the last frame's codes were read at full size (a code
     /// still small in view), for the next frame to try first.
     hint: Option<Hint>,
+    /// The finders the full-size census already found in the region about
+    /// to be decoded, in its pixels: its census is not run again.
+    found_in_region: Option<Vec<finders::Candidate>>,
 }
 
 /// A region of the last live frame, in its pixels, that held a code read at
@@ -338,7 +341,10 @@ impl Scanner {
         let (fw, fh) = (frame.width(), frame.height());
         let symbol = finders::regions(&census, fw, fh, count).first().copied();
         let r = symbol.or_else(|| finders::pair_region(&census.candidates, fw, fh))?;
-        self.scan_region(frame, r, ww * wh, (fits, Passes::ALL), count)
+        self.found_in_region = Some(census.candidates);
+        let found = self.scan_region(frame, r, ww * wh, (fits, Passes::ALL), count);
+        self.found_in_region = None;
+        found
     }
 
     /// Decodes a region of the frame at full size, on rxing's 8-pixel block
@@ -368,6 +374,15 @@ impl Scanner {
             return None;
         }
         let region = frame.crop(r.x, r.y, r.width, r.height)?;
+        // Finders a census of the frame found, moved into the region's pixels.
+        if let Some(known) = &mut self.found_in_region {
+            let (x0, y0) = (r.x as f32, r.y as f32);
+            let (w, h) = (r.width as f32, r.height as f32);
+            known.retain_mut(|c| {
+                (c.x, c.y) = (c.x - x0, c.y - y0);
+                (0.0..w).contains(&c.x) && (0.0..h).contains(&c.y)
+            });
+        }
         let mut found = self.scan_at(&region, 1, fits, count, passes);
         for code in &mut found {
             code.corners = code.corners.map(|p| Point { x: p.x + r.x as i32, y: p.y + r.y as i32 });
@@ -418,7 +433,12 @@ impl Scanner {
         // A live frame's census reads every other row (a finder's centre
         // still shows on two): its cost is most of a frame without a code.
         let step = if self.effort == Effort::Live { 2 } else { 1 };
-        let census = finders::census(work.pixels, width, height, &self.integral, r, step, &mut self.census);
+        // A region that the full-size census has just read needs no second
+        // census (0.6-0.9 ms for a small code's region at 720p, measured).
+        let census = match self.found_in_region.take() {
+            Some(candidates) if work.scale == 1 => finders::Census { candidates, ..Default::default() },
+            _ => finders::census(work.pixels, width, height, &self.integral, r, step, &mut self.census),
+        };
         count.candidates = census.candidates.len();
         self.work_candidates.clear();
         self.work_candidates.extend_from_slice(&census.candidates);
