@@ -801,12 +801,8 @@ mod tests {
             draw_finder(&mut drawn, fx, fy, module, 25);
         }
         let frame = crate::LumaFrame::new(&drawn.pixels, w, h, w).unwrap();
-        let (ww, wh) = (w / 2, h / 2);
-        let mut work = Vec::new();
-        frame.downscale(2, ww, wh, &mut Vec::new(), &mut work);
-        let mut ii = Integral::default();
-        ii.build(&work, ww, wh);
-        let r = crate::binarize::local_radius(ww, wh);
+        let crate::Halved { pixels: work, width: ww, height: wh, integral: ii, radius: r } =
+            crate::halved(&drawn.pixels, w, h);
         let mut scratch = CensusScratch::default();
         let coarse = census(&work, ww, wh, &ii, r, 2, &mut scratch);
         assert!(!could_be_a_symbol(&coarse.candidates), "{coarse:?}");

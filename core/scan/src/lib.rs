@@ -211,6 +211,27 @@ pub(crate) fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
     }
 }
 
+/// A test frame halved as a live 1080p or 720p frame's work image is,
+/// with the summed-area table and local-mean radius the scanner builds.
+#[cfg(test)]
+pub(crate) struct Halved {
+    pub pixels: Vec<u8>,
+    pub width: usize,
+    pub height: usize,
+    pub integral: binarize::Integral,
+    pub radius: usize,
+}
+
+#[cfg(test)]
+pub(crate) fn halved(pixels: &[u8], width: usize, height: usize) -> Halved {
+    let (ww, wh) = (width / 2, height / 2);
+    let mut half = Vec::new();
+    LumaFrame::new(pixels, width, height, width).unwrap().downscale(2, ww, wh, &mut Vec::new(), &mut half);
+    let mut integral = binarize::Integral::default();
+    integral.build(&half, ww, wh);
+    Halved { pixels: half, width: ww, height: wh, integral, radius: binarize::local_radius(ww, wh) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

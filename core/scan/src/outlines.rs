@@ -838,12 +838,8 @@ mod tests {
         use genuine_tests::frames::{Distortion, benchmark_frame};
         let (w, h) = (1280, 720);
         let (f, text) = benchmark_frame(Distortion::Glare, 1, 10, w, h);
-        let (ww, wh) = (w / 2, h / 2);
-        let mut half = Vec::new();
-        crate::LumaFrame::new(&f.pixels, w, h, w).unwrap().downscale(2, ww, wh, &mut Vec::new(), &mut half);
-        let mut ii = Integral::default();
-        ii.build(&half, ww, wh);
-        let r = crate::binarize::local_radius(ww, wh);
+        let crate::Halved { pixels: half, width: ww, height: wh, integral: ii, radius: r } =
+            crate::halved(&f.pixels, w, h);
         let found = census(&half, ww, wh, &ii, r, 2, &mut CensusScratch::default());
         assert_eq!(found.candidates.len(), 2, "{:?}", found.candidates);
         let image = Image { pixels: &half, width: ww, height: wh, integral: &ii, radius: r };
@@ -863,18 +859,8 @@ mod tests {
         for (w, h) in [(1920, 1080), (1280, 720)] {
             for i in 0..10u64 {
                 let (f, text) = benchmark_frame(Distortion::Perspective, i, 10, w, h);
-                let (ww, wh) = (w / 2, h / 2);
-                let mut half = Vec::new();
-                crate::LumaFrame::new(&f.pixels, w, h, w).unwrap().downscale(
-                    2,
-                    ww,
-                    wh,
-                    &mut Vec::new(),
-                    &mut half,
-                );
-                let mut ii = Integral::default();
-                ii.build(&half, ww, wh);
-                let r = crate::binarize::local_radius(ww, wh);
+                let crate::Halved { pixels: half, width: ww, height: wh, integral: ii, radius: r } =
+                    crate::halved(&f.pixels, w, h);
                 let found = census(&half, ww, wh, &ii, r, 2, &mut CensusScratch::default());
                 let image = Image { pixels: &half, width: ww, height: wh, integral: &ii, radius: r };
                 let got = super::read(&image, &found.candidates);

@@ -505,14 +505,6 @@ impl Scanner {
                 return outlined;
             }
         }
-        // Codes the other decoders read too are kept once.
-        #[cfg(feature = "rxing")]
-        let with_outlined = |mut found: Vec<ScannedCode>| {
-            found.retain(|c| !outlined.iter().any(|o| o.bytes == c.bytes));
-            let mut all = outlined.clone();
-            all.extend(found);
-            all
-        };
         #[cfg(feature = "rxing")]
         if self.engine != Engine::RqrrPipeline && work.passes.rxing > 0 {
             let cands = &self.work_candidates;
@@ -531,7 +523,11 @@ impl Scanner {
                 |out| ii.binarize(work.pixels, r, out, line),
             );
             if !found.is_empty() || self.engine == Engine::Rxing {
-                return with_outlined(found.into_iter().map(|c| work.code_to_frame(c)).collect());
+                // A code the outlines read too is kept once.
+                let mut found: Vec<ScannedCode> = found.into_iter().map(|c| work.code_to_frame(c)).collect();
+                found.retain(|c| !outlined.iter().any(|o| o.bytes == c.bytes));
+                outlined.append(&mut found);
+                return outlined;
             }
         }
         // rqrr's passes cost milliseconds: not for more codes beside those read.

@@ -288,12 +288,8 @@ mod tests {
         use genuine_tests::frames::{Distortion, benchmark_frame};
         let (w, h) = (1280, 720);
         let (f, text) = benchmark_frame(Distortion::LowContrast, 5, 10, w, h);
-        let (ww, wh) = (w / 2, h / 2);
-        let mut half = Vec::new();
-        crate::LumaFrame::new(&f.pixels, w, h, w).unwrap().downscale(2, ww, wh, &mut Vec::new(), &mut half);
-        let mut ii = crate::binarize::Integral::default();
-        ii.build(&half, ww, wh);
-        let r = crate::binarize::local_radius(ww, wh);
+        let crate::Halved { pixels: half, width: ww, height: wh, integral: ii, radius: r } =
+            crate::halved(&f.pixels, w, h);
         let (mut inverted, mut binary, mut line) = (Vec::new(), Vec::new(), Vec::new());
         let mut try_passes = |most: usize| {
             read(&half, (ww, wh), (&mut inverted, &mut binary), (Seen::default(), most), |out| {
