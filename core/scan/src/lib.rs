@@ -11,6 +11,7 @@
 mod binarize;
 mod finders;
 mod geometry;
+mod grid;
 mod outlines;
 mod pipeline;
 #[cfg(feature = "rxing")]

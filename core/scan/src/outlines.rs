@@ -680,7 +680,7 @@ fn sample(image: &Image<'_>, h: &Homography, n: usize, light: bool) -> Option<Sc
             bits[y * n + x] = if light { v > mean + 3.0 } else { v + 3.0 < mean };
         }
     }
-    let (bytes, text) = decode_grid(&bits, n)?;
+    let (bytes, text) = crate::grid::decode(&bits, n)?;
     let corner = |m: P| {
         let (x, y) = h.map(m);
         Point { x: x.round() as i32, y: y.round() as i32 }
@@ -750,22 +750,6 @@ fn solve(mut m: [[f64; 9]; 8]) -> Option<[f64; 8]> {
         }
     }
     Some(std::array::from_fn(|i| m[i][8] / m[i][i]))
-}
-
-/// The grid's bytes and text: rxing's decoder where the build has it.
-#[cfg(feature = "rxing")]
-fn decode_grid(bits: &[bool], n: usize) -> Option<(Vec<u8>, String)> {
-    let text = crate::rxing_reader::decode_grid(bits, n)?;
-    Some((text.as_bytes().to_vec(), text))
-}
-
-/// The grid's bytes and text: rqrr's decoder, in a build without rxing.
-#[cfg(not(feature = "rxing"))]
-fn decode_grid(bits: &[bool], n: usize) -> Option<(Vec<u8>, String)> {
-    let grid = rqrr::Grid::new(rqrr::SimpleGrid::from_func(n, |x, y| bits[y * n + x]));
-    let mut bytes = Vec::new();
-    grid.decode_to(&mut bytes).ok()?;
-    Some((bytes.clone(), crate::decode_text(&bytes)))
 }
 
 #[cfg(test)]

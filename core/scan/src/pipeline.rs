@@ -7,7 +7,7 @@
 use super::binarize::{Integral, local_radius, otsu};
 use super::finders::{self, Region, ScanWork};
 use super::outlines;
-use super::{LumaFrame, Point, ScannedCode, contained, decode_text};
+use super::{LumaFrame, Point, ScannedCode, contained};
 use std::cell::Cell;
 
 /// Prepares an rqrr image, detects and decodes every grid in it and maps
@@ -15,7 +15,10 @@ use std::cell::Cell;
 /// rqrr's image buffer type is not exported, so no function can take a
 /// prepared image.
 macro_rules! contained_decode {
-    ($prepare:expr, $map:expr, $budget:expr) => {{
+    ($prepare:expr, $map:expr, $budget:expr) => {
+        contained_decode!($prepare, $map, $budget, crate::grid::decode_fitted)
+    };
+    ($prepare:expr, $map:expr, $budget:expr, $decode:path) => {{
         contained(|| {
             let mut img = $prepare;
             let mut found = Vec::new();
@@ -27,13 +30,8 @@ macro_rules! contained_decode {
             let grids = img.detect_grids_within(&mut left);
             budget.set(left);
             for grid in grids {
-                let mut bytes = Vec::new();
-                if grid.decode_to(&mut bytes).is_ok() {
-                    found.push(ScannedCode {
-                        text: decode_text(&bytes),
-                        bytes,
-                        corners: grid.bounds.map($map),
-                    });
+                if let Some((bytes, text)) = $decode(&grid) {
+                    found.push(ScannedCode { text, bytes, corners: grid.bounds.map($map) });
                 }
             }
             found
@@ -739,6 +737,7 @@ pub fn raw_rqrr(frame: &LumaFrame<'_>) -> Vec<ScannedCode> {
     contained_decode!(
         rqrr::PreparedImage::prepare_from_greyscale(frame.width(), frame.height(), |x, y| frame.get(x, y)),
         |p: rqrr::Point| Point { x: p.x, y: p.y },
-        &Cell::new(u64::MAX)
+        &Cell::new(u64::MAX),
+        crate::grid::decode_with_rqrr
     )
 }
