@@ -447,3 +447,23 @@ fn rqrr_grid_fitting_stays_within_the_frame_budget() {
         }
     }
 }
+
+/// A live frame that no decoder reads (a small code blurred past reading,
+/// at 720p) gets one rqrr pass after rxing and the outlines, not four: on
+/// 839 frames and photos the other three read nothing those missed, and
+/// cost a small code's region 1 ms each. The photo effort runs them all.
+#[cfg(feature = "rxing")]
+#[test]
+fn a_live_frame_that_nothing_reads_gets_one_rqrr_pass() {
+    use genuine_tests::frames::{Distortion, benchmark_frame};
+    let (f, _) = benchmark_frame(Distortion::Blur, 1, 10, 1280, 720);
+    let frame = LumaFrame::new(&f.pixels, 1280, 720, 1280).unwrap();
+    let (found, live) = Scanner::with_effort(Effort::Live).scan_counted(&frame);
+    let (_, photo) = Scanner::with_effort(Effort::Photo).scan_counted(&frame);
+    assert!(found.is_empty(), "{found:?}");
+    // The region the finders mark, read by the outlines and rxing, then
+    // rqrr's global threshold on it.
+    assert_eq!(live.decoder_calls, 2, "{live:?}");
+    // The whole frame, by the outlines and rxing, then rqrr's four passes.
+    assert_eq!(photo.decoder_calls, 5, "{photo:?}");
+}
