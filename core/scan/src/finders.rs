@@ -659,6 +659,45 @@ pub fn regions(census: &Census, width: usize, height: usize, work: &mut ScanWork
 
 /// The symbol's bounding box from its top-left finder `a` and the other two,
 /// with 3.5 modules to the symbol's edge and a 4-module quiet zone.
+/// The region of a tilted symbol whose finders [`regions`]' shape test
+/// rejects (arms within 20%, a right angle within 12 degrees): the best
+/// triple under the outline reader's looser one (one polarity, modules
+/// within 3×, arms at least 12 of the smallest modules and within 2× of
+/// each other, 50-130 degrees), with a quiet zone of 8 of its largest
+/// modules. A tilt shrinks the far side, so its fourth corner is inside
+/// the parallelogram the three make. Candidates are at most
+/// [`DENSE_LIMIT`] and those of the work image (the caller's), so the
+/// search is bounded.
+pub fn tilted_region(cands: &[Candidate], width: usize, height: usize) -> Option<Region> {
+    let mut best: Option<(f32, Region)> = None;
+    for (i, a) in cands.iter().enumerate() {
+        for (j, b) in cands.iter().enumerate() {
+            for c in cands.iter().skip(j + 1) {
+                if j == i || std::ptr::eq(a, c) || a.light != b.light || a.light != c.light {
+                    continue;
+                }
+                let lo = a.module.min(b.module).min(c.module);
+                let hi = a.module.max(b.module).max(c.module);
+                let (u, v) = ((b.x - a.x, b.y - a.y), (c.x - a.x, c.y - a.y));
+                let (lu, lv) = (u.0.hypot(u.1), v.0.hypot(v.1));
+                if hi > 3.0 * lo || lu.min(lv) < 12.0 * lo || lu.max(lv) > 2.0 * lu.min(lv) {
+                    continue;
+                }
+                let cos = (u.0 * v.0 + u.1 * v.1) / (lu * lv);
+                if cos.abs() > 0.64 {
+                    continue;
+                }
+                let score = cos.abs() + (lu / lv).ln().abs();
+                if best.is_none_or(|(s, _)| score < s) {
+                    let widest = Candidate { module: hi, ..*a };
+                    best = Some((score, symbol_region(&widest, *b, *c, width, height)));
+                }
+            }
+        }
+    }
+    best.map(|(_, r)| r)
+}
+
 fn symbol_region(a: &Candidate, b: Candidate, c: Candidate, width: usize, height: usize) -> Region {
     let d = (b.x + c.x - a.x, b.y + c.y - a.y);
     let xs = [a.x, b.x, c.x, d.0];

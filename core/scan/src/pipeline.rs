@@ -253,17 +253,18 @@ impl Scanner {
                     // image and see the modules twice as wide (720p: a
                     // low-contrast frame 24 ms -> 4, a tilted one 28 -> 15),
                     // and rqrr on the work image only if no region is seen;
-                    // for larger ones (a tilted 1080p code, which the
-                    // symbol's region may cut) rqrr on the work image first.
+                    // for larger ones the closer look too (a steeply tilted
+                    // code's far finder shows only at full size: 720p, 7.8×
+                    // zxing-cpp -> 3.3×), then rqrr on the work image if it
+                    // did not read (the region may cut a tilted code's far
+                    // corner: two 1080p reads depend on it).
                     let found = self.scan_at(frame, live, &fits, count, Passes::RXING);
                     if !found.is_empty() || count.crowded {
                         found
                     } else if finders::large_modules(&self.work_candidates) {
-                        let found = self.rqrr_on_work(&fits, count);
-                        if found.is_empty() {
-                            self.scan_small(frame, &fits, count).unwrap_or_default()
-                        } else {
-                            found
+                        match self.scan_small(frame, &fits, count) {
+                            Some(found) if !found.is_empty() => found,
+                            _ => self.rqrr_on_work(&fits, count),
                         }
                     } else {
                         match self.scan_small(frame, &fits, count) {
@@ -344,7 +345,10 @@ impl Scanner {
         // Three finders shaped as a symbol's mark it and its quiet zone;
         // two mark a region as wide as the symbol could be either side.
         let (fw, fh) = (frame.width(), frame.height());
-        let symbol = finders::regions(&census, fw, fh, count).first().copied();
+        let symbol = finders::regions(&census, fw, fh, count)
+            .first()
+            .copied()
+            .or_else(|| finders::tilted_region(&census.candidates, fw, fh));
         let r = symbol.or_else(|| finders::pair_region(&census.candidates, fw, fh))?;
         self.found_in_region = Some(census.candidates);
         let found = self.scan_region(frame, r, ww * wh, (fits, Passes::ALL), count);
