@@ -663,8 +663,8 @@ pub fn regions(census: &Census, width: usize, height: usize, work: &mut ScanWork
 /// rejects (arms within 20%, a right angle within 12 degrees): the best
 /// triple under the outline reader's looser one (one polarity, modules
 /// within 3×, arms at least 12 of the smallest modules and within 2× of
-/// each other, 50-130 degrees), with a quiet zone of 8 of its largest
-/// modules. A tilt shrinks the far side, so its fourth corner is inside
+/// each other, 50-130 degrees) whose fourth corner lies in the image, with
+/// a quiet zone of 8 of its largest modules. A tilt shrinks the far side, so its fourth corner is inside
 /// the parallelogram the three make. Candidates are at most
 /// [`DENSE_LIMIT`] and those of the work image (the caller's), so the
 /// search is bounded.
@@ -685,6 +685,16 @@ pub fn tilted_region(cands: &[Candidate], width: usize, height: usize) -> Option
                 }
                 let cos = (u.0 * v.0 + u.1 * v.1) / (lu * lv);
                 if cos.abs() > 0.64 {
+                    continue;
+                }
+                // A symbol must lie wholly in the image to be read.
+                let fourth = (b.x + c.x - a.x, b.y + c.y - a.y);
+                let edge = hi * 3.5;
+                if fourth.0 < edge
+                    || fourth.1 < edge
+                    || fourth.0 + edge > width as f32
+                    || fourth.1 + edge > height as f32
+                {
                     continue;
                 }
                 let score = cos.abs() + (lu / lv).ln().abs();

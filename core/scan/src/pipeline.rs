@@ -471,6 +471,16 @@ impl Scanner {
         if self.effort == Effort::Live && !finders::could_be_a_symbol(&census.candidates) {
             return Vec::new();
         }
+        // A hinted region whose three finders or more make no symbol that
+        // lies wholly inside it: the code moved past its edge, or another
+        // code is cut by it. The usual way reads it next.
+        if work.passes == Passes::HINT
+            && census.candidates.len() >= 3
+            && finders::regions(&census, width, height, count).is_empty()
+            && finders::tilted_region(&census.candidates, width, height).is_none()
+        {
+            return Vec::new();
+        }
         self.decoders(work, count)
     }
 

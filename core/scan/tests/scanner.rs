@@ -484,3 +484,24 @@ fn a_steeply_tilted_code_is_read_from_its_region() {
     // The work image's decoders, then the region's; rqrr never ran.
     assert_eq!((live.decoder_calls, live.fit_samples), (2, 0), "{live:?}");
 }
+
+/// A hinted region whose finders make no symbol lying wholly inside it
+/// (the code moved past its edge, or another code is cut by it) gets no
+/// decoder call: the frame goes the usual way at once. Two 720p benchmark
+/// frames in a row: a small light-on-dark code read at full size, then
+/// another whose finders the first one's region cuts. (A decoder on such a
+/// region cost 1.2 ms, the median missed hint on the approach sequences.)
+#[cfg(feature = "rxing")]
+#[test]
+fn a_hint_that_cuts_the_next_code_is_not_decoded() {
+    use genuine_tests::frames::{Distortion, benchmark_frame};
+    let mut live = Scanner::with_effort(Effort::Live);
+    for i in 0..2 {
+        let (f, text) = benchmark_frame(Distortion::Inverted, i, 10, 1280, 720);
+        let (found, work) = live.scan_counted(&LumaFrame::new(&f.pixels, 1280, 720, 1280).unwrap());
+        assert_eq!(found.iter().map(|c| &c.text).collect::<Vec<_>>(), [&text], "frame {i}");
+        // The full-size census's region alone: no decoder on the hinted one.
+        assert!(!work.hinted, "frame {i}: {work:?}");
+        assert_eq!(work.decoder_calls, 1, "frame {i}: {work:?}");
+    }
+}
