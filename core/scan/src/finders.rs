@@ -657,17 +657,15 @@ pub fn regions(census: &Census, width: usize, height: usize, work: &mut ScanWork
     out
 }
 
-/// The symbol's bounding box from its top-left finder `a` and the other two,
-/// with 3.5 modules to the symbol's edge and a 4-module quiet zone.
 /// The region of a tilted symbol whose finders [`regions`]' shape test
 /// rejects (arms within 20%, a right angle within 12 degrees): the best
 /// triple under the outline reader's looser one (one polarity, modules
 /// within 3×, arms at least 12 of the smallest modules and within 2× of
 /// each other, 50-130 degrees) whose fourth corner lies in the image, with
-/// a quiet zone of 8 of its largest modules. A tilt shrinks the far side, so its fourth corner is inside
-/// the parallelogram the three make. Candidates are at most
-/// [`DENSE_LIMIT`] and those of the work image (the caller's), so the
-/// search is bounded.
+/// a quiet zone of 8 of its largest modules. A tilt shrinks the far side,
+/// so the real fourth corner is inside the parallelogram the three make.
+/// Only an uncrowded census gets here (at most [`DENSE_LIMIT`]
+/// candidates), so the search is bounded.
 pub fn tilted_region(cands: &[Candidate], width: usize, height: usize) -> Option<Region> {
     let mut best: Option<(f32, Region)> = None;
     for (i, a) in cands.iter().enumerate() {
@@ -708,6 +706,8 @@ pub fn tilted_region(cands: &[Candidate], width: usize, height: usize) -> Option
     best.map(|(_, r)| r)
 }
 
+/// The symbol's bounding box from its top-left finder `a` and the other two,
+/// with 3.5 modules to the symbol's edge and a 4-module quiet zone.
 fn symbol_region(a: &Candidate, b: Candidate, c: Candidate, width: usize, height: usize) -> Region {
     let d = (b.x + c.x - a.x, b.y + c.y - a.y);
     let xs = [a.x, b.x, c.x, d.0];
