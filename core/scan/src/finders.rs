@@ -657,35 +657,74 @@ pub fn regions(census: &Census, width: usize, height: usize, work: &mut ScanWork
     out
 }
 
+/// The region of the symbol three of the candidates mark: [`regions`]'
+/// best, else [`tilted_region`]'s.
+pub fn symbol(census: &Census, width: usize, height: usize, work: &mut ScanWork) -> Option<Region> {
+    regions(census, width, height, work)
+        .first()
+        .copied()
+        .or_else(|| tilted_region(&census.candidates, width, height))
+}
+
+/// A finder as [`tilted_corner`] sees it: centre, module, polarity.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Mark {
+    pub centre: (f64, f64),
+    pub module: f64,
+    pub light: bool,
+}
+
+/// Whether `a`, `b` and `c` could be a tilted symbol's corner finder and
+/// its two neighbours (the outline reader's test, looser than
+/// [`regions`]'): one polarity, modules within a factor of three (a tilt
+/// makes the near finder's larger), arms at 50-130 degrees and within a
+/// factor of two of each other (a tilt shortens one), at least 12 of the
+/// smallest modules long (a version-1 symbol's finders are 14 apart; a tilt
+/// shortens that). How far from a square corner they are (0 for one), or
+/// `None`.
+pub(crate) fn tilted_corner(a: Mark, b: Mark, c: Mark) -> Option<f64> {
+    if a.light != b.light || a.light != c.light {
+        return None;
+    }
+    let lo = a.module.min(b.module).min(c.module);
+    let hi = a.module.max(b.module).max(c.module);
+    let (u, v) = (
+        (b.centre.0 - a.centre.0, b.centre.1 - a.centre.1),
+        (c.centre.0 - a.centre.0, c.centre.1 - a.centre.1),
+    );
+    let (lu, lv) = (u.0.hypot(u.1), v.0.hypot(v.1));
+    if hi > 3.0 * lo || lu.min(lv) < 12.0 * lo || lu.max(lv) > 2.0 * lu.min(lv) {
+        return None;
+    }
+    let cos = (u.0 * v.0 + u.1 * v.1) / (lu * lv);
+    (cos.abs() <= 0.64).then(|| cos.abs() + (lu / lv).ln().abs())
+}
+
 /// The region of a tilted symbol whose finders [`regions`]' shape test
 /// rejects (arms within 20%, a right angle within 12 degrees): the best
-/// triple under the outline reader's looser one (one polarity, modules
-/// within 3×, arms at least 12 of the smallest modules and within 2× of
-/// each other, 50-130 degrees) whose fourth corner lies in the image, with
-/// a quiet zone of 8 of its largest modules. A tilt shrinks the far side,
-/// so the real fourth corner is inside the parallelogram the three make.
-/// Only an uncrowded census gets here (at most [`DENSE_LIMIT`]
+/// triple under [`tilted_corner`] whose fourth corner lies in the image,
+/// with a quiet zone of 8 of its largest modules. A tilt shrinks the far
+/// side, so the real fourth corner is inside the parallelogram the three
+/// make. Only an uncrowded census gets here (at most [`DENSE_LIMIT`]
 /// candidates), so the search is bounded.
-pub fn tilted_region(cands: &[Candidate], width: usize, height: usize) -> Option<Region> {
-    let mut best: Option<(f32, Region)> = None;
-    for (i, a) in cands.iter().enumerate() {
-        for (j, b) in cands.iter().enumerate() {
-            for c in cands.iter().skip(j + 1) {
-                if j == i || std::ptr::eq(a, c) || a.light != b.light || a.light != c.light {
+fn tilted_region(cands: &[Candidate], width: usize, height: usize) -> Option<Region> {
+    let mark = |c: &Candidate| Mark {
+        centre: (f64::from(c.x), f64::from(c.y)),
+        module: f64::from(c.module),
+        light: c.light,
+    };
+    let mut best: Option<(f64, Region)> = None;
+    let n = cands.len();
+    for i in 0..n {
+        for j in 0..n {
+            for k in j + 1..n {
+                if i == j || i == k {
                     continue;
                 }
-                let lo = a.module.min(b.module).min(c.module);
-                let hi = a.module.max(b.module).max(c.module);
-                let (u, v) = ((b.x - a.x, b.y - a.y), (c.x - a.x, c.y - a.y));
-                let (lu, lv) = (u.0.hypot(u.1), v.0.hypot(v.1));
-                if hi > 3.0 * lo || lu.min(lv) < 12.0 * lo || lu.max(lv) > 2.0 * lu.min(lv) {
-                    continue;
-                }
-                let cos = (u.0 * v.0 + u.1 * v.1) / (lu * lv);
-                if cos.abs() > 0.64 {
-                    continue;
-                }
+                let (a, b, c) = (&cands[i], cands[j], cands[k]);
+                let Some(score) = tilted_corner(mark(a), mark(&b), mark(&c)) else { continue };
                 // A symbol must lie wholly in the image to be read.
+                let hi = a.module.max(b.module).max(c.module);
                 let fourth = (b.x + c.x - a.x, b.y + c.y - a.y);
                 let edge = hi * 3.5;
                 if fourth.0 < edge
@@ -695,10 +734,9 @@ pub fn tilted_region(cands: &[Candidate], width: usize, height: usize) -> Option
                 {
                     continue;
                 }
-                let score = cos.abs() + (lu / lv).ln().abs();
                 if best.is_none_or(|(s, _)| score < s) {
                     let widest = Candidate { module: hi, ..*a };
-                    best = Some((score, symbol_region(&widest, *b, *c, width, height)));
+                    best = Some((score, symbol_region(&widest, b, c, width, height)));
                 }
             }
         }

@@ -38,7 +38,8 @@ pub(crate) fn decode_fitted<G: rqrr::BitGrid>(grid: &rqrr::Grid<G>) -> Option<(V
 pub(crate) fn decode_with_rqrr<G: rqrr::BitGrid>(grid: &rqrr::Grid<G>) -> Option<(Vec<u8>, String)> {
     let mut bytes = Vec::new();
     grid.decode_to(&mut bytes).ok()?;
-    Some((bytes.clone(), crate::decode_text(&bytes)))
+    let text = crate::decode_text(&bytes);
+    Some((bytes, text))
 }
 
 #[cfg(all(test, feature = "rxing"))]

@@ -20,7 +20,7 @@
 //! and at most [`MAX_GRIDS`] grids are sampled an image.
 
 use crate::binarize::Integral;
-use crate::finders::Candidate;
+use crate::finders::{Candidate, Mark, tilted_corner};
 use crate::geometry::Homography;
 use crate::{Point, ScannedCode, contained};
 
@@ -390,13 +390,11 @@ fn intersect((p, d): (P, P), (q, e): (P, P)) -> Option<P> {
 }
 
 /// Triples of outlines as (top-left, top-right, bottom-left), best shaped
-/// first (at most [`DENSE_LIMIT`](crate::finders::DENSE_LIMIT) outlines:
-/// 2448 ordered triples to shape-test): one polarity, modules within a factor of three (a
-/// tilt makes the near finder's larger), the corner finder's arms at
-/// 50-130 degrees and within a factor of two of each other (a tilt shortens
-/// one), at least 12 of the smallest modules long (a version-1 symbol's
-/// finders are 14 apart; a tilt shortens that).
+/// first, under [`tilted_corner`] (at most
+/// [`DENSE_LIMIT`](crate::finders::DENSE_LIMIT) outlines: 2448 ordered
+/// triples to shape-test).
 fn triples(outlines: &[Outline]) -> Vec<(usize, usize, usize)> {
+    let mark = |o: &Outline| Mark { centre: o.centre, module: o.module, light: o.light };
     let mut found: Vec<(f64, (usize, usize, usize))> = Vec::new();
     let n = outlines.len();
     for a in 0..n {
@@ -406,28 +404,12 @@ fn triples(outlines: &[Outline]) -> Vec<(usize, usize, usize)> {
                     continue;
                 }
                 let (o, p, q) = (&outlines[a], &outlines[b], &outlines[c]);
-                if o.light != p.light || o.light != q.light {
-                    continue;
-                }
-                let (lo, hi) = [o.module, p.module, q.module]
-                    .iter()
-                    .fold((f64::MAX, 0.0f64), |(lo, hi), &m| (lo.min(m), hi.max(m)));
-                if hi > 3.0 * lo {
-                    continue;
-                }
+                let Some(score) = tilted_corner(mark(o), mark(p), mark(q)) else { continue };
                 let u = (p.centre.0 - o.centre.0, p.centre.1 - o.centre.1);
                 let v = (q.centre.0 - o.centre.0, q.centre.1 - o.centre.1);
-                let (lu, lv) = (u.0.hypot(u.1), v.0.hypot(v.1));
-                if lu.min(lv) < 12.0 * lo || lu.max(lv) > 2.0 * lu.min(lv) {
-                    continue;
-                }
-                let cos = (u.0 * v.0 + u.1 * v.1) / (lu * lv);
-                if cos.abs() > 0.64 {
-                    continue;
-                }
                 // Clockwise in image coordinates: top-right, then bottom-left.
                 let (tr, bl) = if u.0 * v.1 - u.1 * v.0 > 0.0 { (b, c) } else { (c, b) };
-                found.push((cos.abs() + (lu / lv).ln().abs(), (a, tr, bl)));
+                found.push((score, (a, tr, bl)));
             }
         }
     }

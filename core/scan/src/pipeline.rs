@@ -345,10 +345,7 @@ impl Scanner {
         // Three finders shaped as a symbol's mark it and its quiet zone;
         // two mark a region as wide as the symbol could be either side.
         let (fw, fh) = (frame.width(), frame.height());
-        let symbol = finders::regions(&census, fw, fh, count)
-            .first()
-            .copied()
-            .or_else(|| finders::tilted_region(&census.candidates, fw, fh));
+        let symbol = finders::symbol(&census, fw, fh, count);
         let r = symbol.or_else(|| finders::pair_region(&census.candidates, fw, fh))?;
         self.found_in_region = Some(census.candidates);
         let found = self.scan_region(frame, r, ww * wh, (fits, Passes::ALL), count);
@@ -476,8 +473,7 @@ impl Scanner {
         // code is cut by it. The usual way reads it next.
         if work.passes == Passes::HINT
             && census.candidates.len() >= 3
-            && finders::regions(&census, width, height, count).is_empty()
-            && finders::tilted_region(&census.candidates, width, height).is_none()
+            && finders::symbol(&census, width, height, count).is_none()
         {
             return Vec::new();
         }
