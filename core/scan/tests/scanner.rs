@@ -448,6 +448,19 @@ fn rqrr_grid_fitting_stays_within_the_frame_budget() {
     }
 }
 
+/// The benchmark's 720p frame `i` of a class, scanned by `scanner`: its
+/// codes, the work done and the code's text.
+#[cfg(feature = "rxing")]
+fn scan_720p(
+    scanner: &mut Scanner,
+    distortion: genuine_tests::frames::Distortion,
+    i: u64,
+) -> (Vec<genuine_scan::ScannedCode>, genuine_scan::ScanWork, String) {
+    let (f, text) = genuine_tests::frames::benchmark_frame(distortion, i, 10, 1280, 720);
+    let (found, work) = scanner.scan_counted(&LumaFrame::new(&f.pixels, 1280, 720, 1280).unwrap());
+    (found, work, text)
+}
+
 /// A live frame that no decoder reads (a small code blurred past reading,
 /// at 720p) gets one rqrr pass after rxing and the outlines, not four: on
 /// 839 frames and photos the other three read nothing those missed, and
@@ -455,11 +468,9 @@ fn rqrr_grid_fitting_stays_within_the_frame_budget() {
 #[cfg(feature = "rxing")]
 #[test]
 fn a_live_frame_that_nothing_reads_gets_one_rqrr_pass() {
-    use genuine_tests::frames::{Distortion, benchmark_frame};
-    let (f, _) = benchmark_frame(Distortion::Blur, 1, 10, 1280, 720);
-    let frame = LumaFrame::new(&f.pixels, 1280, 720, 1280).unwrap();
-    let (found, live) = Scanner::with_effort(Effort::Live).scan_counted(&frame);
-    let (_, photo) = Scanner::with_effort(Effort::Photo).scan_counted(&frame);
+    use genuine_tests::frames::Distortion;
+    let (found, live, _) = scan_720p(&mut Scanner::with_effort(Effort::Live), Distortion::Blur, 1);
+    let (_, photo, _) = scan_720p(&mut Scanner::with_effort(Effort::Photo), Distortion::Blur, 1);
     assert!(found.is_empty(), "{found:?}");
     // The region the finders mark, read by the outlines and rxing, then
     // rqrr's global threshold on it.
@@ -476,10 +487,8 @@ fn a_live_frame_that_nothing_reads_gets_one_rqrr_pass() {
 #[cfg(feature = "rxing")]
 #[test]
 fn a_steeply_tilted_code_is_read_from_its_region() {
-    use genuine_tests::frames::{Distortion, benchmark_frame};
-    let (f, text) = benchmark_frame(Distortion::Perspective, 5, 10, 1280, 720);
-    let frame = LumaFrame::new(&f.pixels, 1280, 720, 1280).unwrap();
-    let (found, live) = Scanner::with_effort(Effort::Live).scan_counted(&frame);
+    use genuine_tests::frames::Distortion;
+    let (found, live, text) = scan_720p(&mut Scanner::with_effort(Effort::Live), Distortion::Perspective, 5);
     assert_eq!(found.iter().map(|c| &c.text).collect::<Vec<_>>(), [&text]);
     // The work image's decoders, then the region's; rqrr never ran.
     assert_eq!((live.decoder_calls, live.fit_samples), (2, 0), "{live:?}");
@@ -494,11 +503,10 @@ fn a_steeply_tilted_code_is_read_from_its_region() {
 #[cfg(feature = "rxing")]
 #[test]
 fn a_hint_that_cuts_the_next_code_is_not_decoded() {
-    use genuine_tests::frames::{Distortion, benchmark_frame};
+    use genuine_tests::frames::Distortion;
     let mut live = Scanner::with_effort(Effort::Live);
     for i in 0..2 {
-        let (f, text) = benchmark_frame(Distortion::Inverted, i, 10, 1280, 720);
-        let (found, work) = live.scan_counted(&LumaFrame::new(&f.pixels, 1280, 720, 1280).unwrap());
+        let (found, work, text) = scan_720p(&mut live, Distortion::Inverted, i);
         assert_eq!(found.iter().map(|c| &c.text).collect::<Vec<_>>(), [&text], "frame {i}");
         // The full-size census's region alone: no decoder on the hinted one.
         assert!(!work.hinted, "frame {i}: {work:?}");
