@@ -346,9 +346,22 @@ impl Scanner {
         // two mark a region as wide as the symbol could be either side.
         let (fw, fh) = (frame.width(), frame.height());
         let symbol = finders::symbol(&census, fw, fh, count);
-        let r = symbol.or_else(|| finders::pair_region(&census.candidates, fw, fh))?;
+        let pair = finders::pair_region(&census.candidates, fw, fh);
+        let r = symbol.or(pair)?;
+        // A symbol's region that does not read may have been marked by a
+        // wrong third finder (a data pattern beside a pair whose third the
+        // census missed): the pair's region, if it holds more, comes next,
+        // within the two work images' worth of pixels a region may cost.
+        let area = |r: &Region| r.width * r.height;
+        let fallback =
+            pair.filter(|p| symbol.is_some() && !r.contains(p) && area(&r) + area(p) <= 2 * ww * wh);
+        let candidates = fallback.map(|_| census.candidates.clone());
         self.found_in_region = Some(census.candidates);
-        let found = self.scan_region(frame, r, ww * wh, (fits, Passes::ALL), count);
+        let mut found = self.scan_region(frame, r, ww * wh, (fits, Passes::ALL), count);
+        if let (Some(p), Some(candidates), Some([])) = (fallback, candidates, found.as_deref()) {
+            self.found_in_region = Some(candidates);
+            found = self.scan_region(frame, p, ww * wh, (fits, Passes::ALL), count).or(found);
+        }
         self.found_in_region = None;
         found
     }
