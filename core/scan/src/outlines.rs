@@ -51,6 +51,9 @@ struct Outline {
     /// Halfway between them (as dark-print luma: negated for light print).
     threshold: f64,
     light: bool,
+    /// How far the traced edge lies from the fitted square, on average, in
+    /// modules.
+    off_square: f64,
 }
 
 /// The image a reader samples: pixels and the summed-area table of the same
@@ -107,6 +110,7 @@ pub fn read(image: &Image<'_>, candidates: &[Candidate]) -> Read {
     let mut unread = false;
     let codes = contained(|| {
         let mut outlines: Vec<Outline> = candidates.iter().filter_map(|c| outline(image, c)).collect();
+        drop_overlapping(&mut outlines);
         if let [a, b] = outlines[..] {
             outlines.extend(third_finders(image, &a, &b));
         }
@@ -301,7 +305,40 @@ fn outline(image: &Image<'_>, c: &Candidate) -> Option<Outline> {
     // The module as traced (the census's estimate comes from runs along
     // rows, which a tilt stretches): a quarter of the perimeter, over 7.
     let module = (0..4).map(|k| dist(corners[k], corners[(k + 1) % 4])).sum::<f64>() / 28.0;
-    Some(Outline { centre, corners, module, contrast: light - dark, threshold, light: c.light })
+    let off_square = edge.iter().map(|&p| off_sides(&corners, p)).sum::<f64>() / edge.len() as f64 / module;
+    Some(Outline { centre, corners, module, contrast: light - dark, threshold, light: c.light, off_square })
+}
+
+/// How far `p` is from the nearest side of the quadrilateral `corners`.
+fn off_sides(corners: &[P; 4], p: P) -> f64 {
+    (0..4)
+        .map(|k| {
+            let (a, b) = (corners[k], corners[(k + 1) % 4]);
+            ((b.0 - a.0) * (p.1 - a.1) - (b.1 - a.1) * (p.0 - a.0)).abs() / dist(a, b).max(f64::EPSILON)
+        })
+        .fold(f64::MAX, f64::min)
+}
+
+/// Of two outlines closer than a finder's width (they overlap: both
+/// cannot be finders), only the squarer is kept. A data pattern beside a
+/// finder passes the census's runs too; its traced edge meets the code's
+/// other modules and strays from any square (0.5-0.75 of a module on
+/// average, measured, against under 0.05 for finders), and a triple built
+/// on it was tried first and failed (a 720p tilted frame: 3 grids, 1.6 ms
+/// -> 3.4 ms, after the full-size census's half-pixel slack found both).
+fn drop_overlapping(outlines: &mut Vec<Outline>) {
+    let squarer_beside = |i: usize| {
+        let o = &outlines[i];
+        outlines.iter().enumerate().any(|(j, q)| {
+            j != i
+                && q.light == o.light
+                && dist(o.centre, q.centre) < 7.0 * o.module.min(q.module)
+                && q.off_square < o.off_square
+        })
+    };
+    let dropped: Vec<bool> = (0..outlines.len()).map(squarer_beside).collect();
+    let mut dropped = dropped.into_iter();
+    outlines.retain(|_| !dropped.next().unwrap_or(false));
 }
 
 fn dist(a: P, b: P) -> f64 {
