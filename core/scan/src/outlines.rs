@@ -314,7 +314,7 @@ fn off_sides(corners: &[P; 4], p: P) -> f64 {
     (0..4)
         .map(|k| {
             let (a, b) = (corners[k], corners[(k + 1) % 4]);
-            ((b.0 - a.0) * (p.1 - a.1) - (b.1 - a.1) * (p.0 - a.0)).abs() / dist(a, b).max(f64::EPSILON)
+            side(a, b, p).abs() / dist(a, b).max(f64::EPSILON)
         })
         .fold(f64::MAX, f64::min)
 }
