@@ -12,6 +12,8 @@ mod binarize;
 mod finders;
 mod geometry;
 mod grid;
+#[cfg(feature = "rxing")]
+mod hybrid;
 mod outlines;
 mod pipeline;
 #[cfg(feature = "rxing")]

@@ -5,13 +5,13 @@
 //! frames that rxing misses. Every call is behind `catch_unwind`.
 
 use super::geometry::Homography;
+use super::hybrid::Hybrid;
 use super::{Point, ScannedCode, contained};
-use rxing::common::HybridBinarizer;
 use rxing::multi::MultipleBarcodeReader;
 use rxing::multi::qrcode::QRCodeMultiReader;
 use rxing::qrcode::common::{ErrorCorrectionLevel, Version};
 use rxing::{
-    BarcodeFormat, BinaryBitmap, DecodeHints, Luma8Source, RXingResult, RXingResultMetadataType,
+    BarcodeFormat, BinaryBitmap, DecodeHints, MultiFormatReader, RXingResult, RXingResultMetadataType,
     RXingResultMetadataValue, Reader,
 };
 use std::collections::HashSet;
@@ -94,23 +94,34 @@ pub fn read(
     local_mean: impl FnOnce(&mut Vec<u8>),
 ) -> Vec<ScannedCode> {
     let mut local_mean = Some(local_mean);
-    let mut inverted_made = false;
+    let (mut inverted, mut binary) = (Some(inverted), Some(binary));
+    // One matrix per image, shared by the passes over it (the multi and
+    // the single reader over the same pixels binarize them alike).
+    let mut bitmaps: [Option<Bitmap<'_>>; 3] = [None, None, None];
     for pass in Pass::order(seen).into_iter().take(most) {
-        if matches!(pass, Pass::MultiInverted | Pass::SingleInverted) && !inverted_made {
-            invert(pixels, inverted);
-            inverted_made = true;
+        let image = match pass {
+            Pass::Multi | Pass::Single => 0,
+            Pass::MultiInverted | Pass::SingleInverted => 1,
+            Pass::MultiLocalMean => 2,
+        };
+        if bitmaps[image].is_none() {
+            let made: Option<&[u8]> = match image {
+                0 => Some(pixels),
+                1 => inverted.take().map(|out| {
+                    invert(pixels, out);
+                    &out[..]
+                }),
+                _ => binary.take().zip(local_mean.take()).map(|(out, fill)| {
+                    fill(out);
+                    &out[..]
+                }),
+            };
+            bitmaps[image] = made.and_then(|px| Hybrid::new(px, width, height)).map(BinaryBitmap::new);
         }
-        if pass == Pass::MultiLocalMean
-            && let Some(fill) = local_mean.take()
-        {
-            fill(binary);
-        }
+        let Some(bitmap) = bitmaps[image].as_mut() else { continue };
         let found = contained(|| match pass {
-            Pass::Multi => multi(pixels, width, height),
-            Pass::MultiInverted => multi(inverted, width, height),
-            Pass::MultiLocalMean => multi(binary, width, height),
-            Pass::Single => single(pixels, width, height),
-            Pass::SingleInverted => single(inverted, width, height),
+            Pass::Multi | Pass::MultiInverted | Pass::MultiLocalMean => multi(bitmap),
+            Pass::Single | Pass::SingleInverted => single(bitmap),
         });
         if !found.is_empty() {
             return found;
@@ -118,6 +129,9 @@ pub fn read(
     }
     Vec::new()
 }
+
+/// An image as rxing's readers take it, binarized once.
+type Bitmap<'a> = BinaryBitmap<Hybrid<'a>>;
 
 /// `pixels` light for dark into `out`, for light-on-dark print.
 fn invert(pixels: &[u8], out: &mut Vec<u8>) {
@@ -135,10 +149,10 @@ fn invert(pixels: &[u8], out: &mut Vec<u8>) {
 pub fn read_single(pixels: &[u8], width: usize, height: usize, inverted: &mut Vec<u8>) -> Vec<ScannedCode> {
     let once = |px: &[u8]| {
         contained(|| {
-            let Ok(source) = Luma8Source::new_with_slice(px, width as u32, height as u32) else {
+            let Some(binarized) = Hybrid::new(px, width, height) else {
                 return Vec::new();
             };
-            let mut bitmap = BinaryBitmap::new(HybridBinarizer::new(source));
+            let mut bitmap = BinaryBitmap::new(binarized);
             let result = rxing::qrcode::QRCodeReader.decode_with_hints(&mut bitmap, &hints());
             result.map(|r| vec![to_code(&r)]).unwrap_or_default()
         })
@@ -160,23 +174,15 @@ fn hints() -> DecodeHints {
     }
 }
 
-fn multi(pixels: &[u8], width: usize, height: usize) -> Vec<ScannedCode> {
-    let Ok(source) = Luma8Source::new_with_slice(pixels, width as u32, height as u32) else {
-        return Vec::new();
-    };
-    let mut bitmap = BinaryBitmap::new(HybridBinarizer::new(source));
-    let results = QRCodeMultiReader::default().decode_multiple_with_hints(&mut bitmap, &hints());
+fn multi(bitmap: &mut Bitmap<'_>) -> Vec<ScannedCode> {
+    let results = QRCodeMultiReader::default().decode_multiple_with_hints(bitmap, &hints());
     results.map(|rs| rs.iter().map(to_code).collect()).unwrap_or_default()
 }
 
-fn single(pixels: &[u8], width: usize, height: usize) -> Vec<ScannedCode> {
-    let result = rxing::helpers::detect_in_luma_slice_with_hints(
-        pixels,
-        width as u32,
-        height as u32,
-        None,
-        &mut hints(),
-    );
+/// rxing's single reader as its `detect_in_luma_slice_with_hints` runs it
+/// (QR only, trying harder), on an image already binarized.
+fn single(bitmap: &mut Bitmap<'_>) -> Vec<ScannedCode> {
+    let result = MultiFormatReader::default().decode_with_hints(bitmap, &hints());
     result.map(|r| vec![to_code(&r)]).unwrap_or_default()
 }
 
