@@ -74,6 +74,8 @@ pub struct ScanWork {
     pub decoder_calls: usize,
     /// Pixels handed to decoders, summed over the calls.
     pub decoder_pixels: usize,
+    /// rxing reader passes (a multi or single read of one image).
+    pub rxing_passes: usize,
     /// Module grids the finder-outline reader sampled and decoded (at most
     /// 9 per image it is given, each at most 177 x 177 modules).
     pub grids: usize,

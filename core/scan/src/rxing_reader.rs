@@ -81,6 +81,8 @@ impl Pass {
 /// and one symbol's finders at a slant the single reader. Each image is
 /// made at most once.
 ///
+/// Returns the codes and how many passes ran.
+///
 /// The local-mean pass is for low contrast: rxing's hybrid binarizer takes
 /// an 8x8 block whose grey levels span 24 or less for paper, so ink 40
 /// levels under its paper reads as white in most blocks. Measured on the
@@ -92,8 +94,9 @@ pub fn read(
     (inverted, binary): (&mut Vec<u8>, &mut Vec<u8>),
     (seen, most): (Seen, usize),
     local_mean: impl FnOnce(&mut Vec<u8>),
-) -> Vec<ScannedCode> {
+) -> (Vec<ScannedCode>, usize) {
     let mut local_mean = Some(local_mean);
+    let mut passes = 0;
     let (mut inverted, mut binary) = (Some(inverted), Some(binary));
     // One matrix per image, shared by the passes over it (the multi and
     // the single reader over the same pixels binarize them alike).
@@ -119,15 +122,16 @@ pub fn read(
             bitmaps[image] = made.and_then(|px| Hybrid::new(px, width, height)).map(BinaryBitmap::new);
         }
         let Some(bitmap) = bitmaps[image].as_mut() else { continue };
+        passes += 1;
         let found = contained(|| match pass {
             Pass::Multi | Pass::MultiInverted | Pass::MultiLocalMean => multi(bitmap),
             Pass::Single | Pass::SingleInverted => single(bitmap),
         });
         if !found.is_empty() {
-            return found;
+            return (found, passes);
         }
     }
-    Vec::new()
+    (Vec::new(), passes)
 }
 
 /// An image as rxing's readers take it, binarized once.
@@ -301,6 +305,7 @@ mod tests {
             read(&half, (ww, wh), (&mut inverted, &mut binary), (Seen::default(), most), |out| {
                 ii.binarize(&half, r, out, &mut line)
             })
+            .0
         };
         assert!(try_passes(2).is_empty(), "the multi and single readers miss it");
         let found = try_passes(3);
