@@ -516,6 +516,25 @@ fn a_hint_that_cuts_the_next_code_is_not_decoded() {
     }
 }
 
+/// A hinted region in which the census sees only two finders is not
+/// decoded either: two 720p tilted benchmark frames in a row, the first
+/// read at full size, the second's code elsewhere with two of its finders
+/// in the first one's region (a decoder there cost more than the frame's
+/// own scan).
+#[cfg(feature = "rxing")]
+#[test]
+fn a_hint_that_holds_a_pair_is_not_decoded() {
+    use genuine_tests::frames::Distortion;
+    let mut live = Scanner::with_effort(Effort::Live);
+    let (found, first, text) = scan_720p(&mut live, Distortion::Perspective, 3);
+    assert_eq!(found.iter().map(|c| &c.text).collect::<Vec<_>>(), [&text], "{first:?}");
+    assert!(first.decoder_pixels > 640 * 360, "read at full size, leaving a hint: {first:?}");
+    let (found, next, text) = scan_720p(&mut live, Distortion::Perspective, 4);
+    assert_eq!(found.iter().map(|c| &c.text).collect::<Vec<_>>(), [&text], "{next:?}");
+    assert!(!next.hinted, "{next:?}");
+    assert_eq!((next.decoder_calls, next.decoder_pixels), (1, 640 * 360), "the work image alone: {next:?}");
+}
+
 /// Small codes at 720p, as a hand starts to bring the phone closer: a
 /// version-8 code 80 to 104 pixels wide has modules of 1.6 to 2.1 pixels,
 /// too small for the halved work image, and its finders' runs are off by a
