@@ -700,7 +700,10 @@ pub fn regions(census: &Census, width: usize, height: usize, work: &mut ScanWork
                     || fourth.0 + edge > width as f32
                     || fourth.1 + a.module * 8.0 > counted.min(height as f32);
                 // The scan for a fourth finder runs only for symbol-shaped triples.
-                if arms > 0.8 && cos.abs() < 0.2 && !beyond && !at_fourth() {
+                // One symbol's finders are printed alike: a data pattern of
+                // the other polarity beside two finders is not their third.
+                let alike = a.light == b.light && a.light == c.light;
+                if arms > 0.8 && cos.abs() < 0.2 && alike && !beyond && !at_fourth() {
                     let region = symbol_region(a, b, c, width, height);
                     scored.push((inside(cands, &region), arms - cos.abs(), region));
                 }
@@ -890,6 +893,29 @@ mod tests {
         assert!(!could_be_a_symbol(&[at(10.0, 3.0), at(70.0, 6.0)]), "two sizes: two things");
         assert!(!could_be_a_symbol(&[at(10.0, 1.0), at(400.0, 1.0)]), "390 modules: no symbol is that wide");
         assert!(could_be_a_symbol(&[at(10.0, 1.0), at(400.0, 9.0), at(900.0, 2.0)]));
+    }
+
+    /// Three candidates mark a symbol only if printed alike. Replayed from
+    /// a 720p light-on-dark frame: two light finders of a code and a dark
+    /// data pattern at the right angle to them (the code's third finder
+    /// beyond the region's edge) made a symbol, and the hinted region was
+    /// decoded in vain (5.7 times zxing-cpp's time).
+    #[test]
+    fn a_symbol_is_three_finders_of_one_polarity() {
+        let at = |x: f32, y: f32, light: bool| Candidate { x, y, module: 4.6, hits: QUORUM, light };
+        let (w, h) = (512, 512);
+        let mut census = Census {
+            candidates: vec![at(397.0, 280.0, true), at(407.0, 459.0, true), at(490.0, 357.0, false)],
+            rows: h,
+            ..Census::default()
+        };
+        let mut work = ScanWork::default();
+        assert!(regions(&census, w, h, &mut work).is_empty(), "two light and a dark");
+        assert_eq!(work.plausible, 0);
+        census.candidates[2].light = true;
+        assert_eq!(regions(&census, w, h, &mut work).len(), 1, "three light");
+        census.candidates.iter_mut().for_each(|c| c.light = false);
+        assert_eq!(regions(&census, w, h, &mut work).len(), 1, "three dark");
     }
 
     /// A square symbol's finders pass rxing's multi-reader test and a
