@@ -92,9 +92,9 @@ def zxing(path, repeat=3):
 
 def genuine(paths, effort, repeat=3):
     """One process, one scanner, as a camera loop keeps one. The last file
-    goes first too, to warm it, and that line is dropped: a fresh scanner's first frame pays ~1 ms at 1080p
-    to fault in its buffers, once per camera session, and zxing-cpp's best
-    of three above runs warm. Not the first file: a code read at full size
+    goes first too, to warm it, and that line is dropped: a fresh scanner's
+    first frame pays ~1 ms at 1080p to fault in its buffers, once per camera
+    session, and zxing-cpp's best of three above runs warm. Not the first file: a code read at full size
     leaves the next frame a region hint, which must not be its own. The
     process runs `repeat` times, each frame after the same frames, and a
     frame's time is its best, as zxing-cpp's is (one run alone put single

@@ -699,10 +699,10 @@ pub fn regions(census: &Census, width: usize, height: usize, work: &mut ScanWork
                     || fourth.1 < edge
                     || fourth.0 + edge > width as f32
                     || fourth.1 + a.module * 8.0 > counted.min(height as f32);
-                // The scan for a fourth finder runs only for symbol-shaped triples.
                 // One symbol's finders are printed alike: a data pattern of
                 // the other polarity beside two finders is not their third.
                 let alike = a.light == b.light && a.light == c.light;
+                // The scan for a fourth finder runs only for symbol-shaped triples.
                 if arms > 0.8 && cos.abs() < 0.2 && alike && !beyond && !at_fourth() {
                     let region = symbol_region(a, b, c, width, height);
                     scored.push((inside(cands, &region), arms - cos.abs(), region));
