@@ -179,13 +179,17 @@ pub fn report_fake(
     if note.chars().count() > MAX_NOTE {
         return Err(FakeReportError::BadInput(format!("the note is over {MAX_NOTE} characters")));
     }
-    if let Some(photo) = photo
-        && (photo.len() > MAX_PHOTO || !photo.starts_with(&[0xFF, 0xD8, 0xFF]))
-    {
+    if photo.is_some_and(|photo| photo.len() > MAX_PHOTO) {
         return Err(FakeReportError::BadInput(format!(
             "the photo must be one JPEG of at most {MAX_PHOTO} bytes"
         )));
     }
+    // Only the picture leaves the phone: its EXIF (GPS, time, device), XMP,
+    // profiles and comments are dropped here, before anything else.
+    let photo = photo
+        .map(crate::photo::strip_metadata)
+        .transpose()
+        .map_err(|e| FakeReportError::BadInput(e.to_string()))?;
     let brand_id = match crate::verify(store, code, now)? {
         Verdict::Authentic(a) => a.issuer.brand_id,
         Verdict::Revoked { issuer, .. } => issuer.brand_id,
@@ -203,7 +207,7 @@ pub fn report_fake(
     if let Some(place) = place.and_then(coarse_place) {
         body["place"] = serde_json::Value::from(place);
     }
-    if let Some(photo) = photo {
+    if let Some(photo) = &photo {
         body["photo"] = serde_json::Value::from(base64::engine::general_purpose::STANDARD.encode(photo));
     }
     let body = body.to_string();
