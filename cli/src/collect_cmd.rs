@@ -3,10 +3,13 @@
 
 use crate::state::StateArgs;
 use crate::{CliError, OutputArgs, TrustArgs};
-use genuine_collector::db::{Db, Suspect};
+use genuine_collector::db::{Db, Quotas, Suspect};
+use genuine_collector::limits::ConnectionLimits;
+use genuine_collector::network::{Cidr, NetworkKey, TrustedProxies};
 use genuine_collector::rules::Rules;
-use genuine_collector::server::{Collector, Config};
+use genuine_collector::server::{Collector, Config, Trust};
 use genuine_format::revocation::ListKind;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -30,12 +33,38 @@ pub enum CollectAction {
         /// Address to listen on
         #[arg(long, default_value = "127.0.0.1:8090")]
         addr: String,
+        /// A proxy or load balancer of yours in front of the collector, as an
+        /// address or range (repeatable): the client is then the rightmost
+        /// X-Forwarded-For entry that is not one of them (docs/OPERATIONS.md)
+        #[arg(long = "trusted-proxy", value_name = "CIDR")]
+        trusted_proxies: Vec<String>,
+        /// Replaced by --trusted-proxy CIDR
+        #[arg(long, hide = true)]
+        trust_forwarded: bool,
+        /// The secret that names networks in the database, kept outside it
+        /// (created if missing) [default: DATA.network-key beside a SQLite
+        /// file; required with postgres://]
+        #[arg(long, value_name = "FILE", env = "GENUINE_NETWORK_KEY_FILE")]
+        network_key: Option<PathBuf>,
         /// Requests per network per minute (per instance)
         #[arg(long, default_value_t = 120)]
         per_network_per_minute: u32,
-        /// Take the client's address from X-Forwarded-For (only behind your own proxy)
-        #[arg(long)]
-        trust_forwarded: bool,
+        /// New sightings one network may add in a day
+        #[arg(long, default_value_t = Quotas::default().per_network_per_day)]
+        per_network_per_day: u64,
+        /// Connections open at once from one network (per instance)
+        #[arg(long, default_value_t = ConnectionLimits::default().per_network)]
+        connections_per_network: usize,
+        /// Connections to the database and to the trust store
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
+        pool: u16,
+        /// The brand's feed: the trust store syncs from it at start and every
+        /// --sync-minutes, so codes of keys revoked there stop counting
+        #[arg(long, value_name = "URL")]
+        feed: Option<String>,
+        /// Minutes between syncs of the trust store
+        #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=1440))]
+        sync_minutes: u64,
     },
 }
 
@@ -57,9 +86,19 @@ pub struct RulesArgs {
     /// Reports of a fake from this many networks make a candidate
     #[arg(long, default_value_t = Rules::default().report_origins)]
     report_networks: usize,
-    /// Evidence must span this many networks for --auto to approve it
+    /// --auto approves alone only evidence from this many networks, each
+    /// with an install that had scanned another of the brand's codes...
     #[arg(long, default_value_t = Rules::default().auto_origins)]
     auto_networks: usize,
+    /// ...in this many network groups (/16 or /32: several providers)...
+    #[arg(long, default_value_t = Rules::default().auto_groups)]
+    auto_groups: usize,
+    /// ...over this many days
+    #[arg(long, default_value_t = Rules::default().auto_days)]
+    auto_days: usize,
+    /// How long before an install must have scanned another code (hours)
+    #[arg(long, default_value_t = Rules::default().history_hours)]
+    history_hours: u64,
 }
 
 impl RulesArgs {
@@ -71,6 +110,9 @@ impl RulesArgs {
             crowd_origins: self.crowd_networks,
             report_origins: self.report_networks,
             auto_origins: self.auto_networks,
+            auto_groups: self.auto_groups,
+            auto_days: self.auto_days,
+            history_hours: self.history_hours,
         }
     }
 }
@@ -95,7 +137,8 @@ pub enum ClonesAction {
         /// A candidate, as GTIN/SERIAL (repeatable)
         #[arg(long = "serial", value_name = "GTIN/SERIAL", required_unless_present = "auto")]
         serials: Vec<String>,
-        /// Every candidate whose evidence is strong enough (--auto-networks)
+        /// Every candidate whose evidence is strong enough to act on alone
+        /// (--auto-networks, --auto-groups, --auto-days)
         #[arg(long)]
         auto: bool,
         #[command(flatten)]
@@ -128,12 +171,65 @@ fn open(location: &str) -> Result<Db, CliError> {
     Db::open(location).map_err(|e| CliError::msg(format!("{shown}: {e}")))
 }
 
+/// The network key: the file given, or one beside a SQLite database.
+fn network_key(data: &str, given: Option<PathBuf>) -> Result<NetworkKey, CliError> {
+    let path = match given {
+        Some(path) => path,
+        None if data.contains("://") => {
+            return Err(CliError::msg(
+                "with a postgres:// database, give --network-key FILE (the same file on every instance): \
+                 network names are keyed by it and it must not live in the database",
+            ));
+        }
+        None => PathBuf::from(format!("{data}.network-key")),
+    };
+    NetworkKey::load_or_create(&path, crate::authority_cmd::rng()).map_err(CliError::msg)
+}
+
 pub fn collect(action: CollectAction) -> Result<ExitCode, CliError> {
-    let CollectAction::Serve { data, trust, addr, per_network_per_minute, trust_forwarded } = action;
-    let store = crate::verify_cmd::open_store(&trust)?;
-    let config = Config { per_origin_per_minute: per_network_per_minute, trust_forwarded };
-    let collector = Collector::new(open(&data.data)?, store, config, crate::authority_cmd::rng())
-        .map_err(CliError::msg)?;
+    let CollectAction::Serve {
+        data,
+        trust,
+        addr,
+        trusted_proxies,
+        trust_forwarded,
+        network_key: key_file,
+        per_network_per_minute,
+        per_network_per_day,
+        connections_per_network,
+        pool,
+        feed,
+        sync_minutes,
+    } = action;
+    if trust_forwarded {
+        return Err(CliError::msg(
+            "--trust-forwarded is gone: it let a client name its own network. Name your proxies \
+             instead: --trusted-proxy 10.0.0.0/8 (repeatable; docs/OPERATIONS.md)",
+        ));
+    }
+    let proxies = trusted_proxies
+        .iter()
+        .map(|range| Cidr::parse(range).map_err(|e| CliError::msg(format!("--trusted-proxy: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let key = network_key(&data.data, key_file)?;
+    let (store, path) = crate::verify_cmd::open_store_at(&trust)?;
+    let trust = Trust { path, anchor: store.anchor().clone() };
+    drop(store);
+    let config = Config {
+        per_network_per_minute,
+        trusted_proxies: TrustedProxies::new(proxies),
+        quotas: Quotas { per_network_per_day, ..Quotas::default() },
+        connections: ConnectionLimits { per_network: connections_per_network, ..ConnectionLimits::default() },
+        pool: usize::from(pool),
+        ..Config::default()
+    };
+    let shown = if data.data.contains("://") { "the collector database" } else { data.data.as_str() };
+    let collector = Arc::new(
+        Collector::new(&data.data, trust, config, key).map_err(|e| CliError::msg(format!("{shown}: {e}")))?,
+    );
+    if let Some(url) = feed {
+        keep_trust_synced(Arc::clone(&collector), &url, std::time::Duration::from_secs(sync_minutes * 60))?;
+    }
     crate::feed_cmd::runtime()?.block_on(async {
         let listener =
             tokio::net::TcpListener::bind(&addr).await.map_err(|e| CliError::msg(format!("{addr}: {e}")))?;
@@ -141,11 +237,33 @@ pub fn collect(action: CollectAction) -> Result<ExitCode, CliError> {
         // The bound address first: tests and scripts read it (port 0 picks one).
         println!("collecting at http://{local}/");
         tokio::select! {
-            served = genuine_collector::server::serve(listener, Arc::new(collector)) => served.map_err(CliError::msg),
+            served = genuine_collector::server::serve(listener, collector) => served.map_err(CliError::msg),
             _ = tokio::signal::ctrl_c() => Ok(()),
         }
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Syncs the collector's trust store now (a refusal stops the start: a
+/// wrong URL should not go unnoticed) and then every `every` on a thread.
+fn keep_trust_synced(
+    collector: Arc<Collector>,
+    url: &str,
+    every: std::time::Duration,
+) -> Result<(), CliError> {
+    let transport = genuine::ReqwestTransport::new().map_err(CliError::msg)?;
+    let feed =
+        genuine::HttpFeed::new(url, transport, genuine::FeedConfig::default()).map_err(CliError::msg)?;
+    collector.sync_trust(&feed).map_err(|e| CliError::msg(format!("--feed {url}: {e}")))?;
+    std::thread::spawn(move || {
+        loop {
+            std::thread::sleep(every);
+            if let Err(e) = collector.sync_trust(&feed) {
+                eprintln!("genuine: collector trust sync failed (kept the previous state): {e}");
+            }
+        }
+    });
+    Ok(())
 }
 
 /// The candidates named `GTIN/SERIAL`, refusing any that is not one.
@@ -187,13 +305,15 @@ pub fn clones(action: ClonesAction) -> Result<ExitCode, CliError> {
             for c in &found {
                 let e = &c.evidence;
                 println!(
-                    "{}/{} ({}): {} — {} installs on {} networks, {} places up to {:.0} km apart within {} h, {} reports from {} networks{}",
+                    "{}/{} ({}): {} — {} installs on {} networks in {} groups ({} with a history), {} places up to {:.0} km apart within {} h, {} reports from {} networks{}",
                     c.gtin,
                     c.serial,
                     c.brand,
                     e.rules.join(", "),
                     e.installs,
                     e.origins,
+                    e.groups,
+                    e.seasoned_origins,
                     e.places,
                     e.max_distance_km,
                     e.span_hours,

@@ -19,11 +19,17 @@ fn default_db() -> Result<PathBuf, CliError> {
 
 /// Opens the store for these arguments and imports the bundle they name.
 pub fn open_store(trust: &TrustArgs) -> Result<Store, CliError> {
+    open_store_with(&trust.store, trust.bundle.as_deref()).map(|(store, _)| store)
+}
+
+/// Opens the store for these arguments, imports the bundle they name, and
+/// says where the store is (for a service that opens it again per thread).
+pub fn open_store_at(trust: &TrustArgs) -> Result<(Store, PathBuf), CliError> {
     open_store_with(&trust.store, trust.bundle.as_deref())
 }
 
 /// Opens the store and imports `bundle` (the demo bundle with the demo anchor).
-fn open_store_with(store: &StoreArgs, bundle: Option<&Path>) -> Result<Store, CliError> {
+fn open_store_with(store: &StoreArgs, bundle: Option<&Path>) -> Result<(Store, PathBuf), CliError> {
     let (anchor_text, bundle) = match (&store.anchor, bundle) {
         (Some(anchor), bundle) => (read_text(anchor)?, bundle.map(read).transpose()?),
         (None, None) => {
@@ -64,7 +70,7 @@ fn open_store_with(store: &StoreArgs, bundle: Option<&Path>) -> Result<Store, Cl
             eprintln!("genuine: bundle: skipped brand {}: {}", refused.brand_id, refused.error);
         }
     }
-    Ok(store)
+    Ok((store, db))
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, CliError> {
@@ -154,7 +160,7 @@ pub fn verify(input: &Input, json: bool, trust: &TrustArgs) -> Result<ExitCode, 
 pub fn import(file: &Path, json: bool, store: &StoreArgs) -> Result<ExitCode, CliError> {
     // With an anchor of its own, nothing else is imported first; without
     // one, the demo trust comes first (the file must be of that world).
-    let mut opened = open_store_with(store, None)?;
+    let (mut opened, _) = open_store_with(store, None)?;
     let report = opened.import_bundle(&read(file)?, device_now()).map_err(CliError::msg)?;
     if json {
         println!("{}", serde_json::to_string(&report).map_err(CliError::msg)?);

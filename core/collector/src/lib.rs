@@ -4,14 +4,19 @@
 //! person (or, in the clearest cases, `--auto`) to push to every phone as
 //! the `cloned` revocation list.
 //!
-//! [`wire`] is what phones send, [`server`] the HTTP service, [`db`] the
-//! store, [`rules`] the detection and [`geo`] the coarse places.
+//! [`wire`] is what phones send, [`server`] the HTTP service (with
+//! [`network`]: whose network a request is, and [`limits`]: what one network
+//! may cost), [`db`] the store, [`rules`] the detection and [`geo`] the
+//! coarse places.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod db;
 pub mod geo;
+pub mod limits;
+pub mod network;
+mod pool;
 pub mod rules;
 pub mod server;
 pub mod sql;
@@ -38,7 +43,8 @@ pub fn candidates(db: &mut db::Db, rules: &rules::Rules) -> Result<Vec<Candidate
     for suspect in db.suspects()? {
         let sightings = db.sightings(&suspect.gtin, &suspect.serial)?;
         let reports = db.reports(&suspect.gtin, &suspect.serial)?;
-        let evidence = rules::assess(&sightings, &reports, rules);
+        let seasoned = db.seasoned(&suspect.gtin, &suspect.serial, rules.history_hours)?;
+        let evidence = rules::assess(&sightings, &reports, &seasoned, rules);
         if evidence.is_candidate() {
             out.push(Candidate {
                 brand: suspect.brand,

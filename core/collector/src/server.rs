@@ -1,52 +1,101 @@
-//! `genuine collect serve`: the HTTP side of the collector.
-//!
-//! Stateless but for its database: several can run behind a load balancer
-//! on one database (the origin salt lives there). Rate limits are per
-//! instance, in memory. Each check and the threat it stops:
+//! `genuine collect serve`: the HTTP side of the collector, on the open
+//! internet. Each check and the threat it stops (docs/SECURITY.md, "The
+//! collector"):
+//! - the network is the connection's, or what a trusted proxy appended
+//!   ([`crate::network`]): a client never chooses its own;
+//! - connections per network and in all are capped, headers must arrive
+//!   within `header_timeout` and bodies within `body_timeout`: held-open
+//!   and half-sent requests cost bounded sockets for a bounded time;
+//! - a per-network rate limit, counted when the headers arrive;
 //! - body caps before parsing (a huge upload is refused unread);
 //! - every field checked, a malformed batch refused whole (nothing stored);
-//! - every code verified under the brand's keys (forged and unsigned codes,
-//!   and codes of other brands, are never counted);
-//! - network origins kept only as a salted hash of their /24 (IPv4) or /48
-//!   (IPv6): enough to count distinct networks, never an address;
-//! - a per-origin rate limit (a flood from one network is refused early).
+//! - every code verified under the brand's keys, kept current from its feed
+//!   (forged and unsigned codes, codes of other brands and of revoked keys
+//!   are never counted);
+//! - what a network stores per serial and per day is bounded ([`Quotas`]);
+//! - photos lose their metadata before they are stored.
+//!
+//! Stateless but for its database and the network key: several instances
+//! can run behind a load balancer on one PostgreSQL database. Rate and
+//! connection limits are per instance.
 
-use crate::db::{Db, ReportRow, SightingRow};
-use crate::rules::Sighting;
+use crate::db::{Db, DbError, NewReport, NewSighting, Quotas};
+use crate::limits::{ConnectionLimits, Connections, RequestRate};
+use crate::network::{NetworkKey, Origin, TrustedProxies};
+use crate::pool::Pool;
 use crate::wire::{self, EventBatch, FakeReportIn};
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 /// How the service runs.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Requests per network origin per minute, per instance.
-    pub per_origin_per_minute: u32,
-    /// Take the client from `X-Forwarded-For` (only behind a proxy you run).
-    pub trust_forwarded: bool,
+    /// Requests per network per minute, per instance.
+    pub per_network_per_minute: u32,
+    /// The proxies in front of the service whose `X-Forwarded-For` is read.
+    pub trusted_proxies: TrustedProxies,
+    /// What one network may store.
+    pub quotas: Quotas,
+    /// Connections at once.
+    pub connections: ConnectionLimits,
+    /// A request's headers must arrive within this (and an idle
+    /// connection's next request begin within it).
+    pub header_timeout: Duration,
+    /// A request's body must arrive within this after its headers.
+    pub body_timeout: Duration,
+    /// Connections to the database and to the trust store.
+    pub pool: usize,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { per_origin_per_minute: 120, trust_forwarded: false }
+        Config {
+            per_network_per_minute: 120,
+            trusted_proxies: TrustedProxies::default(),
+            quotas: Quotas::default(),
+            connections: ConnectionLimits::default(),
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(20),
+            pool: 4,
+        }
     }
 }
 
-/// The collector: its database, the brand's trust to verify codes with,
-/// and the rate limiter.
+/// Where the brand's trust store is: every pooled connection opens it.
+#[derive(Debug, Clone)]
+pub struct Trust {
+    /// The store file (the bundle already imported).
+    pub path: PathBuf,
+    /// The pinned anchor it was made for.
+    pub anchor: genuine::TrustAnchor,
+}
+
+/// Why the collector cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The collector's database.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// The brand's trust store.
+    #[error("trust store: {0}")]
+    Store(#[from] genuine::StoreError),
+}
+
+/// The collector: its database and trust store connections, the key that
+/// names networks, and the limits.
 pub struct Collector {
-    db: Mutex<Db>,
-    store: Mutex<genuine::Store>,
-    salt: Vec<u8>,
+    dbs: Pool<Db, DbError>,
+    stores: Pool<genuine::Store, genuine::StoreError>,
+    key: NetworkKey,
     config: Config,
-    limits: Mutex<HashMap<String, (u64, u32)>>,
+    rate: RequestRate,
 }
 
 fn now_secs() -> u64 {
@@ -64,77 +113,55 @@ fn refuse(status: StatusCode, why: impl std::fmt::Display) -> Answer {
 }
 
 /// A verified code's brand, GTIN and serial; `None` for anything that is
-/// not a brand's signed, serialised code.
+/// not a brand's signed, serialised code that verifies now.
 fn identify(store: &genuine::Store, code: &str, now: u64) -> Option<(String, String, String)> {
     use genuine::Verdict;
     let verdict = genuine::verify(store, code, genuine::UnixTime::from_secs(now)).ok()?;
     let (product, issuer) = match verdict {
         Verdict::Authentic(a) => (a.product, a.issuer),
-        Verdict::Revoked { product, issuer, .. } => (product, issuer),
+        // A code revoked as copied is still a sighting of its serial; one
+        // whose key is revoked is no brand's code any more.
+        Verdict::Revoked { product, issuer, reason, .. }
+            if reason != genuine::RevocationReason::KeyRevoked =>
+        {
+            (product, issuer)
+        }
         _ => return None,
     };
     Some((issuer.brand_id, product.gtin, product.serial?))
 }
 
 impl Collector {
-    /// A collector over `db`, verifying with `store` (the brand's bundle).
-    pub fn new(
-        mut db: Db,
-        store: genuine::Store,
-        config: Config,
-        fresh_salt: [u8; 32],
-    ) -> Result<Collector, crate::db::DbError> {
-        let salt = db.origin_salt(fresh_salt)?;
-        Ok(Collector {
-            db: Mutex::new(db),
-            store: Mutex::new(store),
-            salt,
-            config,
-            limits: Mutex::new(HashMap::new()),
-        })
+    /// A collector over the database at `data` (a SQLite path or a
+    /// `postgres://` URL), verifying with the brand's `trust`, naming
+    /// networks with `key`.
+    pub fn new(data: &str, trust: Trust, config: Config, key: NetworkKey) -> Result<Collector, StartError> {
+        let data = data.to_string();
+        let dbs = Pool::new(config.pool, move || Db::open(&data))?;
+        let stores = Pool::new(config.pool, move || genuine::Store::open(&trust.path, &trust.anchor))?;
+        let rate = RequestRate::new(config.per_network_per_minute);
+        Ok(Collector { dbs, stores, key, config, rate })
     }
 
-    /// The salted hash of a client's network.
-    fn origin(&self, ip: IpAddr) -> String {
-        let network: Vec<u8> = match ip {
-            IpAddr::V4(v4) => v4.octets()[..3].to_vec(),
-            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-                Some(v4) => v4.octets()[..3].to_vec(),
-                None => v6.octets()[..6].to_vec(),
-            },
-        };
-        let digest = Sha256::new().chain_update(&self.salt).chain_update(&network).finalize();
-        digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    /// Syncs the trust store with the brand's feed, so that keys and codes
+    /// revoked there stop being counted.
+    pub fn sync_trust(&self, feed: &impl genuine::Fetch) -> Result<genuine::SyncReport, genuine::SyncError> {
+        let mut store = self.stores.get().map_err(genuine::SyncError::Store)?;
+        genuine::sync(&mut store, feed, genuine::device_now(), &genuine::CancelToken::default())
     }
 
-    fn client(&self, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
-        let forwarded = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse().ok());
-        match forwarded {
-            Some(ip) if self.config.trust_forwarded => ip,
-            _ => peer.ip(),
-        }
+    /// The network of a request from `peer` with these headers.
+    fn origin(&self, peer: SocketAddr, headers: &HeaderMap) -> Result<Origin, Answer> {
+        let forwarded = headers.get_all("x-forwarded-for").iter().map(|v| v.to_str().unwrap_or("\u{0}"));
+        let client = self
+            .config
+            .trusted_proxies
+            .client(peer.ip(), forwarded)
+            .map_err(|e| refuse(StatusCode::BAD_REQUEST, e))?;
+        Ok(self.key.origin(client))
     }
 
-    /// Counts a request against its origin's minute; false when over.
-    fn admit(&self, origin: &str) -> bool {
-        let minute = now_secs() / 60;
-        let Ok(mut limits) = self.limits.lock() else { return false };
-        if limits.len() > 100_000 {
-            limits.retain(|_, (m, _)| *m == minute);
-        }
-        let entry = limits.entry(origin.to_string()).or_insert((minute, 0));
-        if entry.0 != minute {
-            *entry = (minute, 0);
-        }
-        entry.1 += 1;
-        entry.1 <= self.config.per_origin_per_minute
-    }
-
-    fn events(&self, origin: String, body: &[u8]) -> Answer {
+    fn events(&self, origin: &Origin, body: &[u8]) -> Answer {
         let now = now_secs();
         let batch: EventBatch = match serde_json::from_slice(body) {
             Ok(batch) => batch,
@@ -143,37 +170,39 @@ impl Collector {
         if let Err(e) = batch.check(now / 3600) {
             return refuse(StatusCode::BAD_REQUEST, e);
         }
-        let rows: Vec<SightingRow> = {
-            let Ok(store) = self.store.lock() else {
-                return refuse(StatusCode::INTERNAL_SERVER_ERROR, "store");
+        // Verification on a trust connection of its own, outside any lock
+        // the database's writers take.
+        let rows: Vec<NewSighting> = {
+            let store = match self.stores.get() {
+                Ok(store) => store,
+                Err(e) => return refuse(StatusCode::SERVICE_UNAVAILABLE, e),
             };
             batch
                 .events
                 .iter()
                 .filter_map(|event| {
                     let (brand, gtin, serial) = identify(&store, &event.code, now)?;
-                    let sighting = Sighting {
-                        install: batch.install.clone(),
-                        origin: origin.clone(),
-                        hour: event.hour,
-                        place: event.place.clone(),
-                    };
-                    Some(SightingRow { brand, gtin, serial, sighting })
+                    let (install, hour, place) = (batch.install.clone(), event.hour, event.place.clone());
+                    Some(NewSighting { brand, gtin, serial, install, hour, place })
                 })
                 .collect()
         };
         let not_genuine = batch.events.len() - rows.len();
-        let Ok(mut db) = self.db.lock() else { return refuse(StatusCode::INTERNAL_SERVER_ERROR, "database") };
-        match db.record_sightings(&rows) {
-            Ok(()) => answer(
+        let stored = self
+            .dbs
+            .get()
+            .and_then(|mut db| db.record_sightings(origin, &rows, &self.config.quotas, now / 86_400));
+        match stored {
+            Ok(stored) => answer(
                 StatusCode::OK,
-                serde_json::json!({ "counted": rows.len(), "not_genuine": not_genuine }),
+                serde_json::json!({ "counted": stored.kept, "not_genuine": not_genuine,
+                                    "over_quota": stored.over_quota }),
             ),
             Err(e) => refuse(StatusCode::SERVICE_UNAVAILABLE, e),
         }
     }
 
-    fn report(&self, origin: String, body: &[u8]) -> Answer {
+    fn report(&self, origin: &Origin, body: &[u8]) -> Answer {
         let now = now_secs();
         let report: FakeReportIn = match serde_json::from_slice(body) {
             Ok(report) => report,
@@ -183,49 +212,66 @@ impl Collector {
             Ok(photo) => photo,
             Err(e) => return refuse(StatusCode::BAD_REQUEST, e),
         };
-        let identified = match self.store.lock() {
+        let identified = match self.stores.get() {
             Ok(store) => identify(&store, &report.code, now),
-            Err(_) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, "store"),
+            Err(e) => return refuse(StatusCode::SERVICE_UNAVAILABLE, e),
         };
         // A report about a code the brand never signed is about a forgery,
         // which every phone already shows as such: nothing to count.
         let Some((brand, gtin, serial)) = identified else {
             return answer(StatusCode::OK, serde_json::json!({ "counted": 0, "not_genuine": 1 }));
         };
-        let row = ReportRow {
+        let row = NewReport {
             brand,
             gtin,
             serial,
             install: report.install,
-            origin,
             hour: report.hour,
             place: report.place,
             reason: report.reason,
             note: report.note,
             photo,
         };
-        let Ok(mut db) = self.db.lock() else { return refuse(StatusCode::INTERNAL_SERVER_ERROR, "database") };
-        match db.record_report(&row) {
-            Ok(()) => answer(StatusCode::OK, serde_json::json!({ "counted": 1, "not_genuine": 0 })),
+        let stored = self
+            .dbs
+            .get()
+            .and_then(|mut db| db.record_report(origin, &row, &self.config.quotas, now / 86_400));
+        match stored {
+            Ok(stored) => answer(
+                StatusCode::OK,
+                serde_json::json!({ "counted": stored.kept, "not_genuine": 0, "over_quota": stored.over_quota }),
+            ),
             Err(e) => refuse(StatusCode::SERVICE_UNAVAILABLE, e),
         }
     }
 }
 
-/// One request: its network's budget, then `work` on a blocking thread
-/// (SQLite and the signature checks block).
+/// One request: its network, that network's budget, the body within its
+/// deadline and cap, then `work` on a blocking thread (SQLite and the
+/// signature checks block).
 async fn handle(
     c: Arc<Collector>,
     peer: SocketAddr,
-    headers: &HeaderMap,
-    body: Bytes,
-    work: fn(&Collector, String, &[u8]) -> Answer,
+    headers: HeaderMap,
+    body: Body,
+    limit: usize,
+    work: fn(&Collector, &Origin, &[u8]) -> Answer,
 ) -> Answer {
-    let origin = c.origin(c.client(peer, headers));
-    if !c.admit(&origin) {
+    let origin = match c.origin(peer, &headers) {
+        Ok(origin) => origin,
+        Err(refused) => return refused,
+    };
+    if !c.rate.admit(&origin.network, now_secs() / 60) {
         return refuse(StatusCode::TOO_MANY_REQUESTS, "too many requests from this network; try later");
     }
-    tokio::task::spawn_blocking(move || work(&c, origin, &body))
+    let body = match tokio::time::timeout(c.config.body_timeout, axum::body::to_bytes(body, limit)).await {
+        Err(_) => return refuse(StatusCode::REQUEST_TIMEOUT, "the body did not arrive in time"),
+        Ok(Err(_)) => {
+            return refuse(StatusCode::PAYLOAD_TOO_LARGE, format!("bodies here are at most {limit} bytes"));
+        }
+        Ok(Ok(body)) => body,
+    };
+    tokio::task::spawn_blocking(move || work(&c, &origin, &body))
         .await
         .unwrap_or_else(|_| refuse(StatusCode::INTERNAL_SERVER_ERROR, "failed"))
 }
@@ -234,29 +280,66 @@ async fn events(
     State(c): State<Arc<Collector>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Answer {
-    handle(c, peer, &headers, body, Collector::events).await
+    handle(c, peer, headers, body, wire::MAX_EVENTS_BODY, Collector::events).await
 }
 
 async fn reports(
     State(c): State<Arc<Collector>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Answer {
-    handle(c, peer, &headers, body, Collector::report).await
+    handle(c, peer, headers, body, wire::MAX_REPORT_BODY, Collector::report).await
 }
 
 /// The service's routes: `POST /v1/events` and `POST /v1/reports`.
 pub fn router(collector: Arc<Collector>) -> Router {
-    Router::new()
-        .route("/v1/events", post(events).layer(DefaultBodyLimit::max(wire::MAX_EVENTS_BODY)))
-        .route("/v1/reports", post(reports).layer(DefaultBodyLimit::max(wire::MAX_REPORT_BODY)))
-        .with_state(collector)
+    Router::new().route("/v1/events", post(events)).route("/v1/reports", post(reports)).with_state(collector)
 }
 
-/// Serves until the listener fails.
+/// Serves until the listener fails: each connection admitted within the
+/// [`ConnectionLimits`], served by HTTP/1.1 with the header deadline.
 pub async fn serve(listener: tokio::net::TcpListener, collector: Arc<Collector>) -> std::io::Result<()> {
-    axum::serve(listener, router(collector).into_make_service_with_connect_info::<SocketAddr>()).await
+    use tower::ServiceExt;
+    let connections = Connections::new(collector.config.connections);
+    let app = router(Arc::clone(&collector));
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            // Out of file descriptors, or a connection reset before it was
+            // accepted: wait a moment, keep serving.
+            Err(e) if is_transient(&e) => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let proxy = collector.config.trusted_proxies.trusts(peer.ip());
+        let Some(slot) = connections.admit(peer.ip(), proxy) else {
+            drop(stream);
+            continue;
+        };
+        let app = app.clone();
+        let header_timeout = collector.config.header_timeout;
+        tokio::spawn(async move {
+            let _slot = slot;
+            let service =
+                hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+                    request.extensions_mut().insert(ConnectInfo(peer));
+                    app.clone().oneshot(request.map(Body::new))
+                });
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(header_timeout);
+            // A client that goes away mid-request is no error of ours.
+            let _ = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service).await;
+        });
+    }
+}
+
+fn is_transient(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(e.kind(), ConnectionAborted | ConnectionReset | Interrupted | WouldBlock)
+        || e.raw_os_error().is_some_and(|n| n == 23 || n == 24) // ENFILE, EMFILE
 }

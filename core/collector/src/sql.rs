@@ -103,6 +103,55 @@ impl Connection {
         Ok(())
     }
 
+    /// Runs `work` in one transaction: committed if it succeeds, rolled
+    /// back if it fails. SQLite takes the write lock at once (`BEGIN
+    /// IMMEDIATE`): a transaction that reads and then writes could otherwise
+    /// fail on another writer's commit in between, without waiting.
+    pub fn transaction<T>(
+        &mut self,
+        work: impl FnOnce(&mut Connection) -> Result<T, SqlError>,
+    ) -> Result<T, SqlError> {
+        self.batch(match self {
+            Connection::Sqlite(_) => "BEGIN IMMEDIATE",
+            Connection::Postgres(_) => "BEGIN",
+        })?;
+        match work(self) {
+            Ok(value) => {
+                self.batch("COMMIT")?;
+                Ok(value)
+            }
+            Err(e) => {
+                // The error that matters is the first one.
+                let _ = self.batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
+    /// Applies the `migrations` not yet recorded, in order, each in the
+    /// transaction that records it; collectors starting at once on one
+    /// database wait for each other (PostgreSQL: a lock on the table of
+    /// migrations; SQLite: the write lock).
+    pub fn migrate(&mut self, migrations: &[&str]) -> Result<(), SqlError> {
+        self.batch("CREATE TABLE IF NOT EXISTS migrations(version BIGINT PRIMARY KEY)")?;
+        for (i, migration) in migrations.iter().enumerate() {
+            let version = Value::Int(i as i64 + 1);
+            self.transaction(|c| {
+                if let Connection::Postgres(_) = c {
+                    c.batch("LOCK TABLE migrations IN ACCESS EXCLUSIVE MODE")?;
+                }
+                let done =
+                    c.query("SELECT 1 FROM migrations WHERE version = $1", std::slice::from_ref(&version))?;
+                if done.is_empty() {
+                    c.batch(migration)?;
+                    c.execute("INSERT INTO migrations(version) VALUES ($1)", std::slice::from_ref(&version))?;
+                }
+                Ok(())
+            })?;
+        }
+        Ok(())
+    }
+
     /// Runs one statement; returns the rows it changed.
     pub fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, SqlError> {
         Ok(match self {

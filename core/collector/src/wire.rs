@@ -124,7 +124,8 @@ impl EventBatch {
 }
 
 impl FakeReportIn {
-    /// Checks every field and returns the photo's bytes, if any.
+    /// Checks every field and returns the photo's bytes, if any, without
+    /// their metadata ([`genuine::photo::strip_metadata`]).
     pub fn check(&self, now_hour: u64) -> Result<Option<Vec<u8>>, WireError> {
         use base64::Engine;
         check_install(&self.install)?;
@@ -144,9 +145,11 @@ impl FakeReportIn {
         }
         let bytes =
             base64::engine::general_purpose::STANDARD.decode(photo).or_else(|_| bad("photo: not base64"))?;
-        if bytes.len() > MAX_PHOTO || !bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        if bytes.len() > MAX_PHOTO {
             return bad(format!("photo: one JPEG of at most {MAX_PHOTO} bytes"));
         }
-        Ok(Some(bytes))
+        // Stored without what it says about the shopper, whatever the
+        // phone did (an old SDK, or no SDK at all, sends EXIF).
+        genuine::photo::strip_metadata(&bytes).map(Some).or_else(|e| bad(format!("photo: {e}")))
     }
 }

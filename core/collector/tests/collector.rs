@@ -3,87 +3,12 @@
 //! distinct networks: copies found, floods and forgeries not counted,
 //! malformed and oversized batches refused with nothing stored.
 
-use genuine_collector::db::Db;
+mod common;
+
+use common::{BERLIN, Backend, PARIS, world};
+use genuine_collector::db::Quotas;
 use genuine_collector::rules::Rules;
-use genuine_collector::server::{Collector, Config};
-use genuine_format::gs1::Gs1Data;
-use genuine_issuer::Authority;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
-
-struct World {
-    _dir: tempfile::TempDir,
-    location: String,
-    addr: SocketAddr,
-    a: Authority,
-    now: u64,
-    _runtime: tokio::runtime::Runtime,
-}
-
-/// Where a test's collector keeps its data: a SQLite file, or a fresh
-/// database on the PostgreSQL server tests/run starts.
-#[derive(Clone, Copy)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-fn world(backend: Backend, config: Config) -> World {
-    let now = genuine::device_now().as_secs();
-    let mut rng = genuine_tests::demo::seeded("collector world");
-    let mut a = Authority::new(3, 2, now + 86_400 * 3650, now - 60, &mut rng).unwrap();
-    a.add_brand("tea", "Tea Co", vec!["4012345".into()], vec!["t.example".into()], 1, 1, now - 60, &mut rng)
-        .unwrap();
-    a.new_claim_key("tea", None, (now - 60, now + 86_400, now + 86_400 * 700), now - 60, &mut rng).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = genuine::Store::open(&dir.path().join("trust.db"), &a.anchor).unwrap();
-    store.import(&a.bundle().unwrap(), genuine::UnixTime::from_secs(now)).unwrap();
-    let location = match backend {
-        Backend::Sqlite => dir.path().join("collector.db").display().to_string(),
-        Backend::Postgres => genuine_tests::postgres::fresh_database(),
-    };
-    let collector = Arc::new(Collector::new(Db::open(&location).unwrap(), store, config, [9; 32]).unwrap());
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-    let addr = listener.local_addr().unwrap();
-    runtime.spawn(genuine_collector::server::serve(listener, collector));
-    World { _dir: dir, location, addr, a, now, _runtime: runtime }
-}
-
-impl World {
-    fn code(&self, serial: &str) -> String {
-        let mut data = Gs1Data::new(genuine_issuer::authority::parse_gtin("4012345000009").unwrap());
-        data.insert("21", serial).unwrap();
-        self.a.issue("tea", data, None, None, self.now, false).unwrap()
-    }
-
-    /// POSTs `body` to `path` from network 127.0.`net`.1; (status, JSON answer).
-    fn post(&self, net: u8, path: &str, body: impl Into<Vec<u8>>) -> (u16, serde_json::Value) {
-        let url = format!("http://{}{path}", self.addr);
-        let body: Vec<u8> = body.into();
-        let (status, text) = genuine_tests::post::post_from(IpAddr::from([127, 0, net, 1]), &url, &body);
-        (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
-    }
-
-    fn events(&self, net: u8, install: &str, events: &[(&str, u64, &str)]) -> (u16, serde_json::Value) {
-        let events: Vec<_> = events
-            .iter()
-            .map(|(code, hour, place)| serde_json::json!({"code": code, "verdict": "genuine", "hour": hour, "place": place}))
-            .collect();
-        self.post(net, "/v1/events", serde_json::json!({"install": install, "events": events}).to_string())
-    }
-
-    fn db(&self) -> Db {
-        Db::open(&self.location).unwrap()
-    }
-
-    fn hour(&self) -> u64 {
-        self.now / 3600
-    }
-}
-
-const BERLIN: &str = "u33db";
-const PARIS: &str = "u09tv";
+use genuine_collector::server::Config;
 
 #[test]
 fn one_serial_in_two_cities_within_an_hour_is_a_candidate_sqlite() {
@@ -128,7 +53,7 @@ fn a_flood_from_one_network_flags_nothing_postgres() {
 }
 
 fn a_flood_from_one_network_flags_nothing(backend: Backend) {
-    let w = world(backend, Config { per_origin_per_minute: 2_000, ..Config::default() });
+    let w = world(backend, Config { per_network_per_minute: 2_000, ..Config::default() });
     let target = w.code("RIVALS234");
     // 50 places across the world: 5 regions, 10 cells in each.
     let regions = ["u33", "u09", "gcp", "dr5", "9q8"];
@@ -147,7 +72,8 @@ fn a_flood_from_one_network_flags_nothing(backend: Backend) {
             "reason": "price", "hour": w.hour()});
         assert_eq!(w.post(7, "/v1/reports", report.to_string()).0, 200);
     }
-    assert_eq!(w.db().counts().unwrap().0, 1000, "each pseudonym's sighting is kept");
+    let quota = Quotas::default().per_network_per_serial;
+    assert_eq!(w.db().counts().unwrap().0, quota, "one network stores a bounded share of a serial");
     let found = genuine_collector::candidates(&mut w.db(), &Rules::default()).unwrap();
     assert!(found.is_empty(), "one network must not get a genuine serial flagged: {found:?}");
 }
@@ -163,7 +89,7 @@ fn forgeries_are_not_counted_and_bad_batches_store_nothing_postgres() {
 }
 
 fn forgeries_are_not_counted_and_bad_batches_store_nothing(backend: Backend) {
-    let w = world(backend, Config { per_origin_per_minute: 8, ..Config::default() });
+    let w = world(backend, Config { per_network_per_minute: 8, ..Config::default() });
     let genuine_code = w.code("REAL00234");
     let forged = genuine_code.replace("REAL00234", "FAKE00234");
     let unsigned = "https://t.example/01/04012345000009/21/NOSIG234";
@@ -208,7 +134,7 @@ fn forgeries_are_not_counted_and_bad_batches_store_nothing(backend: Backend) {
     assert_eq!(w.db().counts().unwrap(), (0, 0));
     // A good report with a JPEG is counted.
     use base64::Engine;
-    let jpeg = base64::engine::general_purpose::STANDARD.encode([0xFF, 0xD8, 0xFF, 0xE0, 0, 16]);
+    let jpeg = base64::engine::general_purpose::STANDARD.encode(common::jpeg(&[]));
     assert_eq!(w.post(4, "/v1/reports", report(&jpeg)).0, 200);
     assert_eq!(w.db().counts().unwrap(), (0, 1));
 }

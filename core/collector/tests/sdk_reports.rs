@@ -5,12 +5,15 @@
 //! phone's next sync turns its verdict into REVOKED. With reporting off,
 //! nothing is queued and not one request is made.
 
+mod common;
+
 use genuine::reporting::{record_scan, upload_reports};
 use genuine::{
     CancelToken, HttpRequest, HttpResponse, PostRequest, Store, Transport, TransportError, UnixTime,
 };
 use genuine_collector::db::Db;
-use genuine_collector::server::{Collector, Config};
+use genuine_collector::network::NetworkKey;
+use genuine_collector::server::{Collector, Config, Trust};
 use genuine_format::gs1::Gs1Data;
 use genuine_format::revocation::ListKind;
 use genuine_issuer::Authority;
@@ -73,13 +76,10 @@ fn reports_find_a_copied_serial_and_every_phone_learns_it() {
         store
     };
     let data_location = dir.path().join("collector.db").display().to_string();
-    let collector = Collector::new(
-        Db::open(&data_location).unwrap(),
-        store_at("collector-trust.db"),
-        Config::default(),
-        [3; 32],
-    )
-    .unwrap();
+    drop(store_at("collector-trust.db"));
+    let trust = Trust { path: dir.path().join("collector-trust.db"), anchor: anchor.clone() };
+    let collector =
+        Collector::new(&data_location, trust, Config::default(), NetworkKey::new([3; 32])).unwrap();
     runtime.spawn(genuine_collector::server::serve(listener, Arc::new(collector)));
 
     let mut data = Gs1Data::new(genuine_issuer::authority::parse_gtin("4012345000009").unwrap());
@@ -148,7 +148,8 @@ fn reports_find_a_copied_serial_and_every_phone_learns_it() {
     use genuine::reporting::{FakeReportError, report_fake};
     let mut shopper = store_at("shopper.db");
     let hand = phone(3);
-    let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F'];
+    // A camera's photo, with the GPS position its EXIF carries.
+    let jpeg = common::jpeg(&[common::exif_with_gps()]);
     let bad_photo =
         report_fake(&mut shopper, &hand, &code, "price", "", Some(b"GIF89a"), None, at, MINUTE, &cancel);
     assert!(matches!(bad_photo, Err(FakeReportError::BadInput(_))), "{bad_photo:?}");
@@ -174,6 +175,12 @@ fn reports_find_a_copied_serial_and_every_phone_learns_it() {
     .unwrap();
     assert_eq!(hand.requests.load(Ordering::SeqCst), 1);
     assert_eq!(Db::open(&data_location).unwrap().counts().unwrap().1, 1, "the collector kept the report");
+    // What the phone sent, and so what the collector kept, is the picture
+    // alone: the GPS position never left the phone (finding 7).
+    let kept = stored_photo(&data_location);
+    assert!(!kept.windows(11).any(|w| w == b"GPSLatitude") && !kept.windows(4).any(|w| w == b"Exif"));
+    let pixels = |jpeg: &[u8]| image::load_from_memory(jpeg).unwrap().into_luma8().into_raw();
+    assert_eq!(pixels(&kept), pixels(&jpeg), "the picture itself is kept");
 
     // Consent withdrawn: the queue is emptied and nothing more is sent.
     let mut berlin = Store::open(&dir.path().join("berlin.db"), &anchor).unwrap();
@@ -184,4 +191,10 @@ fn reports_find_a_copied_serial_and_every_phone_learns_it() {
     let quiet = phone(1);
     upload_reports(&mut berlin, &quiet, MINUTE, &cancel).unwrap();
     assert_eq!(quiet.requests.load(Ordering::SeqCst), 0);
+}
+
+/// The photo of the one report the collector at `location` (SQLite) holds.
+fn stored_photo(location: &str) -> Vec<u8> {
+    let conn = rusqlite::Connection::open(location).unwrap();
+    conn.query_row("SELECT photo FROM reports", [], |r| r.get(0)).unwrap()
 }
