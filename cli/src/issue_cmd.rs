@@ -8,7 +8,7 @@ use crate::state::StateArgs;
 use genuine_format::gs1::Gs1Data;
 use genuine_issuer::Authority;
 use genuine_issuer::authority::{CodeIssuer, random_serial};
-use genuine_issuer::bulk::{self, BulkError, Line};
+use genuine_issuer::bulk::{self, BulkError, Line, MissingPartial, OutputLock};
 use genuine_issuer::journal::{Journal, JournalError, NewRun, Run, decode_elements, encode_elements};
 use genuine_issuer::render;
 use std::path::{Path, PathBuf};
@@ -69,6 +69,11 @@ pub struct IssueArgs {
     /// serials stay taken (some may be printed)
     #[arg(long, conflicts_with_all = ["count", "serials", "serial"])]
     abandon: Option<i64>,
+    /// With --resume: the run's partial file was deleted unprinted, so
+    /// write the run again from its first serial (if it went to a printer,
+    /// --abandon the run instead)
+    #[arg(long, requires = "resume")]
+    partial_deleted: bool,
 }
 
 /// What `issue --out` writes, known before anything is signed or printed.
@@ -171,24 +176,41 @@ pub fn issue(args: IssueArgs, state: &StateArgs) -> Result<ExitCode, CliError> {
         (Some(Output::Csv(out)), Some(template)) => start_run(&args, &a, &mut journal, template, &out),
         (Some(output), Some(template)) => issue_one(&args, &a, &mut journal, template, output),
         _ => {
-            let run = journal.run(args.resume.unwrap_or_default()).map_err(journal_error)?;
+            let id = args.resume.unwrap_or_default();
+            let lock = run_lock(&journal, id)?;
+            // Read under the lock: a run finished meanwhile is not resumed.
+            let run = journal.run(id).map_err(journal_error)?;
             if run.state != "open" {
                 return Err(CliError::msg(format!("run {} is {}, not interrupted", run.id, run.state)));
             }
-            write_run(&args, &a, &mut journal, &run)
+            let missing = if args.partial_deleted { MissingPartial::Deleted } else { MissingPartial::Refuse };
+            write_run(&args, &a, &mut journal, &run, lock, missing)
         }
     }
 }
 
-fn abandon(journal_path: &Path, run: i64) -> Result<ExitCode, CliError> {
+/// The lock of run `id`'s output, or a refusal naming the run if another
+/// process holds it.
+fn run_lock(journal: &Journal, id: i64) -> Result<OutputLock, CliError> {
+    let run = journal.run(id).map_err(journal_error)?;
+    OutputLock::take(Path::new(&run.out)).map_err(bulk_error)?.ok_or_else(|| {
+        CliError::msg(format!(
+            "run {id} is being written by another process: let it finish, or stop it first"
+        ))
+    })
+}
+
+fn abandon(journal_path: &Path, id: i64) -> Result<ExitCode, CliError> {
     let mut journal = Journal::open(journal_path).map_err(journal_error)?;
-    let run = journal.abandon(run, unix_now()).map_err(journal_error)?;
+    let lock = run_lock(&journal, id)?;
+    let run = journal.abandon(id, unix_now()).map_err(journal_error)?;
     let partial = bulk::partial_path(Path::new(&run.out));
     match std::fs::remove_file(&partial) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(CliError::msg(format!("{}: {e}", partial.display()))),
     }
+    lock.release();
     println!(
         "run {} abandoned: {} removed; its {} serials stay taken and are never issued again",
         run.id,
@@ -257,6 +279,10 @@ fn start_run(
     template: Gs1Data,
     out: &Path,
 ) -> Result<ExitCode, CliError> {
+    let out = &bulk::canonical_output(out).map_err(bulk_error)?;
+    let lock = OutputLock::take(out)
+        .map_err(bulk_error)?
+        .ok_or_else(|| CliError::msg(format!("{} is being written by another process", out.display())))?;
     if out.exists() {
         return Err(CliError::msg(format!("{} exists; a run never overwrites printed codes", out.display())));
     }
@@ -278,12 +304,36 @@ fn start_run(
     probe.insert("21", &"W".repeat(longest)).map_err(CliError::msg)?;
     issuer.issue(probe).map_err(CliError::msg)?;
     let elements = encode_elements(template.elements().filter(|(ai, _)| *ai != "01"));
+    let partial = bulk::partial_path(out);
     let out = out.display().to_string();
+    if let Some(open) = journal.open_run_for(&out).map_err(journal_error)? {
+        return Err(CliError::msg(format!(
+            "run {id} writing {out} was interrupted ({} serials reserved): resume it with --resume {id} \
+             or give it up with --abandon {id}",
+            open.reserved,
+            id = open.id
+        )));
+    }
+    // The partial file exists before any serial is reserved, so a resume
+    // that finds none knows it was taken away.
+    if std::fs::metadata(&partial).is_ok_and(|m| m.len() > 0) {
+        return Err(CliError::msg(format!(
+            "{} holds codes of no open run of the journal: move it aside first",
+            partial.display()
+        )));
+    }
+    std::fs::write(&partial, b"").map_err(|e| CliError::msg(format!("{}: {e}", partial.display())))?;
     let new = args.new_run(&issuer, &template, &elements, count, &out)?;
-    let id = journal.begin(&new, &given, unix_now()).map_err(journal_error)?;
+    let id = match journal.begin(&new, &given, unix_now()) {
+        Ok(id) => id,
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(journal_error(e));
+        }
+    };
     drop(given);
     let run = journal.run(id).map_err(journal_error)?;
-    write_run(args, a, journal, &run)
+    write_run(args, a, journal, &run, lock, MissingPartial::Refuse)
 }
 
 fn write_run(
@@ -291,6 +341,8 @@ fn write_run(
     a: &Authority,
     journal: &mut Journal,
     run: &Run,
+    lock: OutputLock,
+    missing: MissingPartial,
 ) -> Result<ExitCode, CliError> {
     let gtin = genuine_issuer::authority::parse_gtin(&run.gtin).map_err(CliError::msg)?;
     let mut template = Gs1Data::new(gtin);
@@ -307,7 +359,9 @@ fn write_run(
     let threads =
         args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     let line = Line { issuer: &issuer, template, threads, svg_dir: args.svg_dir.clone() };
-    let report = bulk::write_run(journal, run, &line, &mut rng, unix_now()).map_err(bulk_error)?;
+    let report =
+        bulk::write_run(journal, run, &line, &mut rng, unix_now(), &lock, missing).map_err(bulk_error)?;
+    lock.release();
     println!(
         "run {}: {} codes in {} (serials {} to {}), sha256 {}",
         report.run, report.codes, report.out, report.first_serial, report.last_serial, report.sha256

@@ -62,7 +62,9 @@ fn a_run_prints_each_serial_once_and_every_code_verifies() {
     let d = dir.path();
     brand(d);
     let said = ok(d, &[&LINE[..], &["run.csv", "--count", "3000", "--svg-dir", "proofs"]].concat());
-    assert!(said.starts_with("run 1: 3000 codes in run.csv"), "{said}");
+    // Outputs are named by their canonical path.
+    let canonical = d.canonicalize().unwrap().join("run.csv");
+    assert!(said.starts_with(&format!("run 1: 3000 codes in {} ", canonical.display())), "{said}");
     let codes = lines(&d.join("run.csv"));
     assert_eq!(codes.len(), 3000);
     let serials: HashSet<&str> = codes.iter().map(|(s, _)| s.as_str()).collect();
@@ -184,7 +186,8 @@ fn a_killed_run_leaves_journal_and_file_in_agreement_and_resumes() {
         .write_all(b"TORN,https://t.exa")
         .unwrap();
     let said = ok(d, &["issue", "--resume", "1"]);
-    assert!(said.starts_with("run 1: 60000 codes in big.csv"), "{said}");
+    let canonical = d.canonicalize().unwrap().join("big.csv");
+    assert!(said.starts_with(&format!("run 1: 60000 codes in {} ", canonical.display())), "{said}");
     let codes = lines(&d.join("big.csv"));
     assert_eq!(codes.len(), 60_000);
     assert_eq!(codes.iter().map(|(s, _)| s.as_str()).collect::<HashSet<_>>().len(), 60_000);
@@ -211,3 +214,98 @@ fn lines_prefix(path: &Path) -> String {
 }
 
 use std::io::Write;
+
+/// Starts a run of `count` codes to `out` and kills it once its partial
+/// file holds something.
+fn killed_run(d: &Path, out: &str, count: &str) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_genuine"))
+        .args([&LINE[..], &[out, "--count", count, "--threads", "1"]].concat())
+        .current_dir(d)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let partial = d.join(format!("{out}.partial"));
+    while std::fs::metadata(&partial).map_or(0, |m| m.len()) == 0 {
+        assert!(child.try_wait().unwrap().is_none(), "the run ended before it could be killed");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// Issue 30, finding 4: two `issue --resume N` of one killed run both
+/// appended (32k-52k serials printed twice, the journal's hash not the
+/// file's); the loser failed on "database is locked" only after writing.
+#[test]
+fn two_resumes_of_one_run_never_print_a_serial_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    brand(d);
+    killed_run(d, "big.csv", "100000");
+    let resume = || {
+        Command::new(env!("CARGO_BIN_EXE_genuine"))
+            .args(["issue", "--resume", "1", "--threads", "1"])
+            .current_dir(d)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (first, second) = (resume(), resume());
+    let (first, second) = (first.wait_with_output().unwrap(), second.wait_with_output().unwrap());
+    let outcomes =
+        [&first, &second].map(|o| (o.status.code(), String::from_utf8_lossy(&o.stderr).into_owned()));
+    let written = [d.join("big.csv"), d.join("big.csv.partial")];
+    let codes: Vec<(String, String)> = written.iter().filter(|p| p.exists()).flat_map(|p| lines(p)).collect();
+    let distinct = codes.iter().map(|(s, _)| s.as_str()).collect::<HashSet<_>>().len();
+    assert_eq!(codes.len(), distinct, "{} serials printed twice", codes.len() - distinct);
+    let won = outcomes.iter().filter(|(code, _)| *code == Some(0)).count();
+    assert_eq!(won, 1, "exactly one resume writes the run: {outcomes:?}");
+    let (_, lost) = outcomes.iter().find(|(code, _)| *code == Some(2)).expect("the other is refused");
+    // Refused before writing anything: the run is busy (or, had the winner
+    // already finished, done).
+    assert!(
+        lost.contains("run 1 is being written by another process") || lost.contains("run 1 is done"),
+        "{lost}"
+    );
+    assert_eq!(codes.len(), 100_000);
+    let run = Journal::open(&d.join("genuine-journal.db")).unwrap().run(1).unwrap();
+    assert_eq!(run.sha256.as_deref(), Some(sha256_hex(&d.join("big.csv")).as_str()));
+}
+
+/// Issue 30, finding 10: a resume that found no partial file counted it
+/// as "0 written" (a partial moved to the printer, then resumed: its
+/// serials in both files); a resume renamed over a finished file; and
+/// `a.csv` and `./a.csv` were two outputs.
+#[test]
+fn a_run_resumes_only_onto_its_own_partial_file_and_never_over_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    brand(d);
+    killed_run(d, "a.csv", "60000");
+    // One output by any spelling: the run blocks ./a.csv and sub/../a.csv too.
+    std::fs::create_dir(d.join("sub")).unwrap();
+    for spelling in ["./a.csv", "sub/../a.csv"] {
+        refused(d, &[&LINE[..], &[spelling, "--count", "10"]].concat(), "--resume 1");
+    }
+    // The partial file went to the printer: a resume must not start again.
+    let partial = d.join("a.csv.partial");
+    std::fs::rename(&partial, d.join("printing.csv")).unwrap();
+    refused(d, &["issue", "--resume", "1"], "a.csv.partial is missing");
+    assert!(!partial.exists() && !d.join("a.csv").exists(), "a refused resume writes nothing");
+    // Told that it was deleted unprinted, the run writes its serials again from the first.
+    std::fs::remove_file(d.join("printing.csv")).unwrap();
+    ok(d, &["issue", "--resume", "1", "--partial-deleted"]);
+    let codes = lines(&d.join("a.csv"));
+    assert_eq!(codes.len(), 60_000);
+    let journal = Journal::open(&d.join("genuine-journal.db")).unwrap();
+    assert_eq!(journal.reserved(1, 0, 1).unwrap()[0], codes[0].0, "the same serials, from the first");
+    drop(journal);
+    // A file that appeared where a run ends is never replaced.
+    killed_run(d, "b.csv", "60000");
+    std::fs::write(d.join("b.csv"), "someone else's file\n").unwrap();
+    refused(d, &["issue", "--resume", "2"], "b.csv exists");
+    assert_eq!(std::fs::read_to_string(d.join("b.csv")).unwrap(), "someone else's file\n");
+    assert!(d.join("b.csv.partial").exists(), "the run's codes are kept for a resume");
+}

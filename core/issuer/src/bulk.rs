@@ -4,10 +4,12 @@
 //! The order of things is what makes a run safe to kill at any moment:
 //! serials are reserved in the journal (committed) before their codes are
 //! signed, codes are appended to `<out>.partial`, and only a complete run is
-//! renamed to `<out>` and recorded done with the SHA-256 of what it wrote.
-//! An interrupted run is resumed (the partial file is checked line by line
-//! against the journal, then continued) or abandoned (its serials stay
-//! reserved, since some may have been printed).
+//! published as `<out>` (never over an existing file) and recorded done
+//! with the SHA-256 of what it wrote. An interrupted run is resumed (the
+//! partial file is checked line by line against the journal, then
+//! continued) or abandoned (its serials stay reserved, since some may have
+//! been printed). One process at a time writes a run: the output's lock
+//! ([`OutputLock`]) is held from before the journal is touched to the end.
 
 use crate::authority::{AuthorityError, CodeIssuer, Rng, random_serial};
 use crate::journal::{Journal, JournalError, Run};
@@ -75,6 +77,84 @@ pub struct Line<'a> {
     pub threads: usize,
     /// Also write `<serial>.svg` here for proofs.
     pub svg_dir: Option<PathBuf>,
+}
+
+/// The output a path names, however it is spelt (`a.csv`, `./a.csv`,
+/// `sub/../a.csv` are one file): its directory resolved, its name kept.
+/// The journal knows outputs by this path.
+pub fn canonical_output(out: &Path) -> Result<PathBuf, BulkError> {
+    let name =
+        out.file_name().ok_or_else(|| BulkError::Invalid(format!("{}: names no file", out.display())))?;
+    let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    Ok(std::fs::canonicalize(dir).map_err(io(dir))?.join(name))
+}
+
+/// One process's hold on an output (and so on the run writing it): a
+/// second `--resume` of a running run, or a new run to its file, is
+/// refused before it writes anything (issue 30, finding 4). The lock is
+/// the operating system's on `<out>.lock`, so it ends with the process
+/// however it ends.
+pub struct OutputLock {
+    _file: std::fs::File,
+    path: PathBuf,
+}
+
+impl OutputLock {
+    /// Takes the lock on `out` (a [`canonical_output`]); `None` if another
+    /// process holds it.
+    pub fn take(out: &Path) -> Result<Option<OutputLock>, BulkError> {
+        let mut name = out.as_os_str().to_os_string();
+        name.push(".lock");
+        let path = PathBuf::from(name);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io(&path))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(OutputLock { _file: file, path })),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => Err(io(&path)(e)),
+        }
+    }
+
+    /// Removes the lock file once its run is over (done or abandoned): a
+    /// process that opened it meanwhile finds the run over when it reads
+    /// the journal under the lock.
+    pub fn release(self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// What a resume does when the run's partial file is gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MissingPartial {
+    /// Refuse: it may have gone to a printer, and starting again would
+    /// print its serials twice.
+    Refuse,
+    /// It was deleted unprinted: write the run again from its first serial.
+    Deleted,
+}
+
+/// Publishes a finished partial file as `out`, never over an existing
+/// file: a hard link is made (which fails if `out` exists) and the partial
+/// removed; where the file system has no hard links, `out` is checked and
+/// the partial renamed, under the run's lock.
+fn publish(partial: &Path, out: &Path, run: i64) -> Result<(), BulkError> {
+    let exists = || {
+        BulkError::Invalid(format!(
+            "{} exists: the run's codes stay in {}; move it aside and finish with --resume {run}",
+            out.display(),
+            partial.display()
+        ))
+    };
+    match std::fs::hard_link(partial, out) {
+        Ok(()) => std::fs::remove_file(partial).map_err(io(partial)),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(exists()),
+        Err(_) if out.exists() => Err(exists()),
+        Err(_) => std::fs::rename(partial, out).map_err(io(out)),
+    }
 }
 
 /// The partial file a run appends to.
@@ -169,11 +249,23 @@ fn check_partial(
     run: &Run,
     line: &Line<'_>,
     partial: &Path,
+    missing: MissingPartial,
 ) -> Result<(u64, Sha256), BulkError> {
     let mut hasher = Sha256::new();
     let mut file = match std::fs::OpenOptions::new().read(true).write(true).open(partial) {
         Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((0, hasher)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && missing == MissingPartial::Deleted => {
+            return Ok((0, hasher));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(BulkError::Invalid(format!(
+                "{} is missing. If it went to a printer, its serials may be printed: give the run up \
+                 (--abandon {id}; they stay taken) and start a new one. If it was deleted unprinted, \
+                 write the run again from its first serial with --resume {id} --partial-deleted",
+                partial.display(),
+                id = run.id
+            )));
+        }
         Err(e) => return Err(io(partial)(e)),
     };
     let mismatch = |at: u64| {
@@ -260,20 +352,24 @@ impl Serials<'_, '_> {
     }
 }
 
-/// Writes (or, after an interruption, continues) `run` to its output:
-/// `count` codes, with serials from the journal's reservations and then
-/// fresh random ones from `rng`. The journal reserves the next chunk while
-/// the threads sign the current one.
+/// Writes (or, after an interruption, continues) `run` to its output, under
+/// the output's lock: `count` codes, with serials from the journal's
+/// reservations and then fresh random ones from `rng`. The journal reserves
+/// the next chunk while the threads sign the current one. A new run's
+/// partial file exists (empty) before this is called; a resumed run's must
+/// still exist, unless `missing` says it was deleted.
 pub fn write_run(
     journal: &mut Journal,
     run: &Run,
     line: &Line<'_>,
     rng: Rng<'_>,
     now: u64,
+    _held: &OutputLock,
+    missing: MissingPartial,
 ) -> Result<BulkReport, BulkError> {
     let out = PathBuf::from(&run.out);
     let partial = partial_path(&out);
-    let (mut written, mut hasher) = check_partial(journal, run, line, &partial)?;
+    let (mut written, mut hasher) = check_partial(journal, run, line, &partial, missing)?;
     let reserved = journal.run(run.id)?.reserved;
     let mut file =
         std::fs::OpenOptions::new().create(true).append(true).open(&partial).map_err(io(&partial))?;
@@ -295,7 +391,7 @@ pub fn write_run(
     file.sync_all().map_err(io(&partial))?;
     drop(file);
     let sha256 = genuine_format::keys::hex(&hasher.finalize());
-    std::fs::rename(&partial, &out).map_err(io(&out))?;
+    publish(&partial, &out, run.id)?;
     journal.finish(run.id, &sha256, now)?;
     let done = journal.run(run.id)?;
     let (first_serial, last_serial) = done.first_last.unwrap_or_default();
