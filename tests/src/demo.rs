@@ -146,6 +146,7 @@ pub fn fixtures(a: &Authority) -> Vec<Fixture> {
         let sig = genuine_format::code::sign(&data, 77, &secret);
         let link = genuine_format::link::DigitalLink {
             host: "id.acme.example".into(),
+            secure: true,
             path_prefix: String::new(),
             data,
             sig: Some(sig.to_text()),

@@ -50,8 +50,13 @@ pub enum LinkError {
 /// A parsed Digital Link.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DigitalLink {
-    /// Lower-cased host (with port, if any). Not signed.
+    /// Lower-cased host (with port, if any, but never the scheme's default
+    /// port: `t.example:443` is `t.example`). Not signed.
     pub host: String,
+    /// Whether the link is `https`: a plain `http` page is open to anyone
+    /// on the shopper's network, so it is never the brand's registered
+    /// address (except on the device itself: see [`DigitalLink::origin`]).
+    pub secure: bool,
     /// Path segments before `/01/`, kept verbatim. Not signed.
     pub path_prefix: String,
     /// The product data. This is what a signature covers.
@@ -63,12 +68,12 @@ pub struct DigitalLink {
 impl DigitalLink {
     /// Parses a Digital Link URL.
     pub fn parse(text: &str) -> Result<DigitalLink, LinkError> {
-        let rest = strip_scheme(text).ok_or(LinkError::NotALink)?;
+        let (secure, rest) = strip_scheme(text).ok_or(LinkError::NotALink)?;
         if text.len() > MAX_LINK_LEN {
             return Err(LinkError::TooLong);
         }
         let (authority, rest) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
-        let host = parse_host(authority)?;
+        let host = parse_host(authority, if secure { ":443" } else { ":80" })?;
         let rest = rest.split('#').next().unwrap_or("");
         let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
 
@@ -101,7 +106,6 @@ impl DigitalLink {
         }
 
         let mut sig = None;
-        let mut seen_other: Vec<String> = Vec::new();
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             // Keys are compared decoded: `%32%31` is `21` to a resolver, so it is to us.
@@ -123,14 +127,24 @@ impl DigitalLink {
                         return Err(LinkError::UnknownAi(key.chars().take(8).collect()));
                     }
                 }
-            } else if seen_other.contains(&key) {
-                return Err(LinkError::DuplicateKey(key.chars().take(32).collect()));
-            } else {
-                // Non-GS1 keys (utm_source, ...) are ignored and never signed.
-                seen_other.push(key);
             }
+            // Other keys (utm_source, ...) are ignored and never signed, so
+            // one given twice (`?utm=1&utm=2`) is as harmless as once.
         }
-        Ok(DigitalLink { host, path_prefix, data, sig })
+        Ok(DigitalLink { host, secure, path_prefix, data, sig })
+    }
+
+    /// The address the link opens, as brands register theirs: the host for
+    /// an `https` link, and `http://host` otherwise — which no registered
+    /// host matches, so a plain-`http` code gets the look-alike warning.
+    /// Loopback hosts are the one exception: no network carries their
+    /// traffic, and a brand's page under test runs there.
+    pub fn origin(&self) -> String {
+        if self.secure || is_loopback(&self.host) {
+            self.host.clone()
+        } else {
+            format!("http://{}", self.host)
+        }
     }
 
     /// Formats the link in the canonical form the issuer prints.
@@ -153,18 +167,30 @@ impl DigitalLink {
     }
 }
 
-fn strip_scheme(text: &str) -> Option<&str> {
+/// Whether the scheme is `https`, and the rest of the text.
+fn strip_scheme(text: &str) -> Option<(bool, &str)> {
     let lower = |n: usize| text.get(..n).map(str::to_ascii_lowercase);
     if lower(8).as_deref() == Some("https://") {
-        Some(&text[8..])
+        Some((true, &text[8..]))
     } else if lower(7).as_deref() == Some("http://") {
-        Some(&text[7..])
+        Some((false, &text[7..]))
     } else {
         None
     }
 }
 
-fn parse_host(authority: &str) -> Result<String, LinkError> {
+/// `localhost`, `127.x.y.z` or `[::1]`, with or without a port.
+fn is_loopback(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => return v6.split(']').next() == Some("::1"),
+        None => host.split(':').next().unwrap_or(""),
+    };
+    name == "localhost" || name.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The lower-cased host, without the scheme's `default_port` (`:443`).
+fn parse_host(authority: &str, default_port: &str) -> Result<String, LinkError> {
+    let authority = authority.strip_suffix(default_port).unwrap_or(authority);
     // `https://brand.example@evil.example/` shows one host and opens another:
     // a classic look-alike trick, so userinfo is refused outright.
     if authority.contains('@') {
@@ -267,6 +293,30 @@ mod tests {
         );
         let long = format!("https://a.example/01/09506000134352?x={}", "a".repeat(600));
         assert_eq!(bad(&long), LinkError::TooLong);
+    }
+
+    /// Issue 30, finding 12: `http://` on the registered host verified
+    /// GENUINE with no warning, `:443` gave a false look-alike warning, and
+    /// `?utm=1&utm=2` was MALFORMED.
+    #[test]
+    fn the_scheme_and_default_ports_are_read_and_repeated_ignored_keys_are_harmless() {
+        let link = |s: &str| DigitalLink::parse(s).unwrap();
+        assert_eq!(link("https://T.example:443/01/09506000134352").host, "t.example");
+        assert_eq!(link("https://[2001:db8::1]:443/01/09506000134352").host, "[2001:db8::1]");
+        assert_eq!(link("https://t.example:8443/01/09506000134352").host, "t.example:8443");
+        assert_eq!(link("http://t.example:80/01/09506000134352").host, "t.example");
+        assert_eq!(link("http://t.example:443/01/09506000134352").host, "t.example:443");
+        // What brands register is an https address: plain http is another.
+        assert_eq!(link("https://t.example/01/09506000134352").origin(), "t.example");
+        assert_eq!(link("HTTP://t.example/01/09506000134352").origin(), "http://t.example");
+        for local in ["http://127.0.0.1:8080", "http://localhost:3000", "http://[::1]:9"] {
+            let l = link(&format!("{local}/01/09506000134352"));
+            assert_eq!(l.origin(), l.host, "{local}: loopback is the device itself");
+        }
+        assert_eq!(link("http://127.example/01/09506000134352").origin(), "http://127.example");
+        let utm = link("https://t.example/01/09506000134352?utm=1&utm=2&17=281231");
+        assert_eq!(utm.data.get("17"), Some("281231"));
+        assert!(DigitalLink::parse("https://t.example/01/09506000134352?17=281231&17=281231").is_err());
     }
 
     #[test]

@@ -77,8 +77,10 @@ pub fn verify(store: &Store, text: &str, device_now: UnixTime) -> Result<Verdict
         return Ok(Verdict::Revoked { product: claimed, issuer, reason, since: since.as_secs() });
     }
 
-    if !index.host_registered(&key.brand_id, &link.host) {
-        warnings.push(Warning::UnregisteredHost { host: link.host.clone() });
+    // Registered hosts are https addresses: a plain-http link is not one.
+    let origin = link.origin();
+    if !index.host_registered(&key.brand_id, &origin) {
+        warnings.push(Warning::UnregisteredHost { host: origin });
     }
     if let Some(expiry) = link.data.date(AI_EXPIRY)
         && expiry.end_unix() <= now.as_secs()

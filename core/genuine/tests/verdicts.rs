@@ -209,3 +209,34 @@ fn moving_the_boundary_between_an_ai_and_its_value_is_never_authentic() {
         );
     }
 }
+
+/// Issue 30, finding 12: `http://` on the brand's registered host verified
+/// GENUINE with no warning (the scheme was never checked); the default port
+/// `:443` gave a false look-alike warning; `?utm=1&utm=2` was MALFORMED.
+#[test]
+fn a_plain_http_link_is_not_the_brands_address_and_default_ports_are() {
+    let (_dir, store) = demo_store();
+    let genuine_code = fixture("genuine.png");
+    let verdict = |text: &str| genuine::verify(&store, text, genuine_tests::at(NOW)).unwrap();
+    let warnings = |text: &str| match verdict(text) {
+        Verdict::Authentic(a) => a.warnings,
+        v => panic!("{text}: {v:?}"),
+    };
+    assert!(warnings(&genuine_code).is_empty());
+    let (scheme, rest) = genuine_code.split_once("://").unwrap();
+    assert_eq!(scheme, "https");
+    let (host, path) = rest.split_once('/').unwrap();
+    let plain = format!("http://{host}/{path}");
+    assert_eq!(warnings(&plain), [Warning::UnregisteredHost { host: format!("http://{host}") }], "{plain}");
+    let upper = format!("HTTP://{host}:80/{path}");
+    assert_eq!(warnings(&upper), [Warning::UnregisteredHost { host: format!("http://{host}") }], "{upper}");
+    for same in [format!("https://{host}:443/{path}"), format!("HTTPS://{}:443/{path}", host.to_uppercase())]
+    {
+        assert!(warnings(&same).is_empty(), "{same}");
+    }
+    let other_port = format!("https://{host}:8443/{path}");
+    assert_eq!(warnings(&other_port), [Warning::UnregisteredHost { host: format!("{host}:8443") }]);
+    let (head, sig) = genuine_code.split_once("sig=").unwrap();
+    let tracked = format!("{head}utm=1&utm=2&sig={sig}");
+    assert!(warnings(&tracked).is_empty(), "{tracked}");
+}

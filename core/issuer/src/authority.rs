@@ -697,6 +697,7 @@ impl CodeIssuer<'_> {
         let sig = code::try_sign(&data, self.kid, self.signer.as_ref())?;
         let url = DigitalLink {
             host: self.host.clone(),
+            secure: true,
             path_prefix: String::new(),
             data,
             sig: Some(sig.to_text()),
