@@ -107,9 +107,6 @@ pub enum StoreError {
     /// SQLite failed (I/O, disk full, a locked or corrupt file).
     #[error("store: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    /// The file was made by a newer version of Genuine.
-    #[error("store schema v{0} is newer than this build understands")]
-    SchemaTooNew(i64),
     /// The file trusts a different pinned root than the one given.
     #[error("store was created for a different trust anchor")]
     AnchorMismatch,
@@ -356,15 +353,30 @@ fn corruption(e: StoreError) -> StoreError {
     }
 }
 
+/// Brings the schema up to date. A version this build cannot have written
+/// (negative, newer than it knows, or one whose migrations the file's
+/// tables contradict) is a damaged or foreign file: `Corrupt`, so that
+/// `open_or_rebuild` starts afresh rather than fail at every open (issue
+/// 30, finding 12). A store from a newer SDK after a downgrade goes the
+/// same way: the bundle and the next sync rebuild it.
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let done: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let known = MIGRATIONS.len() as i64;
-    if done > known {
-        return Err(StoreError::SchemaTooNew(done));
-    }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done as usize) {
+    let Some(done) = usize::try_from(done).ok().filter(|&d| d as i64 <= known) else {
+        return Err(StoreError::Corrupt(format!("schema version {done}: this build knows 0 to {known}")));
+    };
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
         let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
+        match tx.execute_batch(sql) {
+            // An error in our own migration's SQL is a table that exists
+            // (or is missing) against what the version says.
+            Err(e @ rusqlite::Error::SqlInputError { .. }) => {
+                return Err(StoreError::Corrupt(format!(
+                    "schema version {done} does not match the file: {e}"
+                )));
+            }
+            other => other?,
+        }
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
         tx.commit()?;
     }

@@ -21,6 +21,13 @@ fn damaged(kind: &str) -> (tempfile::TempDir, std::path::PathBuf) {
             f.seek(SeekFrom::Start(4096 + 100)).unwrap();
             f.write_all(&vec![0xEE; (len as usize).saturating_sub(4196).max(4096)]).unwrap();
         }
+        // Issue 30, finding 12: a damaged schema version was a permanent
+        // "schema v99" error, never a rebuild.
+        version if version.starts_with("user_version") => {
+            let value = version.trim_start_matches("user_version ");
+            let conn = rusqlite::Connection::open(&db).unwrap();
+            conn.execute_batch(&format!("PRAGMA user_version = {value}")).unwrap();
+        }
         _ => unreachable!(),
     }
     (dir, db)
@@ -30,9 +37,11 @@ fn damaged(kind: &str) -> (tempfile::TempDir, std::path::PathBuf) {
 fn a_damaged_store_is_detected_and_rebuilt() {
     let a = demo::authority();
     let code = demo::fixtures(&a).into_iter().next().unwrap().text;
-    for kind in ["garbage", "truncated", "scribbled"] {
+    let versions = ["user_version 99", "user_version -1", "user_version 1"];
+    for kind in ["garbage", "truncated", "scribbled"].into_iter().chain(versions) {
         let (_dir, db) = damaged(kind);
-        assert!(matches!(Store::open(&db, &a.anchor), Err(StoreError::Corrupt(_))), "{kind}: not detected");
+        let opened = Store::open(&db, &a.anchor);
+        assert!(matches!(opened, Err(StoreError::Corrupt(_))), "{kind}: not detected: {:?}", opened.err());
         let (mut store, rebuilt) = Store::open_or_rebuild(&db, &a.anchor).expect(kind);
         assert!(rebuilt, "{kind}");
         assert!(db.with_extension("corrupt").exists(), "{kind}: the damaged file is kept aside");
