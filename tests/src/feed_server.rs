@@ -27,6 +27,8 @@ pub enum Behavior {
     HugeChunk,
     /// A head of 1 MiB of headers before the file.
     HugeHead,
+    /// This status, with a body that never ends.
+    EndlessStatus(u16),
 }
 
 /// Answers `/_lab/...` requests (a test's remote control): status and body.
@@ -168,6 +170,13 @@ fn serve_one(
         Some(Behavior::Endless) => {
             out.write_all(head("200 OK", None, None).as_bytes())?;
             let chunk = vec![0xA5u8; 64 << 10];
+            loop {
+                out.write_all(&chunk)?;
+            }
+        }
+        Some(Behavior::EndlessStatus(code)) => {
+            out.write_all(head(&format!("{code} Oops"), None, None).as_bytes())?;
+            let chunk = vec![0x5Au8; 64 << 10];
             loop {
                 out.write_all(&chunk)?;
             }

@@ -60,6 +60,8 @@ pub const STEPS: &[(&str, Expect)] = &[
     ("truncated", Expect::Network("")),
     ("not-found", Expect::FeedRefused("not found")),
     ("server-error", Expect::Network("HTTP 500")),
+    // Issue 30, finding 13: an error's body is never read, endless or not.
+    ("endless-error", Expect::Network("HTTP 500")),
     ("cancelled", Expect::Cancelled),
     ("recovered", Expect::Synced),
     ("freeze", Expect::FeedRefused("freeze")),
@@ -225,6 +227,7 @@ impl Lab {
             "truncated" => self.server.set(&self.newest_snapshots().0, Behavior::Truncate),
             "not-found" => self.server.set(&self.newest_snapshots().0, Behavior::Status(404)),
             "server-error" => self.server.set(&self.newest_snapshots().0, Behavior::Status(500)),
+            "endless-error" => self.server.set(&self.newest_snapshots().0, Behavior::EndlessStatus(500)),
             "cancelled" => self.server.set(&self.newest_snapshots().0, Behavior::Stall),
             "freeze" => {
                 // A newer timestamp that expired a day ago: the feed was frozen.

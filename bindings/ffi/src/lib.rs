@@ -859,6 +859,54 @@ mod tests {
         assert!(matches!(next, Err(GenuineError::Network { retryable: false, .. })), "{next:?}");
     }
 
+    /// An app transport that never returns (and never looks at its cancel
+    /// signal): the engine's deadline ends the flight anyway.
+    #[derive(Debug)]
+    struct Hung;
+
+    impl HttpTransport for Hung {
+        fn post(&self, _: PostRequest) -> std::result::Result<HttpResponse, TransportError> {
+            Err(TransportError::Failed { detail: "no reports in this test".into() })
+        }
+
+        fn get(&self, _: HttpRequest) -> std::result::Result<HttpResponse, TransportError> {
+            loop {
+                std::thread::park();
+            }
+        }
+    }
+
+    /// Issue 30, finding 13: a transport that never returned hung `sync()`,
+    /// every later `sync()` joined the hung flight, and `cancelSync` did not
+    /// release the callers waiting for it.
+    #[test]
+    fn a_transport_that_never_returns_cannot_hold_sync() {
+        let dir = tempfile::tempdir().unwrap();
+        let v = feed_verifier(dir.path(), "https://feed.example/", 1, Arc::new(Hung));
+        // Each outcome is awaited on a thread of its own, so that a hang fails the test.
+        let waiter = |v: &Arc<Verifier>| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let v = Arc::clone(v);
+            std::thread::spawn(move || {
+                let _ = tx.send(v.sync_blocking());
+            });
+            rx
+        };
+        let (first, joined) = (waiter(&v), waiter(&v));
+        for outcome in [first, joined] {
+            let r = outcome.recv_timeout(Duration::from_secs(20)).expect("sync() hung on a hung transport");
+            assert!(matches!(&r, Err(GenuineError::Network { retryable: true, .. })), "{r:?}");
+        }
+        // A later sync is a new flight, and cancelSync releases its callers.
+        let waiting = [waiter(&v), waiter(&v)];
+        std::thread::sleep(Duration::from_millis(200));
+        v.cancel_sync();
+        for outcome in waiting {
+            let r = outcome.recv_timeout(Duration::from_secs(5)).expect("cancelSync left a caller waiting");
+            assert!(matches!(&r, Err(GenuineError::Network { retryable: true, .. })), "{r:?}");
+        }
+    }
+
     /// A sync without a feed is a caller's mistake, reported from the sync thread.
     #[test]
     fn a_sync_without_a_feed_is_bad_input() {

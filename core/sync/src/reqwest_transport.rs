@@ -91,6 +91,11 @@ async fn fetch(
     let status = response.status().as_u16();
     let etag =
         response.headers().get(reqwest::header::ETAG).and_then(|v| v.to_str().ok()).map(str::to_string);
+    // Only a 200's body is used; any other answer is its status, and its
+    // body (endless, perhaps) is never read: the connection is dropped.
+    if status != 200 {
+        return Ok(HttpResponse { status, etag, body: Vec::new() });
+    }
     Ok(HttpResponse { status, etag, body: read_capped(response, max_bytes).await? })
 }
 

@@ -16,8 +16,9 @@
 //!
 //! [`HttpFeed`] turns a transport into the engine's [`Fetch`]: feed paths
 //! under one base URL, statuses into [`Fetched`], the deadline and
-//! cancellation re-checked on what comes back, transient failures retried
-//! with backoff.
+//! cancellation enforced whatever the transport does (each call runs on a
+//! thread of its own, and a call that outlives its deadline is left there),
+//! transient failures retried with backoff.
 
 use crate::fetch::{CancelToken, Fetch, FetchError, Fetched};
 use std::time::{Duration, Instant};
@@ -142,8 +143,49 @@ const BACKOFF_SLICE: Duration = Duration::from_millis(50);
 #[derive(Debug)]
 pub struct HttpFeed<T> {
     base: String,
-    transport: T,
+    transport: std::sync::Arc<T>,
     config: FeedConfig,
+}
+
+/// How long past its deadline a transport's call is waited for before the
+/// engine gives up on it (a careful transport times itself out first).
+const DEADLINE_GRACE: Duration = Duration::from_secs(1);
+/// How often the wait for a transport checks the cancel token.
+const CANCEL_SLICE: Duration = Duration::from_millis(20);
+
+/// Runs one transport call on a thread of its own and waits for it at most
+/// `timeout` (and the grace), or until `cancel` turns on. An app's
+/// transport that never returns (issue 30, finding 13) is left to its
+/// thread: the sync goes on to its outcome, and the next one starts anew.
+fn with_deadline<R: Send + 'static>(
+    call: impl FnOnce() -> Result<R, TransportError> + Send + 'static,
+    timeout: Duration,
+    cancel: &CancelToken,
+) -> Result<R, TransportError> {
+    let (done, outcome) = std::sync::mpsc::sync_channel(1);
+    std::thread::Builder::new()
+        .name("genuine-transport".into())
+        .spawn(move || {
+            let _ = done.send(call());
+        })
+        .map_err(|e| TransportError::Failed(format!("no thread for the request: {e}")))?;
+    let deadline = Instant::now() + timeout + DEADLINE_GRACE;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match outcome.recv_timeout(CANCEL_SLICE.min(left)) {
+            Ok(result) => return result,
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(TransportError::Failed("the transport failed without an answer".into()));
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) if cancel.is_cancelled() => {
+                return Err(TransportError::Cancelled);
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) if left.is_zero() => {
+                return Err(TransportError::Timeout);
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+        }
+    }
 }
 
 /// Characters allowed in a URL path: RFC 3986 unreserved, `/` and `%`-escapes.
@@ -171,11 +213,11 @@ fn check_base(url: &str) -> Result<String, String> {
     Ok(if url.ends_with('/') { url.to_string() } else { format!("{url}/") })
 }
 
-impl<T: Transport> HttpFeed<T> {
+impl<T: Transport + 'static> HttpFeed<T> {
     /// A feed at `base_url` (e.g. `https://feed.example/`) through `transport`.
     pub fn new(base_url: &str, transport: T, config: FeedConfig) -> Result<HttpFeed<T>, FetchError> {
         let base = check_base(base_url).map_err(|e| FetchError::Transport(base_url.to_string(), e))?;
-        Ok(HttpFeed { base, transport, config })
+        Ok(HttpFeed { base, transport: std::sync::Arc::new(transport), config })
     }
 
     fn once(
@@ -187,14 +229,20 @@ impl<T: Transport> HttpFeed<T> {
     ) -> Result<Fetched, FetchError> {
         let url = format!("{}{path}", self.base);
         let started = Instant::now();
-        let request = HttpRequest {
-            url: &url,
-            if_none_match: etag,
-            max_bytes: cap,
-            timeout: self.config.request_timeout,
-            cancel,
+        let (transport, timeout, asked) =
+            (self.transport.clone(), self.config.request_timeout, cancel.clone());
+        let etag_held = etag.map(str::to_string);
+        let call = move || {
+            let request = HttpRequest {
+                url: &url,
+                if_none_match: etag_held.as_deref(),
+                max_bytes: cap,
+                timeout,
+                cancel: &asked,
+            };
+            transport.get(&request)
         };
-        let response = self.transport.get(&request).map_err(|e| match e {
+        let response = with_deadline(call, timeout, cancel).map_err(|e| match e {
             TransportError::Cancelled => FetchError::Cancelled,
             TransportError::Timeout => FetchError::Timeout(path.into()),
             TransportError::TooLarge => FetchError::TooLarge { path: path.into(), cap },
@@ -222,7 +270,7 @@ impl<T: Transport> HttpFeed<T> {
     }
 }
 
-impl<T: Transport> Fetch for HttpFeed<T> {
+impl<T: Transport + 'static> Fetch for HttpFeed<T> {
     fn fetch(
         &self,
         path: &str,
@@ -345,6 +393,35 @@ mod tests {
             Err(FetchError::TooLarge { .. })
         ));
         assert_eq!(f.transport.asked.lock().unwrap().len(), 1);
+    }
+
+    /// A transport that never returns and never looks at its cancel token.
+    struct Hung;
+
+    impl Transport for Hung {
+        fn get(&self, _: &HttpRequest<'_>) -> Result<HttpResponse, TransportError> {
+            loop {
+                std::thread::park();
+            }
+        }
+    }
+
+    /// Issue 30, finding 13: the engine's deadline and cancel hold whatever
+    /// the transport does.
+    #[test]
+    fn a_transport_that_never_returns_times_out_or_is_cancelled() {
+        let config =
+            FeedConfig { request_timeout: Duration::from_millis(100), retries: 0, ..FeedConfig::default() };
+        let f = HttpFeed::new("https://feed.example/", Hung, config).unwrap();
+        let c = CancelToken::default();
+        assert_eq!(f.fetch("v1/timestamp", 10, None, &c), Err(FetchError::Timeout("v1/timestamp".into())));
+        let cancel = c.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            cancel.cancel();
+        });
+        let f = HttpFeed::new("https://feed.example/", Hung, FeedConfig::default()).unwrap();
+        assert_eq!(f.fetch("v1/timestamp", 10, None, &c), Err(FetchError::Cancelled));
     }
 
     #[test]

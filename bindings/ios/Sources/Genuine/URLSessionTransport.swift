@@ -85,6 +85,8 @@ private final class Receiver: NSObject, URLSessionDataDelegate, @unchecked Senda
     private var response: HTTPURLResponse?
     private var body = Data()
     private var failure: TransportError?
+    /// A non-200 head was read and the task cancelled on purpose.
+    private var statusOnly = false
 
     init(cap: Int64) {
         self.cap = cap
@@ -101,7 +103,13 @@ private final class Receiver: NSObject, URLSessionDataDelegate, @unchecked Senda
             return completionHandler(.cancel)
         }
         self.response = http
-        if http.statusCode == 200, http.expectedContentLength > 0, Int64(http.expectedContentLength) > cap {
+        // Only a 200's body is used; any other answer is its status, and
+        // its body (endless, perhaps) is never downloaded.
+        if http.statusCode != 200 {
+            statusOnly = true
+            return completionHandler(.cancel)
+        }
+        if http.expectedContentLength > 0, Int64(http.expectedContentLength) > cap {
             failure = .TooLarge
             return completionHandler(.cancel)
         }
@@ -124,7 +132,9 @@ private final class Receiver: NSObject, URLSessionDataDelegate, @unchecked Senda
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
         lock.lock()
-        if failure == nil, let error = error as? URLError {
+        if statusOnly {
+            // The cancel was ours: the status is the answer.
+        } else if failure == nil, let error = error as? URLError {
             failure = error.code == .timedOut ? .Timeout : .Failed(detail: error.localizedDescription)
         } else if failure == nil, let error {
             failure = .Failed(detail: error.localizedDescription)

@@ -136,9 +136,10 @@ class HttpUrlConnectionTransport @JvmOverloads constructor(
         val head = connection.headerFields.entries.sumOf { (k, v) -> (k?.length ?: 0) + v.sumOf { it.length + 4 } }
         if (head > MAX_HEAD) throw TransportException.Failed("response head of $head bytes, over $MAX_HEAD")
         val etag = connection.getHeaderField("ETag")
-        // Only a 200's body is used; other answers are their status.
+        // Only a 200's body is used; other answers are their status, and
+        // their bodies (endless, perhaps) are never read: the socket goes.
         if (status != HttpURLConnection.HTTP_OK) {
-            (connection.errorStream ?: runCatching { connection.inputStream }.getOrNull())?.close()
+            connection.disconnect()
             return HttpResponse(status, etag, ByteArray(0))
         }
         val cap = request.maxBytes
