@@ -11,7 +11,7 @@ struct Idle<T> {
 }
 
 /// Up to `size` items, opened when first needed.
-pub(crate) struct Pool<T, E> {
+pub(crate) struct Pool<T: Send, E> {
     idle: Mutex<Idle<T>>,
     returned: Condvar,
     size: usize,
@@ -21,12 +21,12 @@ pub(crate) struct Pool<T, E> {
 /// An item on loan; it goes back to the pool when dropped — unless a panic
 /// is unwinding, when it may be half-way through a transaction: then it is
 /// dropped and a fresh one opened in its place when needed.
-pub(crate) struct Lease<'p, T, E> {
+pub(crate) struct Lease<'p, T: Send, E> {
     pool: &'p Pool<T, E>,
     item: Option<T>,
 }
 
-impl<T, E> Pool<T, E> {
+impl<T: Send, E> Pool<T, E> {
     /// A pool of at most `size` items made by `open`; one is opened now, so
     /// that a wrong location fails at start, not at the first request.
     pub fn new(size: usize, open: impl Fn() -> Result<T, E> + Send + Sync + 'static) -> Result<Self, E> {
@@ -68,20 +68,32 @@ impl<T, E> Pool<T, E> {
     }
 }
 
-impl<T, E> std::ops::Deref for Lease<'_, T, E> {
+impl<T: Send, E> Drop for Pool<T, E> {
+    /// Idle items are dropped on a plain thread: the pool may go with an
+    /// async runtime's task, and a PostgreSQL client cannot close itself
+    /// on a thread that drives one.
+    fn drop(&mut self) {
+        let items = std::mem::take(&mut self.idle().items);
+        std::thread::scope(|s| {
+            s.spawn(move || drop(items));
+        });
+    }
+}
+
+impl<T: Send, E> std::ops::Deref for Lease<'_, T, E> {
     type Target = T;
     fn deref(&self) -> &T {
         self.item.as_ref().expect("an item is held until the lease drops")
     }
 }
 
-impl<T, E> std::ops::DerefMut for Lease<'_, T, E> {
+impl<T: Send, E> std::ops::DerefMut for Lease<'_, T, E> {
     fn deref_mut(&mut self) -> &mut T {
         self.item.as_mut().expect("an item is held until the lease drops")
     }
 }
 
-impl<T, E> Drop for Lease<'_, T, E> {
+impl<T: Send, E> Drop for Lease<'_, T, E> {
     fn drop(&mut self) {
         let mut idle = self.pool.idle();
         match self.item.take() {

@@ -55,7 +55,33 @@ pub enum Connection {
     /// A SQLite file.
     Sqlite(rusqlite::Connection),
     /// A PostgreSQL server.
-    Postgres(Box<postgres::Client>),
+    Postgres(Box<Pg>),
+}
+
+/// A PostgreSQL client and the statements it prepared: a statement is
+/// parsed and planned by the server once per connection, not at each use
+/// (a round trip saved on every statement).
+pub struct Pg {
+    client: postgres::Client,
+    prepared: std::collections::HashMap<String, postgres::Statement>,
+}
+
+/// Prepared statements kept per connection (the statements vary only by
+/// how many tuples a batch has, so a few hundred at most).
+const MAX_PREPARED: usize = 512;
+
+impl Pg {
+    fn statement(&mut self, sql: &str) -> Result<postgres::Statement, postgres::Error> {
+        if let Some(statement) = self.prepared.get(sql) {
+            return Ok(statement.clone());
+        }
+        if self.prepared.len() >= MAX_PREPARED {
+            self.prepared.clear();
+        }
+        let statement = self.client.prepare(sql)?;
+        self.prepared.insert(sql.to_string(), statement.clone());
+        Ok(statement)
+    }
 }
 
 impl rusqlite::ToSql for Value {
@@ -86,7 +112,7 @@ impl Connection {
     pub fn open(location: &str) -> Result<Connection, SqlError> {
         if location.starts_with("postgres://") || location.starts_with("postgresql://") {
             let client = postgres::Client::connect(location, postgres::NoTls)?;
-            return Ok(Connection::Postgres(Box::new(client)));
+            return Ok(Connection::Postgres(Box::new(Pg { client, prepared: Default::default() })));
         }
         let conn = rusqlite::Connection::open(location)?;
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")?;
@@ -98,7 +124,7 @@ impl Connection {
     pub fn batch(&mut self, sql: &str) -> Result<(), SqlError> {
         match self {
             Connection::Sqlite(c) => c.execute_batch(sql)?,
-            Connection::Postgres(c) => c.batch_execute(sql)?,
+            Connection::Postgres(c) => c.client.batch_execute(sql)?,
         }
         Ok(())
     }
@@ -158,7 +184,10 @@ impl Connection {
             Connection::Sqlite(c) => {
                 c.prepare_cached(sql)?.execute(rusqlite::params_from_iter(params))? as u64
             }
-            Connection::Postgres(c) => c.execute(sql, &pg_params(params))?,
+            Connection::Postgres(c) => {
+                let statement = c.statement(sql)?;
+                c.client.execute(&statement, &pg_params(params))?
+            }
         })
     }
 
@@ -185,7 +214,8 @@ impl Connection {
                 Ok(rows.collect::<Result<_, _>>()?)
             }
             Connection::Postgres(c) => {
-                let rows = c.query(sql, &pg_params(params))?;
+                let statement = c.statement(sql)?;
+                let rows = c.client.query(&statement, &pg_params(params))?;
                 rows.iter()
                     .map(|row| {
                         (0..row.len())
