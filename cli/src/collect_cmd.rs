@@ -86,7 +86,7 @@ pub struct RulesArgs {
     /// Reports of a fake from this many networks make a candidate
     #[arg(long, default_value_t = Rules::default().report_origins)]
     report_networks: usize,
-    /// --auto approves alone only evidence from this many networks, each
+    /// Evidence that --auto approves alone comes from this many networks, each
     /// with an install that had scanned another of the brand's codes...
     #[arg(long, default_value_t = Rules::default().auto_origins)]
     auto_networks: usize,
