@@ -203,8 +203,11 @@ def make(out, seed, listings, size, bad=True):
         seller_n[0] += 1
         return f"S{seller_n[0]:04d}"
 
+    texts = {}
+
     def photo(name, code, quality=None):
         path = os.path.join(out, "images", name)
+        texts[path] = [] if code is None else [code]
         side = min(w, h) * rnd.uniform(0.24, 0.4)
         img = packaging(rng, w, h, code, side)
         with open(path, "wb") as f:
@@ -271,7 +274,8 @@ def make(out, seed, listings, size, bad=True):
     rows = [rows[i] for i in order]
     write_tables(out, rows)
     truth = {"findings": findings, "images": statuses, "listings": len({r["listing_id"] for r in rows}),
-             "rows": len(rows), "duplicate_rows": 1 if bad else 0, "shared_sellers": SHARED_SELLERS}
+             "rows": len(rows), "duplicate_rows": 1 if bad else 0, "shared_sellers": SHARED_SELLERS,
+             "texts": texts}
     with open(os.path.join(out, "expected.json"), "w") as f:
         json.dump(truth, f, indent=1, sort_keys=True)
     return truth

@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from .job import DEFAULT_MAX_BYTES, run
+from genuine_sweep.job import DEFAULT_MAX_BYTES, run
 
 
 def main(argv=None):
