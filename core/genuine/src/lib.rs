@@ -15,7 +15,7 @@
 //! code of a frame with its verdict) and the [`ScanSession`] that follows the
 //! code a shopper aims at, with the shopper-facing [`wording`]. Desktop
 //! tools (the CLI, the Python package) open their stores through [`open`],
-//! read photos through `photo` and hand verdicts on as [`line`]s.
+//! read photos through `photo` and hand verdicts on as [`line`](mod@line)s.
 //!
 //! The issuer's tooling (`genuine-issuer`) is not a dependency of this crate.
 
