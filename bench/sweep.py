@@ -118,6 +118,45 @@ def worker(args):
     print(json.dumps(result))
 
 
+def inprocess(market, repeat):
+    """Where a photo's time goes, in one process (no Spark): decode and scan
+    (genuine.scan_many: the image crate's decoder, then the scanner at photo
+    effort), verify (verify_many on the codes found), and zxing-cpp's Pillow
+    decode and read; medians per photo of the best of ``repeat``."""
+    import glob
+    import io
+    import statistics
+
+    import genuine
+    import zxingcpp
+    from PIL import Image
+
+    paths = sorted(glob.glob(os.path.join(market, "images", "*.jpg")))
+    blobs = [open(p, "rb").read() for p in paths]
+    world = os.path.join(market, "world")
+    best = lambda f: min(f() for _ in range(repeat))
+
+    def timed(f):
+        start = time.perf_counter()
+        f()
+        return time.perf_counter() - start
+
+    scan = [best(lambda b=b: timed(lambda: genuine.scan_many([b]))) for b in blobs]
+    texts = [c.text for p in genuine.scan_many(blobs) for c in p.codes]
+    with tempfile.TemporaryDirectory() as d:
+        v = genuine.Verifier.open(anchor=os.path.join(world, "anchor.txt"),
+                                  bundle=os.path.join(world, "trust.bundle"), db=os.path.join(d, "g.db"))
+        verify = best(lambda: timed(lambda: v.verify_many(texts))) / max(1, len(texts))
+    decode = [best(lambda b=b: timed(lambda: Image.open(io.BytesIO(b)).load())) for b in blobs]
+    zx = [best(lambda b=b: timed(lambda: zxingcpp.read_barcodes(Image.open(io.BytesIO(b)),
+                                                                formats=zxingcpp.BarcodeFormat.QRCode)))
+          for b in blobs]
+    ms = lambda xs: statistics.median(xs) * 1e3
+    print(f"\nin one process, medians per photo ({len(blobs)} photos): genuine decode + scan {ms(scan):.1f} ms, "
+          f"verify {verify * 1e3:.3f} ms a code; zxing-cpp Pillow decode {ms(decode):.1f} ms + read "
+          f"{ms(zx) - ms(decode):.1f} ms = {ms(zx):.1f} ms; genuine / zxing-cpp {ms(scan) / ms(zx):.2f}x")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--listings", type=int, default=200)
@@ -127,9 +166,12 @@ def main():
     ap.add_argument("--market", default=os.path.join(ROOT, "bench", "market"))
     ap.add_argument("--worker", action="store_true")
     ap.add_argument("--cores", type=int, default=1)
+    ap.add_argument("--inprocess-only", action="store_true", help="only the per-photo breakdown, no Spark")
     args = ap.parse_args()
     if args.worker:
         return worker(args)
+    if args.inprocess_only:
+        return inprocess(args.market, args.repeat)
     stamp = os.path.join(args.market, f"made-{args.listings}-{args.size}")
     if not os.path.exists(stamp):
         import marketplace
@@ -161,6 +203,7 @@ def main():
     per_core = n / g1
     need = 30e6 * 5 / 86400 / per_core
     print(f"30 M listings x 5 photos a day = {30e6 * 5 / 86400:.0f} photos/s: {need:.0f} cores at the 1-core rate")
+    inprocess(args.market, args.repeat)
 
 
 if __name__ == "__main__":

@@ -48,7 +48,7 @@ def spark_session(master):
     builder = SparkSession.builder.appName("genuine_sweep").config("spark.ui.showConsoleProgress", "false")
     if master:
         builder = builder.master(master)
-    elif "SPARK_ENV_LOADED" not in os.environ and "spark.master" not in os.environ.get("PYSPARK_SUBMIT_ARGS", ""):
+    elif "PYSPARK_GATEWAY_PORT" not in os.environ:  # not launched by spark-submit, which sets its master
         builder = builder.master("local[*]")
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
