@@ -13,14 +13,21 @@
 //!
 //! and adds [`verify()`] (a text against the store), [`scan_and_verify`] (every
 //! code of a frame with its verdict) and the [`ScanSession`] that follows the
-//! code a shopper aims at, with the shopper-facing [`wording`].
+//! code a shopper aims at, with the shopper-facing [`wording`]. Desktop
+//! tools (the CLI, the Python package) open their stores through [`open`],
+//! read photos through `photo` and hand verdicts on as [`line`](mod@line)s;
+//! a report's photo leaves without its metadata ([`redact`]).
 //!
 //! The issuer's tooling (`genuine-issuer`) is not a dependency of this crate.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod line;
+pub mod open;
+#[cfg(feature = "images")]
 pub mod photo;
+pub mod redact;
 pub mod reporting;
 mod session;
 mod verify;
