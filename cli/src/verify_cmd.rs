@@ -9,12 +9,36 @@ use std::process::ExitCode;
 const DEMO_ANCHOR: &str = include_str!("../demo/anchor.txt");
 const DEMO_BUNDLE: &[u8] = include_bytes!("../demo/trust.bundle");
 
-fn default_db() -> Result<PathBuf, CliError> {
+/// The default store for `anchor`: one per anchor, so that changing
+/// anchors never needs `--db` (a store is pinned to the anchor it was made
+/// with). The demo anchor's is `genuine.db`, as it always was; another
+/// anchor's is `genuine-<its id>.db`, unless an existing `genuine.db` is
+/// already pinned to it (a store made before there was one per anchor).
+fn default_db(anchor: &TrustAnchor) -> Result<PathBuf, CliError> {
     let dirs = directories::ProjectDirs::from("", "", "genuine")
-        .ok_or_else(|| CliError::msg("no home directory: pass --db"))?;
+        .ok_or_else(|| CliError::msg("no home directory: pass --db FILE"))?;
     let dir = dirs.data_dir();
     std::fs::create_dir_all(dir).map_err(|e| CliError::msg(format!("{}: {e}", dir.display())))?;
-    Ok(dir.join("genuine.db"))
+    let legacy = dir.join("genuine.db");
+    if anchor.to_text() == demo_anchor()?.to_text() {
+        return Ok(legacy);
+    }
+    // Opening a store pins an empty file to the anchor: only probe a store.
+    let made = std::fs::metadata(&legacy).is_ok_and(|m| m.is_file() && m.len() > 0);
+    if made && Store::open(&legacy, anchor).is_ok() {
+        return Ok(legacy);
+    }
+    Ok(dir.join(format!("genuine-{}.db", anchor_id(anchor))))
+}
+
+/// A short name for an anchor: the first 8 bytes of SHA-256 over its text.
+fn anchor_id(anchor: &TrustAnchor) -> String {
+    use sha2::Digest;
+    genuine_format::keys::hex(&sha2::Sha256::digest(anchor.to_text().as_bytes())[..8])
+}
+
+fn demo_anchor() -> Result<TrustAnchor, CliError> {
+    TrustAnchor::from_text(DEMO_ANCHOR).map_err(|e| CliError::msg(format!("the embedded demo anchor: {e}")))
 }
 
 /// Opens the store for these arguments and imports the bundle they name.
@@ -28,30 +52,51 @@ pub fn open_store_at(trust: &TrustArgs) -> Result<(Store, PathBuf), CliError> {
     open_store_with(&trust.store, trust.bundle.as_deref())
 }
 
-/// Opens the store and imports `bundle` (the demo bundle with the demo anchor).
-fn open_store_with(store: &StoreArgs, bundle: Option<&Path>) -> Result<(Store, PathBuf), CliError> {
-    let (anchor_text, bundle) = match (&store.anchor, bundle) {
-        (Some(anchor), bundle) => (read_text(anchor)?, bundle.map(read).transpose()?),
-        (None, None) => {
-            // Out of the box, but never silently: these keys are public.
-            eprintln!(
-                "genuine: trusting the public demo keys (no --anchor given); \
-                 pass --anchor and --bundle for a real trust anchor"
-            );
-            (DEMO_ANCHOR.to_string(), Some(DEMO_BUNDLE.to_vec()))
-        }
-        (None, Some(_)) => {
+/// The anchor and bundle these arguments name: the files given, or the
+/// embedded demo trust (saying so) when there is no `--anchor`.
+fn trust_material(
+    anchor: Option<&Path>,
+    bundle: Option<&Path>,
+) -> Result<(TrustAnchor, Option<Vec<u8>>), CliError> {
+    let Some(path) = anchor else {
+        if bundle.is_some() {
             return Err(CliError::msg("--bundle needs the --anchor it was made for"));
         }
+        // Out of the box, but never silently: these keys are public.
+        eprintln!(
+            "genuine: trusting the public demo keys (no --anchor given); \
+             pass --anchor and --bundle for a real trust anchor"
+        );
+        return Ok((demo_anchor()?, Some(DEMO_BUNDLE.to_vec())));
     };
-    let anchor = TrustAnchor::from_text(&anchor_text).map_err(CliError::msg)?;
+    let anchor = TrustAnchor::from_text(&read_text("--anchor", path)?)
+        .map_err(|e| CliError::msg(format!("--anchor {}: {e}", path.display())))?;
+    Ok((anchor, bundle.map(|b| read_option("--bundle", b)).transpose()?))
+}
+
+/// Imports `bundle` into `store` (idempotent: documents the store already
+/// has, or has newer, are skipped).
+fn import_into(store: &mut Store, bundle: Option<Vec<u8>>) -> Result<(), CliError> {
+    if let Some(bundle) = bundle {
+        let report =
+            store.import_bundle(&bundle, device_now()).map_err(|e| CliError::msg(format!("bundle: {e}")))?;
+        for refused in &report.refused {
+            eprintln!("genuine: bundle: skipped brand {}: {}", refused.brand_id, refused.error);
+        }
+    }
+    Ok(())
+}
+
+/// Opens the store and imports `bundle` (the demo bundle with the demo anchor).
+fn open_store_with(store: &StoreArgs, bundle: Option<&Path>) -> Result<(Store, PathBuf), CliError> {
+    let (anchor, bundle) = trust_material(store.anchor.as_deref(), bundle)?;
     let db = match &store.db {
         Some(db) => db.clone(),
-        None => default_db()?,
+        None => default_db(&anchor)?,
     };
     let (mut store, rebuilt) = Store::open_or_rebuild(&db, &anchor).map_err(|e| match e {
         genuine::StoreError::AnchorMismatch => CliError::msg(format!(
-            "{} trusts a different root; pass --db for a store of this anchor",
+            "{} trusts a different root: give another --db FILE (a store is pinned to the anchor it was made with)",
             db.display()
         )),
         e => CliError::msg(format!("{}: {e}", db.display())),
@@ -62,14 +107,7 @@ fn open_store_with(store: &StoreArgs, bundle: Option<&Path>) -> Result<(Store, P
             db.display()
         );
     }
-    if let Some(bundle) = bundle {
-        // Idempotent: documents the store already has (or has newer) are skipped.
-        let report =
-            store.import_bundle(&bundle, device_now()).map_err(|e| CliError::msg(format!("bundle: {e}")))?;
-        for refused in &report.refused {
-            eprintln!("genuine: bundle: skipped brand {}: {}", refused.brand_id, refused.error);
-        }
-    }
+    import_into(&mut store, bundle)?;
     Ok((store, db))
 }
 
@@ -77,8 +115,23 @@ fn read(path: &Path) -> Result<Vec<u8>, CliError> {
     std::fs::read(path).map_err(|e| CliError::msg(format!("{}: {e}", path.display())))
 }
 
-fn read_text(path: &Path) -> Result<String, CliError> {
-    std::fs::read_to_string(path).map_err(|e| CliError::msg(format!("{}: {e}", path.display())))
+/// Reads the file an option named; a failure names the option, and for the
+/// trust files, the command that writes them.
+fn read_option(option: &str, path: &Path) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(|e| option_error(option, path, e))
+}
+
+fn read_text(option: &str, path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path).map_err(|e| option_error(option, path, e))
+}
+
+fn option_error(option: &str, path: &Path, e: std::io::Error) -> CliError {
+    let hint = match (option, e.kind()) {
+        ("--anchor", std::io::ErrorKind::NotFound) => " (`genuine bundle --anchor-out FILE` writes one)",
+        ("--bundle", std::io::ErrorKind::NotFound) => " (`genuine bundle --out FILE` writes one)",
+        _ => "",
+    };
+    CliError::msg(format!("{option} {}: {e}{hint}", path.display()))
 }
 
 /// What `verify` was given.
