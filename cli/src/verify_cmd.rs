@@ -188,26 +188,43 @@ fn codes_in(input: &Input) -> Result<Vec<String>, CliError> {
     Ok(codes)
 }
 
+/// The exit status of a verify: 0 every code authentic, 3 authentic
+/// signatures of which one or more on a link the brand never registered (a
+/// script that accepts on 0 must not accept a phishing link, and may want to
+/// tell it from a fake), 1 any other verdict (2 is an error).
+pub const EXIT_LOOK_ALIKE: u8 = 3;
+
 pub fn verify(input: &Input, json: bool, trust: &TrustArgs) -> Result<ExitCode, CliError> {
     let codes = codes_in(input)?;
     let input = input.name();
     let store = open_store(trust)?;
-    let mut all_authentic = true;
+    let demo = trust.store.anchor.is_none();
+    let (mut not_authentic, mut look_alike) = (false, false);
     for (i, text) in codes.iter().enumerate() {
         let verdict = genuine::verify(&store, text, device_now()).map_err(CliError::msg)?;
-        all_authentic &= matches!(verdict, genuine::Verdict::Authentic(_));
+        let card = genuine::wording::describe(&verdict);
+        match &verdict {
+            genuine::Verdict::Authentic(_) if card.tone == genuine::wording::Tone::LookAlikeLink => {
+                look_alike = true;
+            }
+            genuine::Verdict::Authentic(_) => {}
+            _ => not_authentic = true,
+        }
         if json {
-            let card = genuine::wording::describe(&verdict);
             let line = serde_json::json!({ "input": input, "text": text, "result": verdict, "card": card });
             println!("{line}");
         } else {
             if codes.len() > 1 {
                 println!("code {} of {}:", i + 1, codes.len());
             }
-            print!("{}", report::human(&verdict, text));
+            print!("{}", report::human(&verdict, text, demo));
         }
     }
-    Ok(if all_authentic { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(match (not_authentic, look_alike) {
+        (true, _) => ExitCode::from(1),
+        (false, true) => ExitCode::from(EXIT_LOOK_ALIKE),
+        (false, false) => ExitCode::SUCCESS,
+    })
 }
 
 pub fn import(file: &Path, json: bool, store: &StoreArgs) -> Result<ExitCode, CliError> {
