@@ -8,6 +8,7 @@ mod decode_cmd;
 mod feed_cmd;
 mod issue_cmd;
 mod report;
+mod send_cmd;
 mod state;
 mod verify_cmd;
 

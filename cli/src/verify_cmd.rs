@@ -111,6 +111,15 @@ fn open_store_with(store: &StoreArgs, bundle: Option<&Path>) -> Result<(Store, P
     Ok((store, db))
 }
 
+/// A new phone's store, in memory, with the trust these files name: what an
+/// app holds on its first launch.
+pub fn fresh_phone(anchor: Option<&Path>, bundle: Option<&Path>) -> Result<Store, CliError> {
+    let (anchor, bundle) = trust_material(anchor, bundle)?;
+    let mut store = Store::open_in_memory(&anchor).map_err(CliError::msg)?;
+    import_into(&mut store, bundle)?;
+    Ok(store)
+}
+
 fn read(path: &Path) -> Result<Vec<u8>, CliError> {
     std::fs::read(path).map_err(|e| CliError::msg(format!("{}: {e}", path.display())))
 }
@@ -173,7 +182,7 @@ impl Input {
 }
 
 /// The codes to verify: the text itself, or every QR code in the image file.
-fn codes_in(input: &Input) -> Result<Vec<String>, CliError> {
+pub fn codes_in(input: &Input) -> Result<Vec<String>, CliError> {
     let path = match input {
         Input::Text(text) => return Ok(vec![text.clone()]),
         Input::Image(path) => path,
