@@ -240,6 +240,9 @@ pub fn brand(action: BrandAction, state: &StateArgs) -> Result<ExitCode, CliErro
             a.add_brand(&id, &name, prefixes, hosts, masters, threshold, unix_now(), &mut rng)
                 .map_err(CliError::msg)?;
             println!("brand '{id}' added; create its first key with `genuine key new --brand {id}`");
+            if a.root_is_held() {
+                println!("{}", holders_must_sign(&id));
+            }
         }
         BrandAction::Edit {
             brand: crate::feed_cmd::BrandArg { id },
@@ -267,6 +270,9 @@ pub fn brand(action: BrandAction, state: &StateArgs) -> Result<ExitCode, CliErro
                 record.company_prefixes.join(", "),
                 record.hosts.join(", ")
             );
+            if a.root_is_held() {
+                println!("{}", holders_must_sign(&id));
+            }
         }
         BrandAction::Remove { brand: crate::feed_cmd::BrandArg { id } } => {
             a.remove_brand(&id).map_err(CliError::msg)?;
@@ -285,6 +291,17 @@ pub fn brand(action: BrandAction, state: &StateArgs) -> Result<ExitCode, CliErro
     }
     state.save(&a)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Under a ceremony root, a brand record reaches no bundle or feed before
+/// the root's holders sign it: the steps, as commands.
+fn holders_must_sign(id: &str) -> String {
+    format!(
+        "the root's keys are held by its holders: before `genuine bundle` or `genuine feed publish`, \
+         they sign this record: `genuine brand propose --brand {id}`, each holder \
+         `genuine root sign brand.proposal --key THEIR.key --out brand.NAME`, then \
+         `genuine root assemble brand.NAME...`"
+    )
 }
 
 pub fn key(action: KeyAction, state: &StateArgs) -> Result<ExitCode, CliError> {

@@ -35,18 +35,16 @@ pub fn keygen(out: &Path, state: &StateArgs) -> Result<ExitCode, CliError> {
             let tag = genuine_format::keys::hex(&rng()[..6]);
             KeyRef::Token(token.generate(&format!("genuine-root-holder-{tag}")).map_err(CliError::msg)?)
         }
-        None => {
-            eprintln!(
-                "genuine: demo key: {} holds a secret seed; a real holder keeps the key in an HSM (--hsm-module)",
-                out.display()
-            );
-            KeyRef::Seed(Seed(rng()))
-        }
+        None => KeyRef::Seed(Seed(rng())),
     };
     let json = serde_json::to_string_pretty(&key).map_err(CliError::msg)?;
     write_new(out, json.as_bytes())?;
     println!("{}", key.public().to_hex());
-    eprintln!("key in {} ({}); give the operator the public key above", out.display(), key.place());
+    let place = match key {
+        KeyRef::Seed(_) => "as a secret seed, a demo; a real holder keeps it in an HSM: --hsm-module".into(),
+        _ => key.place(),
+    };
+    eprintln!("genuine: key in {} ({place}); give the operator the public key above", out.display());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -27,45 +27,65 @@ pub enum CollectAction {
     /// /v1/reports); verifies codes with the brand's trust (--anchor, --bundle)
     Serve {
         #[command(flatten)]
-        data: DataArgs,
-        #[command(flatten)]
-        trust: TrustArgs,
-        /// Address to listen on
-        #[arg(long, default_value = "127.0.0.1:8090")]
-        addr: String,
-        /// A proxy or load balancer of yours in front of the collector, as an
-        /// address or range (repeatable): the client is then the rightmost
-        /// X-Forwarded-For entry that is not one of them (docs/OPERATIONS.md)
-        #[arg(long = "trusted-proxy", value_name = "CIDR")]
-        trusted_proxies: Vec<String>,
-        /// Replaced by --trusted-proxy CIDR
-        #[arg(long, hide = true)]
-        trust_forwarded: bool,
-        /// The secret that names networks in the database, kept outside it
-        /// (created if missing) [default: DATA.network-key beside a SQLite
-        /// file; required with postgres://]
-        #[arg(long, value_name = "FILE", env = "GENUINE_NETWORK_KEY_FILE")]
-        network_key: Option<PathBuf>,
-        /// Requests per network per minute (per instance)
-        #[arg(long, default_value_t = 120)]
-        per_network_per_minute: u32,
-        /// New sightings one network may add in a day
-        #[arg(long, default_value_t = Quotas::default().per_network_per_day)]
-        per_network_per_day: u64,
-        /// Connections open at once from one network (per instance)
-        #[arg(long, default_value_t = ConnectionLimits::default().per_network)]
-        connections_per_network: usize,
-        /// Connections to the database and to the trust store
-        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
-        pool: u16,
-        /// The brand's feed: the trust store syncs from it at start and every
-        /// --sync-minutes, so codes of keys revoked there stop counting
-        #[arg(long, value_name = "URL")]
-        feed: Option<String>,
-        /// Minutes between syncs of the trust store
-        #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=1440))]
-        sync_minutes: u64,
+        args: ServeArgs,
     },
+    /// Send what a phone sends: a report of a scanned code (or, with
+    /// --report, of a suspected fake) to the collector the code's brand
+    /// names in its record, from a new install, through the SDK's own code
+    Send {
+        #[command(flatten)]
+        args: crate::send_cmd::SendArgs,
+    },
+}
+
+/// How the collector runs.
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    #[command(flatten)]
+    trust: TrustArgs,
+    /// Address to listen on
+    #[arg(long, default_value = "127.0.0.1:8090")]
+    addr: String,
+    /// A proxy or load balancer of yours in front of the collector, as an
+    /// address or range (repeatable): the client is then the rightmost
+    /// X-Forwarded-For entry that is not one of them (docs/OPERATIONS.md)
+    #[arg(long = "trusted-proxy", value_name = "CIDR")]
+    trusted_proxies: Vec<String>,
+    /// Replaced by --trusted-proxy CIDR
+    #[arg(long, hide = true)]
+    trust_forwarded: bool,
+    /// A demo on one machine: listens on a loopback --addr only, and
+    /// takes the network each local sender names (X-Forwarded-For, as
+    /// `genuine collect send --network` writes it), so that one laptop
+    /// can stand for phones on many networks. Never for real reports
+    #[arg(long)]
+    demo: bool,
+    /// The secret that names networks in the database, kept outside it
+    /// (created if missing) [default: DATA.network-key beside a SQLite
+    /// file; required with postgres://]
+    #[arg(long, value_name = "FILE", env = "GENUINE_NETWORK_KEY_FILE")]
+    network_key: Option<PathBuf>,
+    /// Requests per network per minute (per instance)
+    #[arg(long, default_value_t = 120)]
+    per_network_per_minute: u32,
+    /// New sightings one network may add in a day
+    #[arg(long, default_value_t = Quotas::default().per_network_per_day)]
+    per_network_per_day: u64,
+    /// Connections open at once from one network (per instance)
+    #[arg(long, default_value_t = ConnectionLimits::default().per_network)]
+    connections_per_network: usize,
+    /// Connections to the database and to the trust store
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pool: u16,
+    /// The brand's feed: the trust store syncs from it at start and every
+    /// --sync-minutes, so codes of keys revoked there stop counting
+    #[arg(long, value_name = "URL")]
+    feed: Option<String>,
+    /// Minutes between syncs of the trust store
+    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=1440))]
+    sync_minutes: u64,
 }
 
 /// The detection thresholds a brand tunes.
@@ -187,12 +207,20 @@ fn network_key(data: &str, given: Option<PathBuf>) -> Result<NetworkKey, CliErro
 }
 
 pub fn collect(action: CollectAction) -> Result<ExitCode, CliError> {
-    let CollectAction::Serve {
+    match action {
+        CollectAction::Serve { args } => serve(args),
+        CollectAction::Send { args } => crate::send_cmd::send(&args),
+    }
+}
+
+fn serve(args: ServeArgs) -> Result<ExitCode, CliError> {
+    let ServeArgs {
         data,
         trust,
         addr,
         trusted_proxies,
         trust_forwarded,
+        demo,
         network_key: key_file,
         per_network_per_minute,
         per_network_per_day,
@@ -200,17 +228,20 @@ pub fn collect(action: CollectAction) -> Result<ExitCode, CliError> {
         pool,
         feed,
         sync_minutes,
-    } = action;
+    } = args;
     if trust_forwarded {
         return Err(CliError::msg(
             "--trust-forwarded is gone: it let a client name its own network. Name your proxies \
              instead: --trusted-proxy 10.0.0.0/8 (repeatable; docs/OPERATIONS.md)",
         ));
     }
-    let proxies = trusted_proxies
+    let mut proxies = trusted_proxies
         .iter()
         .map(|range| Cidr::parse(range).map_err(|e| CliError::msg(format!("--trusted-proxy: {e}"))))
         .collect::<Result<Vec<_>, _>>()?;
+    if demo {
+        proxies.extend(demo_proxies(&data.data, &addr)?);
+    }
     let key = network_key(&data.data, key_file)?;
     let (store, path) = crate::verify_cmd::open_store_at(&trust)?;
     let trust = Trust { path, anchor: store.anchor().clone() };
@@ -242,6 +273,31 @@ pub fn collect(action: CollectAction) -> Result<ExitCode, CliError> {
         }
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `--demo` trusts: loopback peers, as if each were a proxy in front
+/// of the network its request names. Only on a collector that no other
+/// machine can reach (a loopback address), and never on a production
+/// database: elsewhere a client naming its network is how a rival frames a
+/// genuine serial (docs/CLONES.md).
+fn demo_proxies(data: &str, addr: &str) -> Result<Vec<Cidr>, CliError> {
+    let loopback = addr.parse::<std::net::SocketAddr>().is_ok_and(|a| a.ip().is_loopback());
+    if !loopback {
+        return Err(CliError::msg(format!(
+            "--demo listens on a loopback address only (--addr 127.0.0.1:PORT or [::1]:PORT), not {addr}: \
+             a demo collector lets its senders name their network"
+        )));
+    }
+    if data.contains("://") {
+        return Err(CliError::msg(
+            "--demo keeps its sightings in a SQLite file (--data FILE), never in a shared database",
+        ));
+    }
+    eprintln!(
+        "genuine: DEMO collector: every program on this machine may name the network it stands for \
+         (`genuine collect send --network`); never collect real reports with --demo"
+    );
+    ["127.0.0.0/8", "::1"].iter().map(|r| Cidr::parse(r).map_err(CliError::msg)).collect()
 }
 
 /// Syncs the collector's trust store now (a refusal stops the start: a

@@ -8,6 +8,7 @@ mod decode_cmd;
 mod feed_cmd;
 mod issue_cmd;
 mod report;
+mod send_cmd;
 mod state;
 mod verify_cmd;
 
@@ -52,9 +53,15 @@ struct OutputArgs {
     json: bool,
 }
 
+/// What `verify` and `scan` exit with, for scripts (README.md says the same).
+const VERIFY_EXIT: &str = "Exit status: 0 every code GENUINE; 3 a genuine signature on a LOOK-ALIKE LINK \
+(a host the brand never registered: not to be accepted as genuine); 1 any other verdict (forged, revoked, \
+unknown issuer, not a Genuine code, malformed); 2 an error";
+
 #[derive(Subcommand)]
 enum Command {
     /// Verify a code, given as its URL text or as an image file containing it
+    #[command(after_help = VERIFY_EXIT)]
     Verify {
         /// A code's URL (anything with "://"), or a PNG/JPEG/WebP file
         input: String,
@@ -67,6 +74,7 @@ enum Command {
         trust: TrustArgs,
     },
     /// Verify every code in a photo (same as `verify` on an image file)
+    #[command(after_help = VERIFY_EXIT)]
     Scan {
         /// A PNG, JPEG or WebP file
         image: PathBuf,

@@ -54,8 +54,9 @@ fn warning(w: &Warning) -> String {
     }
 }
 
-/// The verdict as a few lines of text.
-pub fn human(verdict: &Verdict, text: &str) -> String {
+/// The verdict as a few lines of text; `demo` when the embedded demo trust
+/// was used (no `--anchor`), which knows only the demo brands.
+pub fn human(verdict: &Verdict, text: &str, demo: bool) -> String {
     let mut out = String::new();
     // Whole, so a copied URL still works; control characters cannot reach
     // the terminal.
@@ -126,9 +127,16 @@ pub fn human(verdict: &Verdict, text: &str) -> String {
             let _ = writeln!(out, "  claims   {}", product_line(claimed));
         }
         Verdict::UnknownIssuer { claimed, kid } => {
+            // Under the demo trust a sync cannot help: the brand is not in it.
+            let help = if demo {
+                "the embedded demo trust (no --anchor) knows only the demo brands: for your own \
+                 brand's codes pass --anchor and --bundle (`genuine bundle` writes them)"
+            } else {
+                "a sync may help"
+            };
             let _ = writeln!(
                 out,
-                "UNKNOWN ISSUER: no trusted key {kid} for this product's company prefix; a sync may help"
+                "UNKNOWN ISSUER: no trusted key {kid} for this product's company prefix; {help}"
             );
             let _ = writeln!(out, "  claims   {}", product_line(claimed));
         }

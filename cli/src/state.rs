@@ -46,14 +46,17 @@ impl StateArgs {
         let mut a: Authority =
             serde_json::from_str(&text).map_err(|e| CliError::msg(format!("{}: {e}", path.display())))?;
         a.token = self.token()?;
-        warn_of_seeds(&a, path);
         Ok(a)
     }
 
     /// Writes the state atomically, readable by its owner only.
     pub fn save(&self, a: &Authority) -> Result<(), CliError> {
         let path = &self.state;
-        let created = !path.exists();
+        // The file on disk before this write: did it hold seeds already?
+        let had_seeds = std::fs::read_to_string(path)
+            .ok()
+            .map(|text| serde_json::from_str::<Authority>(&text).map_or(true, |old| holds_seeds(&old)))
+            .unwrap_or(false);
         let json = serde_json::to_string_pretty(a).map_err(CliError::msg)?;
         let tmp = path.with_extension("tmp");
         let _ = std::fs::remove_file(&tmp);
@@ -68,25 +71,26 @@ impl StateArgs {
             .and_then(|mut f| std::io::Write::write_all(&mut f, json.as_bytes()).and_then(|()| f.sync_all()))
             .and_then(|()| std::fs::rename(&tmp, path))
             .map_err(|e| CliError::msg(format!("{}: {e}", path.display())))?;
-        if created {
-            warn_of_seeds(a, path);
+        // Once per file: when it first comes to hold a secret seed (made by
+        // `root init`, or a first key made without the HSM), not on every
+        // command that reads it.
+        if !had_seeds && holds_seeds(a) {
+            eprintln!(
+                "genuine: demo keys: {} holds secret seeds; a real brand keeps its keys in an HSM \
+                 (--hsm-module, docs/OPERATIONS.md)",
+                path.display()
+            );
         }
         Ok(())
     }
 }
 
-/// Says so wherever the file backend is used: seeds in a file are a demo.
-fn warn_of_seeds(a: &Authority, path: &std::path::Path) {
+/// Whether any key of the state is a seed in the file (the demo backend).
+fn holds_seeds(a: &Authority) -> bool {
     let brands = a.brands.values();
     let mut keys =
         a.root_keys.iter().chain(&a.timestamp_keys).chain(
             brands.flat_map(|b| b.master_keys.iter().chain(&b.revoker_keys).chain(b.claim_keys.values())),
         );
-    if keys.any(|k| matches!(k, KeyRef::Seed(_))) {
-        eprintln!(
-            "genuine: demo keys: {} holds secret seeds; a real brand keeps its keys in an HSM \
-             (--hsm-module, docs/OPERATIONS.md)",
-            path.display()
-        );
-    }
+    keys.any(|k| matches!(k, KeyRef::Seed(_)))
 }

@@ -59,13 +59,15 @@ fn holders_sign_a_root_and_its_rotation_without_meeting_their_keys() {
     let b = signed_by(w, "root.proposal", "bob");
     assert!(ok(&op, &["root", "assemble", &a, &b]).contains("root v1 installed"));
 
-    // A brand record, signed by two holders too.
-    ok(
+    // A brand record, signed by two holders too; adding it says so (issue 36).
+    let added = ok(
         &op,
         &["brand", "add", "--id", "tea", "--name", "Tea Co", "--prefix", "4012345", "--host", "t.example"],
     );
+    assert!(added.contains("the root's keys are held by its holders: before `genuine bundle`"), "{added}");
+    assert!(added.contains("`genuine brand propose --brand tea`"), "{added}");
     ok(&op, &["key", "new", "--brand", "tea"]);
-    refused(&op, &["bundle"], "genuine brand propose tea");
+    refused(&op, &["bundle"], "genuine brand propose --brand tea");
     ok(&op, &["brand", "propose", "--brand", "tea"]);
     let signed_brand = [signed_by(w, "brand.proposal", "alice"), signed_by(w, "brand.proposal", "carol")];
     assert!(
@@ -123,7 +125,7 @@ fn holders_sign_a_root_and_its_rotation_without_meeting_their_keys() {
     );
 
     // The brand record must be signed again, now by the new holders.
-    refused(&op, &["bundle"], "genuine brand propose tea");
+    refused(&op, &["bundle"], "genuine brand propose --brand tea");
     std::fs::remove_file(op.join("brand.proposal")).unwrap();
     ok(&op, &["brand", "propose", "--brand", "tea"]);
     let old_holder = signed_by(w, "brand.proposal", "alice");

@@ -27,7 +27,7 @@ fn every_fixture_verifies_with_the_embedded_demo_trust() {
     let expect = [
         ("genuine.png", 0, "authentic", "GENUINE"),
         ("genuine-full.png", 0, "authentic", "GENUINE"),
-        ("lookalike-host.png", 0, "authentic", "not registered"),
+        ("lookalike-host.png", 3, "authentic", "not registered"),
         ("tampered.png", 1, "forged", "FORGED"),
         ("revoked-key.png", 1, "revoked", "REVOKED"),
         ("other-brand.png", 1, "forged", "may not sign this product"),
@@ -101,12 +101,22 @@ fn a_look_alike_link_has_a_headline_of_its_own() {
     let path = repo().join("tests/fixtures/lookalike-host.png");
     let o = genuine(dir.path(), &["verify", "--db", "g.db", path.to_str().unwrap()]);
     let out = stdout(&o);
+    // A script that accepts on 0 must not accept it, and can tell it from a fake.
+    assert_eq!(o.status.code(), Some(3), "{out}");
     assert!(out.starts_with("LOOK-ALIKE LINK: a genuine signature by Acme"), "{out}");
     assert!(!out.contains("GENUINE: issued"), "{out}");
     assert!(out.contains("shopper  Check the link: "), "{out}");
     let json = genuine(dir.path(), &["verify", "--json", "--db", "g.db", path.to_str().unwrap()]);
     let line: serde_json::Value = serde_json::from_str(stdout(&json).trim()).unwrap();
     assert_eq!(line["card"]["tone"], "look_alike_link");
+    assert_eq!(json.status.code(), Some(3));
+    for command in ["verify", "scan"] {
+        let help = stdout(&genuine(dir.path(), &[command, "--help"]));
+        assert!(
+            help.contains("Exit status: 0 every code GENUINE; 3 a genuine signature on a LOOK-ALIKE LINK"),
+            "{help}"
+        );
+    }
 }
 
 /// Every option of every command says what it is for, and no command lists
@@ -144,6 +154,7 @@ fn every_option_of_every_command_is_described_and_used() {
         &["feed", "publish"],
         &["feed", "serve"],
         &["collect", "serve"],
+        &["collect", "send"],
         &["clones", "list"],
         &["clones", "approve"],
         &["clones", "dismiss"],

@@ -112,6 +112,26 @@ fn seeds_in_the_state_file_say_they_are_a_demo() {
     );
 }
 
+/// Once per state file (issue 36): a state made in the HSM holds no seed and
+/// says nothing; the first key made without the HSM is a seed in the file,
+/// and that is said then, and not on the commands after it.
+#[test]
+fn the_first_seed_in_a_state_made_in_an_hsm_is_said_once() {
+    let (hsm, dir) = (SoftHsm::new(), tempfile::tempdir().unwrap());
+    let said = |env: &[(String, String)], args: &[&str]| {
+        let o = run(dir.path(), env, args);
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stderr).contains("demo keys")
+    };
+    assert!(!said(&hsm.env(), &["root", "init"]), "every key in the token: nothing to say");
+    // Without the HSM options, a brand's keys are made as seeds in the file.
+    let add = |id: &str, prefix: &str| {
+        said(&[], &["brand", "add", "--id", id, "--name", id, "--prefix", prefix, "--host", "t.example"])
+    };
+    assert!(add("tea", "4012345"), "the first seed in the file is said");
+    assert!(!add("coffee", "5012345"), "and not again");
+}
+
 /// A root key holder whose key lives in their HSM: the key file names it
 /// and holds no secret, and their signature counts in the ceremony.
 #[test]

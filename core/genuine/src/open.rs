@@ -85,8 +85,7 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, OpenError> {
 }
 
 /// Opens (or creates) the store at `db` for the anchor in `anchor_text`
-/// and imports `bundle` into it. The import is idempotent: documents the
-/// store already holds, or holds newer, are skipped.
+/// and imports `bundle` into it (see [`open_store_for`]).
 pub fn open_store(
     anchor_text: &str,
     bundle: Option<&[u8]>,
@@ -94,7 +93,18 @@ pub fn open_store(
     now: UnixTime,
 ) -> Result<Opened, OpenError> {
     let anchor = TrustAnchor::from_text(anchor_text).map_err(OpenError::Anchor)?;
-    let (mut store, rebuilt) = Store::open_or_rebuild(db, &anchor).map_err(|e| match e {
+    open_store_for(&anchor, bundle, db, now)
+}
+
+/// Opens (or creates) the store at `db` for `anchor` and imports `bundle`
+/// into it.
+pub fn open_store_for(
+    anchor: &TrustAnchor,
+    bundle: Option<&[u8]>,
+    db: &Path,
+    now: UnixTime,
+) -> Result<Opened, OpenError> {
+    let (mut store, rebuilt) = Store::open_or_rebuild(db, anchor).map_err(|e| match e {
         StoreError::AnchorMismatch => OpenError::AnchorMismatch { db: db.to_path_buf() },
         error => OpenError::Store { db: db.to_path_buf(), error },
     })?;
@@ -102,11 +112,17 @@ pub fn open_store(
     if rebuilt {
         notes.push(OpenNote::Rebuilt { db: db.to_path_buf() });
     }
-    if let Some(bundle) = bundle {
-        let report = store.import_bundle(bundle, now).map_err(OpenError::Bundle)?;
-        notes.extend(report.refused.into_iter().map(OpenNote::Skipped));
-    }
+    notes.extend(import(&mut store, bundle, now)?);
     Ok(Opened { store, notes })
+}
+
+/// Imports `bundle`, if any, into `store`. The import is idempotent:
+/// documents the store already holds, or holds newer, are skipped; a brand
+/// refused alone is a note, the others imported.
+pub fn import(store: &mut Store, bundle: Option<&[u8]>, now: UnixTime) -> Result<Vec<OpenNote>, OpenError> {
+    let Some(bundle) = bundle else { return Ok(Vec::new()) };
+    let report = store.import_bundle(bundle, now).map_err(OpenError::Bundle)?;
+    Ok(report.refused.into_iter().map(OpenNote::Skipped).collect())
 }
 
 /// Why a sync did not happen. The words are the CLI's.

@@ -30,6 +30,7 @@ pub type Rng<'a> = &'a mut dyn FnMut() -> [u8; 32];
 
 /// Why an authority operation was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum AuthorityError {
     /// No such brand.
     #[error("no brand '{0}'")]
@@ -37,9 +38,23 @@ pub enum AuthorityError {
     /// No such claim key.
     #[error("brand '{0}' has no key {1}")]
     UnknownKid(String, u16),
-    /// No key may sign this GTIN now.
-    #[error("brand '{0}' has no key that may sign GTIN {1} now: run `genuine key new`")]
+    /// No key may sign this GTIN now (the GTIN is the brand's).
+    #[error("brand '{0}' has no key that may sign GTIN {1} now: run `genuine key new --brand {0}`")]
     NoActiveKey(String, String),
+    /// The GTIN is under none of the brand's company prefixes: no key of
+    /// the brand can sign it, because its record does not claim it.
+    #[error(
+        "GTIN {gtin} is under none of brand '{brand}''s company prefixes ({prefixes}): issue a GTIN \
+         of the brand's, or add its prefix with `genuine brand edit --brand {brand} --add-prefix PREFIX`"
+    )]
+    OutsidePrefixes {
+        /// The brand.
+        brand: String,
+        /// The GTIN asked for.
+        gtin: String,
+        /// The brand's prefixes, comma-separated.
+        prefixes: String,
+    },
     /// The code would not fit the QR budget.
     #[error("code is {0} characters, over the {MAX_ISSUED_LEN}-character budget (use --force)")]
     TooLong(usize),
@@ -592,6 +607,18 @@ impl Authority {
         let brand =
             self.brands.get(brand_id).ok_or_else(|| AuthorityError::UnknownBrand(brand_id.to_string()))?;
         let space = gtin.prefix_space().to_string();
+        // Which fix applies: a new key, or a prefix the record lacks.
+        let no_key = || {
+            if brand.record.company_prefixes.iter().any(|p| space.starts_with(p.as_str())) {
+                AuthorityError::NoActiveKey(brand_id.to_string(), gtin.to_string())
+            } else {
+                AuthorityError::OutsidePrefixes {
+                    brand: brand_id.to_string(),
+                    gtin: gtin.to_string(),
+                    prefixes: brand.record.company_prefixes.join(", "),
+                }
+            }
+        };
         let usable = |k: &&ClaimKey| {
             k.revoked_at.is_none()
                 && k.sign_from <= now
@@ -605,16 +632,10 @@ impl Authority {
                 .iter()
                 .find(|k| k.kid == kid)
                 .ok_or_else(|| AuthorityError::UnknownKid(brand_id.to_string(), kid))?,
-            None => brand
-                .keyset
-                .keys
-                .iter()
-                .rev()
-                .find(usable)
-                .ok_or_else(|| AuthorityError::NoActiveKey(brand_id.to_string(), gtin.to_string()))?,
+            None => brand.keyset.keys.iter().rev().find(usable).ok_or_else(no_key)?,
         };
         if kid.is_some() && !force && !usable(&key) {
-            return Err(AuthorityError::NoActiveKey(brand_id.to_string(), gtin.to_string()));
+            return Err(no_key());
         }
         let signer = self.claim_key(brand_id, key.kid)?.signer(self.token())?;
         let host = match host {
@@ -642,11 +663,20 @@ impl Authority {
         let threshold = usize::from(self.root.threshold);
         seal_with(self.token(), BRAND_TYPE, &brand.record, &self.root_keys, threshold).map_err(|e| {
             AuthorityError::Key(format!(
-                "brand '{}' record v{} needs the root's signatures ({e}): run `genuine brand propose {}`, \
+                "brand '{}' record v{} needs the root's signatures ({e}): run `genuine brand propose --brand {}`, \
                  have the root holders `genuine root sign` it, then `genuine root assemble`",
                 brand.record.brand_id, brand.record.version, brand.record.brand_id
             ))
         })
+    }
+
+    /// Whether the root's keys are held by their holders (a ceremony root)
+    /// rather than signable here: then each new brand record needs their
+    /// signatures (`brand propose`, `root sign`, `root assemble`) before a
+    /// bundle or a feed can carry it.
+    pub fn root_is_held(&self) -> bool {
+        let here = self.root_keys.iter().filter(|k| !matches!(k, KeyRef::Held(_))).count();
+        here < usize::from(self.root.threshold)
     }
 
     /// Records that every brand now reaches phones (a bundle was written or

@@ -104,7 +104,7 @@ impl KeyRef {
     /// Where it lives, in words.
     pub fn place(&self) -> String {
         match self {
-            KeyRef::Seed(_) => "seed in the state file (demo only)".into(),
+            KeyRef::Seed(_) => "a secret seed in the file (a demo)".into(),
             KeyRef::Token(key) => format!("token '{}', label '{}'", key.token, key.label),
             KeyRef::Held(_) => "held by its holder".into(),
         }

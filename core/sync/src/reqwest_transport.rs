@@ -43,14 +43,21 @@ fn tls_config() -> Result<rustls::ClientConfig, TransportError> {
 impl ReqwestTransport {
     /// A transport with a 5-second connect timeout and at most 5 redirects.
     pub fn new() -> Result<ReqwestTransport, TransportError> {
-        let client = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls_config()?)
-            .connect_timeout(Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::limited(5))
-            .user_agent(concat!("genuine/", env!("CARGO_PKG_VERSION")))
+        let client = ReqwestTransport::client_builder()?
             .build()
             .map_err(|e| TransportError::Failed(format!("HTTP client setup: {e}")))?;
         ReqwestTransport::with_client(client)
+    }
+
+    /// The client [`ReqwestTransport::new`] uses, still to be built: an
+    /// embedder adds what it needs (a header, a proxy) and passes the result
+    /// to [`ReqwestTransport::with_client`], keeping the TLS setup.
+    pub fn client_builder() -> Result<reqwest::ClientBuilder, TransportError> {
+        Ok(reqwest::Client::builder()
+            .tls_backend_preconfigured(tls_config()?)
+            .connect_timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::limited(5))
+            .user_agent(concat!("genuine/", env!("CARGO_PKG_VERSION"))))
     }
 
     /// A transport on the embedder's own client (its proxy, TLS roots, pinning).
