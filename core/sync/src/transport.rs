@@ -142,9 +142,59 @@ const BACKOFF_SLICE: Duration = Duration::from_millis(50);
 /// A feed at a base URL, fetched through a transport.
 #[derive(Debug)]
 pub struct HttpFeed<T> {
-    base: String,
+    base: FeedBase,
     transport: std::sync::Arc<T>,
     config: FeedConfig,
+}
+
+/// A feed's base URL, checked, and the URLs of its files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedBase(String);
+
+impl FeedBase {
+    /// Checks a feed's base URL: http(s), a host, no user info, query or fragment.
+    pub fn new(url: &str) -> Result<FeedBase, FetchError> {
+        check_base(url).map(FeedBase).map_err(|e| FetchError::Transport(url.to_string(), e))
+    }
+
+    /// The URL of a feed file; anything but a plain relative path under the
+    /// base is refused, so no answer can steer a fetch elsewhere.
+    pub fn url(&self, path: &str) -> Result<String, FetchError> {
+        if path.starts_with('/') || !path.chars().all(is_path_char) || path.split('/').any(|s| s == "..") {
+            return Err(FetchError::Transport(path.into(), "not a feed path".into()));
+        }
+        Ok(format!("{}{path}", self.0))
+    }
+}
+
+/// What one GET's outcome means to the engine, however the bytes moved (a
+/// [`Transport`], a browser's `fetch`): statuses become [`Fetched`] or a
+/// [`FetchError`], the cap holds whatever the transport did, a 304 counts
+/// only when an ETag was sent, and a header-breaking ETag is dropped.
+pub fn fetched(
+    path: &str,
+    cap: u64,
+    sent_etag: bool,
+    outcome: Result<HttpResponse, TransportError>,
+) -> Result<Fetched, FetchError> {
+    let response = outcome.map_err(|e| match e {
+        TransportError::Cancelled => FetchError::Cancelled,
+        TransportError::Timeout => FetchError::Timeout(path.into()),
+        TransportError::TooLarge => FetchError::TooLarge { path: path.into(), cap },
+        TransportError::Failed(why) => FetchError::Transport(path.into(), why),
+    })?;
+    match response.status {
+        200 if response.body.len() as u64 > cap => Err(FetchError::TooLarge { path: path.into(), cap }),
+        200 => {
+            let etag = response
+                .etag
+                .filter(|e| e.len() <= MAX_ETAG && e.chars().all(|c| c.is_ascii_graphic() || c == ' '));
+            Ok(Fetched::Body(response.body, etag))
+        }
+        304 if sent_etag => Ok(Fetched::NotModified),
+        404 => Ok(Fetched::NotFound),
+        status => Err(FetchError::Status { path: path.into(), status }),
+    }
 }
 
 /// How long past its deadline a transport's call is waited for before the
@@ -216,22 +266,21 @@ fn check_base(url: &str) -> Result<String, String> {
 impl<T: Transport + 'static> HttpFeed<T> {
     /// A feed at `base_url` (e.g. `https://feed.example/`) through `transport`.
     pub fn new(base_url: &str, transport: T, config: FeedConfig) -> Result<HttpFeed<T>, FetchError> {
-        let base = check_base(base_url).map_err(|e| FetchError::Transport(base_url.to_string(), e))?;
-        Ok(HttpFeed { base, transport: std::sync::Arc::new(transport), config })
+        Ok(HttpFeed { base: FeedBase::new(base_url)?, transport: std::sync::Arc::new(transport), config })
     }
 
     fn once(
         &self,
         path: &str,
+        url: &str,
         cap: u64,
         etag: Option<&str>,
         cancel: &CancelToken,
     ) -> Result<Fetched, FetchError> {
-        let url = format!("{}{path}", self.base);
         let started = Instant::now();
         let (transport, timeout, asked) =
             (self.transport.clone(), self.config.request_timeout, cancel.clone());
-        let etag_held = etag.map(str::to_string);
+        let (url, etag_held) = (url.to_string(), etag.map(str::to_string));
         let call = move || {
             let request = HttpRequest {
                 url: &url,
@@ -242,31 +291,15 @@ impl<T: Transport + 'static> HttpFeed<T> {
             };
             transport.get(&request)
         };
-        let response = with_deadline(call, timeout, cancel).map_err(|e| match e {
-            TransportError::Cancelled => FetchError::Cancelled,
-            TransportError::Timeout => FetchError::Timeout(path.into()),
-            TransportError::TooLarge => FetchError::TooLarge { path: path.into(), cap },
-            TransportError::Failed(why) => FetchError::Transport(path.into(), why),
-        })?;
+        let outcome = with_deadline(call, timeout, cancel);
         // A transport that ignored what it was told gains nothing by it.
-        if cancel.is_cancelled() {
+        if outcome.is_ok() && cancel.is_cancelled() {
             return Err(FetchError::Cancelled);
         }
-        if started.elapsed() > self.config.request_timeout {
+        if outcome.is_ok() && started.elapsed() > self.config.request_timeout {
             return Err(FetchError::Timeout(path.into()));
         }
-        match response.status {
-            200 if response.body.len() as u64 > cap => Err(FetchError::TooLarge { path: path.into(), cap }),
-            200 => {
-                let etag = response
-                    .etag
-                    .filter(|e| e.len() <= MAX_ETAG && e.chars().all(|c| c.is_ascii_graphic() || c == ' '));
-                Ok(Fetched::Body(response.body, etag))
-            }
-            304 if etag.is_some() => Ok(Fetched::NotModified),
-            404 => Ok(Fetched::NotFound),
-            status => Err(FetchError::Status { path: path.into(), status }),
-        }
+        fetched(path, cap, etag.is_some(), outcome)
     }
 }
 
@@ -278,15 +311,13 @@ impl<T: Transport + 'static> Fetch for HttpFeed<T> {
         etag: Option<&str>,
         cancel: &CancelToken,
     ) -> Result<Fetched, FetchError> {
-        if path.starts_with('/') || !path.chars().all(is_path_char) || path.split('/').any(|s| s == "..") {
-            return Err(FetchError::Transport(path.into(), "not a feed path".into()));
-        }
+        let url = self.base.url(path)?;
         let mut attempt = 0;
         loop {
             if cancel.is_cancelled() {
                 return Err(FetchError::Cancelled);
             }
-            match self.once(path, cap, etag, cancel) {
+            match self.once(path, &url, cap, etag, cancel) {
                 Err(e) if e.is_transient() && attempt < self.config.retries => {
                     let until = Instant::now() + self.config.backoff.saturating_mul(1 << attempt.min(16));
                     while Instant::now() < until {
