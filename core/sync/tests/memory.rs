@@ -10,6 +10,7 @@ use genuine::{
 };
 use genuine_format::link::DigitalLink;
 use genuine_format::revocation::ListKind;
+use genuine_issuer::authority::Authority;
 use genuine_tests::demo::{self, NOW};
 use genuine_tests::{DirFeed, at, demo_store};
 use std::path::Path;
@@ -32,17 +33,20 @@ fn in_rounds(state: &mut MemoryState, dir: &Path, now: u64) -> Result<(SyncRepor
     unreachable!()
 }
 
-fn memory_with_bundle(a: &genuine_issuer::authority::Authority) -> MemoryState {
+/// A brand's change between two publishes.
+type Step<'a> = Box<dyn Fn(&mut Authority) + 'a>;
+
+fn memory_with_bundle(a: &Authority) -> MemoryState {
     let mut state = MemoryState::new(&a.anchor);
     state.import_bundle(&a.bundle().unwrap().encode(), at(demo::T0)).unwrap();
     state
 }
 
-fn verdicts<S: TrustState>(store: &S, a: &genuine_issuer::authority::Authority, now: u64) -> Vec<Verdict> {
+fn verdicts<S: TrustState>(store: &S, a: &Authority, now: u64) -> Vec<Verdict> {
     demo::fixtures(a).iter().map(|f| verify(store, &f.text, at(now)).unwrap()).collect()
 }
 
-fn serial(a: &genuine_issuer::authority::Authority, file: &str) -> DigitalLink {
+fn serial(a: &Authority, file: &str) -> DigitalLink {
     let text = demo::fixtures(a).into_iter().find(|f| f.file == file).unwrap().text;
     DigitalLink::parse(&text).unwrap()
 }
@@ -58,7 +62,7 @@ fn sqlite_and_memory_agree_through_deltas_removals_a_base_and_online_key_revocat
     let genuine = serial(&a, "genuine.png");
     let full = serial(&a, "genuine-full.png");
     let gtin = genuine.data.gtin().clone();
-    let steps: Vec<Box<dyn Fn(&mut genuine_issuer::authority::Authority)>> = vec![
+    let steps: Vec<Step> = vec![
         Box::new(|_| {}),
         Box::new(|a| a.revoke("acme", ListKind::Revoked, &gtin, genuine.data.serial().unwrap()).unwrap()),
         Box::new(|a| {
