@@ -13,8 +13,12 @@ cd "$(dirname "$0")/../.."
 rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--remap-path-prefix=$PWD=/genuine --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo --remap-path-prefix=$(rustc --print sysroot)=/rust"
 cargo build --locked -q -p genuine-wasm --target wasm32-unknown-unknown --profile wasm
-cargo build --locked -q -p wasm-bindgen-local
-target/debug/wasm-bindgen-local target/wasm32-unknown-unknown/wasm/genuine_wasm.wasm bindings/wasm/pkg
+# WASM_BINDGEN: a wasm-bindgen-local already built (tests/run: the workspace's build).
+if [ -z "${WASM_BINDGEN:-}" ]; then
+  cargo build --locked -q -p wasm-bindgen-local
+  WASM_BINDGEN=target/debug/wasm-bindgen-local
+fi
+"$WASM_BINDGEN" target/wasm32-unknown-unknown/wasm/genuine_wasm.wasm bindings/wasm/pkg
 # Its own description of itself, for the package; nothing a page loads.
 rm -f bindings/wasm/pkg/genuine_wasm_bg.wasm.d.ts
 gzip -9 -n -c bindings/wasm/pkg/genuine_wasm_bg.wasm | wc -c | xargs printf 'genuine_wasm_bg.wasm: %s bytes gzipped\n'

@@ -164,6 +164,12 @@ fn serve(dir: &Path, addr: &str) -> Result<ExitCode, CliError> {
         let local = listener.local_addr().map_err(CliError::msg)?;
         // Print the bound address first: tests and scripts read it (port 0 picks one).
         println!("serving {} at http://{local}/", dir.display());
+        // Heads and bodies go out in separate writes: without NODELAY, Nagle
+        // and delayed ACKs add 40 ms to a file (a CDN's server sets it too).
+        use axum::serve::ListenerExt;
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         axum::serve(listener, site_router(dir))
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;

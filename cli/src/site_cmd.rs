@@ -14,6 +14,7 @@ use std::process::ExitCode;
 const ASSETS: &[(&str, &[u8])] = &[
     ("genuine/page.js", include_bytes!("../../bindings/wasm/site/page.js")),
     ("genuine/page.css", include_bytes!("../../bindings/wasm/site/page.css")),
+    ("genuine/icon.svg", include_bytes!("../../bindings/wasm/site/icon.svg")),
     ("genuine/index.js", include_bytes!("../../bindings/wasm/pkg/index.js")),
     ("genuine/genuine_wasm.js", include_bytes!("../../bindings/wasm/pkg/genuine_wasm.js")),
     ("genuine/genuine_wasm_bg.wasm", include_bytes!("../../bindings/wasm/pkg/genuine_wasm_bg.wasm")),

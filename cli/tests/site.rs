@@ -3,7 +3,9 @@
 //! page while feed paths stay files (a missing one a 404, which sync needs).
 //! The page itself runs in Chromium: bindings/wasm/web-tests/web.test.mjs.
 
-use std::io::{BufRead, Read, Write};
+mod common;
+
+use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -61,15 +63,8 @@ fn the_site_is_built_from_the_state_and_served_beside_the_feed() {
     ok(d, &["bundle", "--out", "trust.bundle", "--anchor-out", "anchor.txt"]);
     assert_eq!(anchor, std::fs::read_to_string(d.join("anchor.txt")).unwrap());
 
-    let mut server = Command::new(env!("CARGO_BIN_EXE_genuine"))
-        .args(["feed", "serve", "site", "--addr", "127.0.0.1:0"])
-        .current_dir(d)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(server.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.trim().rsplit("http://").next().unwrap().trim_end_matches('/').to_string();
+    let (mut server, url) = common::feed_serve(d, "site");
+    let addr = url.trim_start_matches("http://").trim_end_matches('/').to_string();
 
     let (status, head, body) = get(&addr, "/gs1/01/04012345000009/21/ABC234?sig=x&utm=1");
     assert!(status.contains(" 200 "), "{status}");

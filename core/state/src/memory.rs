@@ -203,3 +203,75 @@ impl TrustState for MemoryState {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::feed::{ChainWrite, ListsDelta, TimestampWrite};
+    use genuine_format::admit::Admission;
+    use genuine_format::keys::PublicKey;
+    use genuine_format::revocation::{Entries, RevocationLists, next_head};
+
+    fn anchor() -> TrustAnchor {
+        TrustAnchor { keys: vec![PublicKey([7; 32])], threshold: 1 }
+    }
+
+    fn plan(revision: u64, issued: u64, seen: u64, chains: Vec<ChainWrite>) -> FeedWrite {
+        FeedWrite {
+            read_at_revision: revision,
+            admission: Admission::default(),
+            chains,
+            timestamp: TimestampWrite {
+                version: 1,
+                issued_at: UnixTime::from_secs(issued),
+                expires: UnixTime::from_secs(issued + 86_400),
+                bytes: vec![1],
+                etag: None,
+                seen_at: UnixTime::from_secs(seen),
+                is_new: true,
+            },
+            snapshot_bytes: vec![2],
+            fresh_brands: vec!["acme".into()],
+        }
+    }
+
+    #[test]
+    fn a_plan_applies_at_once_or_not_at_all_and_the_lists_answer_after_it() {
+        let mut state = MemoryState::new(&anchor());
+        let lists = RevocationLists { revoked: Entries(vec![9, 3]), keys: vec![2], ..Default::default() };
+        let head = next_head(&genuine_format::revocation::genesis("acme"), b"delta");
+        let chain = ChainWrite {
+            brand_id: "acme".into(),
+            base: Some(lists),
+            deltas: vec![ListsDelta {
+                add: RevocationLists { revoked: Entries(vec![5]), ..Default::default() },
+                remove: RevocationLists { revoked: Entries(vec![3]), ..Default::default() },
+            }],
+            seq: 4,
+            head,
+            signed_at: UnixTime::from_secs(500),
+        };
+        // A plan read from another revision is refused whole.
+        assert!(matches!(
+            state.apply_feed(&plan(7, 1000, 900, vec![chain.clone()])),
+            Err(ApplyError::Changed)
+        ));
+        assert!(state.feed_state().unwrap().chains.is_empty());
+
+        state.apply_feed(&plan(0, 1000, 900, vec![chain])).unwrap();
+        let index = state.key_index().unwrap();
+        let refs = index.lists_of("acme").unwrap();
+        assert_eq!(refs.signed_at, UnixTime::from_secs(500));
+        let listed = |e| state.listed(refs, ListKind::Revoked, e).unwrap();
+        assert!(listed(9) && listed(5) && !listed(3));
+        assert!(index.has_entries(refs, ListKind::Revoked) && !index.has_entries(refs, ListKind::Cloned));
+        assert_eq!(index.key_revoked_since("acme", 2), Some(UnixTime::from_secs(500)));
+        // The timestamp counts from when it was seen (capped at the device's clock).
+        let fs = state.feed_state().unwrap();
+        assert_eq!(fs.time_floor, UnixTime::from_secs(900));
+        assert_eq!(fs.timestamp_live_until, Some(UnixTime::from_secs(900 + 86_400)));
+        assert_eq!(fs.chains["acme"].seq, 4);
+        assert_eq!(index.brand_synced_at("acme"), Some(UnixTime::from_secs(900)));
+        assert_eq!(fs.revision, 1);
+    }
+}

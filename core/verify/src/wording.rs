@@ -1,6 +1,6 @@
 //! What a shopper reads for each verdict, written once for every app.
 //!
-//! The messages live in a table (`wording/en.txt`, one `id = text` a line
+//! The messages live in a table (`core/genuine/wording/en.txt`, one `id = text` a line
 //! with `{name}` placeholders) from which [`describe`] builds a
 //! [`VerdictCard`]: headline, tone, explanation, next step, product details
 //! and notes. Kotlin and Swift get the same cards through the bindings, so
@@ -13,8 +13,9 @@ use genuine_format::verdict::{
 };
 use std::collections::HashMap;
 
-/// The English table, shipped in the library.
-const ENGLISH: &str = include_str!("../wording/en.txt");
+/// The English table, shipped in the library. It stays beside the `genuine`
+/// crate, where the apps' tests and docs read it.
+const ENGLISH: &str = include_str!("../../genuine/wording/en.txt");
 
 /// What the shopper should feel, as a colour and a word: each verdict's
 /// card has exactly one.
