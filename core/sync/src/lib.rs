@@ -33,6 +33,8 @@ mod checks;
 mod counted;
 mod error;
 mod fetch;
+#[cfg(not(target_arch = "wasm32"))]
+mod http_feed;
 mod limits;
 mod plan;
 #[cfg(feature = "reqwest")]
@@ -42,13 +44,14 @@ mod transport;
 
 pub use error::{RefusedBrand, RevocationChange, SyncError, SyncReport};
 pub use fetch::{CancelToken, Fetch, FetchError, Fetched};
+#[cfg(not(target_arch = "wasm32"))]
+pub use http_feed::HttpFeed;
 pub use limits::{MAX_DELTA_RUN, MAX_ROOT_STEPS, MAX_TIMESTAMP_LIFETIME};
 #[cfg(feature = "reqwest")]
 pub use reqwest_transport::ReqwestTransport;
 pub use rounds::{Answers, FileRequest, MAX_ROUND_FILES, Round, sync_round};
 pub use transport::{
-    FeedBase, FeedConfig, HttpFeed, HttpRequest, HttpResponse, PostRequest, Transport, TransportError,
-    fetched,
+    FeedBase, FeedConfig, HttpRequest, HttpResponse, PostRequest, Transport, TransportError, fetched,
 };
 
 use genuine_format::UnixTime;
