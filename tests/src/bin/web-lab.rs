@@ -12,7 +12,8 @@
 //!   on its own host, on the misbehaving server, or on a port nothing serves;
 //! - `revoke/FILE`: revoke a fixture's code and publish (the site unchanged);
 //! - `feed/NAME`: what the misbehaving server does: `good`, `wrong-signature`,
-//!   `rollback`, `endless`, `endless-chunk`, `stall`, `freeze`, `mix-and-match`.
+//!   `rollback`, `endless`, `endless-chunk`, `endless-error`, `stall`, `freeze`,
+//!   `mix-and-match`.
 //!
 //! Exits, stopping the CLI's server, when its standard input closes.
 //! `cargo run -p genuine-tests --bin web-lab -- --cli target/debug/genuine`
@@ -97,6 +98,7 @@ impl Lab {
             "rollback" => self.server.set_dir(self.path("old")),
             "endless" => self.server.set("v1/timestamp", Behavior::Endless),
             "endless-chunk" => self.server.set("v1/timestamp", Behavior::HugeChunk),
+            "endless-error" => self.server.set("v1/timestamp", Behavior::EndlessStatus(500)),
             "stall" => self.server.set("v1/timestamp", Behavior::Stall),
             "freeze" => self.server.set_dir(self.path("frozen")),
             "mix-and-match" => {
