@@ -111,7 +111,7 @@ impl<T: Transport + ?Sized> Transport for &T {
     }
 }
 
-/// Timeouts and retries of an [`HttpFeed`].
+/// Timeouts and retries of an [`HttpFeed`](crate::HttpFeed).
 #[derive(Debug, Clone)]
 pub struct FeedConfig {
     /// For each request, body included.
