@@ -4,7 +4,6 @@
 use crate::now_secs as unix_now;
 use crate::state::StateArgs;
 use crate::{CliError, TrustArgs};
-use genuine::{FeedConfig, HttpFeed, ReqwestTransport};
 use genuine_format::revocation::ListKind;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -209,10 +208,8 @@ fn site_router(dir: &Path) -> axum::Router {
 
 pub fn sync(feed_url: &str, json: bool, trust: &TrustArgs) -> Result<ExitCode, CliError> {
     let mut store = crate::verify_cmd::open_store(trust)?;
-    let transport = ReqwestTransport::new().map_err(CliError::msg)?;
-    let feed = HttpFeed::new(feed_url, transport, FeedConfig::default()).map_err(CliError::msg)?;
-    let report = genuine::sync(&mut store, &feed, genuine::device_now(), &Default::default())
-        .map_err(|e| CliError::msg(format!("sync refused, nothing changed: {e}")))?;
+    let report =
+        genuine::open::sync_feed(&mut store, feed_url, genuine::device_now()).map_err(CliError::msg)?;
     if json {
         println!("{}", serde_json::to_string(&report).map_err(CliError::msg)?);
     } else {

@@ -2,7 +2,10 @@
 
 use crate::report;
 use crate::{CliError, StoreArgs, TrustArgs};
-use genuine::{DecodedImage, Scanner, Store, TrustAnchor, device_now};
+use genuine::line::VerdictLine;
+use genuine::open;
+use genuine::photo::scan_photo;
+use genuine::{Scanner, Store, device_now};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -44,37 +47,20 @@ fn open_store_with(store: &StoreArgs, bundle: Option<&Path>) -> Result<(Store, P
             return Err(CliError::msg("--bundle needs the --anchor it was made for"));
         }
     };
-    let anchor = TrustAnchor::from_text(&anchor_text).map_err(CliError::msg)?;
     let db = match &store.db {
         Some(db) => db.clone(),
         None => default_db()?,
     };
-    let (mut store, rebuilt) = Store::open_or_rebuild(&db, &anchor).map_err(|e| match e {
-        genuine::StoreError::AnchorMismatch => CliError::msg(format!(
-            "{} trusts a different root; pass --db for a store of this anchor",
-            db.display()
-        )),
-        e => CliError::msg(format!("{}: {e}", db.display())),
-    })?;
-    if rebuilt {
-        eprintln!(
-            "genuine: {} was damaged; moved aside and started afresh (sync to restore revocations)",
-            db.display()
-        );
+    let opened =
+        open::open_store(&anchor_text, bundle.as_deref(), &db, device_now()).map_err(CliError::msg)?;
+    for note in &opened.notes {
+        eprintln!("genuine: {note}");
     }
-    if let Some(bundle) = bundle {
-        // Idempotent: documents the store already has (or has newer) are skipped.
-        let report =
-            store.import_bundle(&bundle, device_now()).map_err(|e| CliError::msg(format!("bundle: {e}")))?;
-        for refused in &report.refused {
-            eprintln!("genuine: bundle: skipped brand {}: {}", refused.brand_id, refused.error);
-        }
-    }
-    Ok((store, db))
+    Ok((opened.store, db))
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, CliError> {
-    std::fs::read(path).map_err(|e| CliError::msg(format!("{}: {e}", path.display())))
+    open::read_file(path).map_err(CliError::msg)
 }
 
 fn read_text(path: &Path) -> Result<String, CliError> {
@@ -126,9 +112,9 @@ fn codes_in(input: &Input) -> Result<Vec<String>, CliError> {
         Input::Image(path) => path,
     };
     let name = path.display();
-    let image = DecodedImage::decode(&read(path)?).map_err(|e| CliError::msg(format!("{name}: {e}")))?;
-    let frame = image.frame().map_err(|e| CliError::msg(format!("{name}: {e}")))?;
-    let codes: Vec<String> = Scanner::new().scan(&frame).into_iter().map(|c| c.text).collect();
+    let found =
+        scan_photo(&mut Scanner::new(), &read(path)?).map_err(|e| CliError::msg(format!("{name}: {e}")))?;
+    let codes: Vec<String> = found.into_iter().map(|c| c.text).collect();
     if codes.is_empty() {
         return Err(CliError::msg(format!("{name}: no QR code found in the image")));
     }
@@ -144,9 +130,7 @@ pub fn verify(input: &Input, json: bool, trust: &TrustArgs) -> Result<ExitCode, 
         let verdict = genuine::verify(&store, text, device_now()).map_err(CliError::msg)?;
         all_authentic &= matches!(verdict, genuine::Verdict::Authentic(_));
         if json {
-            let card = genuine::wording::describe(&verdict);
-            let line = serde_json::json!({ "input": input, "text": text, "result": verdict, "card": card });
-            println!("{line}");
+            println!("{}", VerdictLine::new(&input, text, &verdict).to_json());
         } else {
             if codes.len() > 1 {
                 println!("code {} of {}:", i + 1, codes.len());

@@ -2,9 +2,12 @@
 //! then the rqrr pipeline, whose panics must stay contained), and the bound
 //! on its work whatever the pixels show (seeds include crafted grids of
 //! finder patterns: security review finding 6), rqrr's grid fitting included.
-//! Seeds also hold the inputs the fuzzer found: `fuzz-found-*`.
+//! Seeds also hold the inputs the fuzzer found: `fuzz-found-*`. A first
+//! word from 0xF000 up asks for a long, thin frame instead (1 to 64 pixels
+//! by up to 4 M, its pixels the input repeated): the shapes of security
+//! review 2's finding 5, whose work follows from shape, not pixel count.
 #![no_main]
-use genuine_scan::limits::{DENSE_LIMIT, FIT_BUDGET, MAX_CANDIDATES, MAX_REGIONS, NEIGHBOURS};
+use genuine_scan::limits::{DENSE_LIMIT, FIT_BUDGET, MAX_CANDIDATES, MAX_REGIONS, MAX_WORK_PIXELS, NEIGHBOURS};
 use genuine_scan::{LumaFrame, Scanner};
 use libfuzzer_sys::fuzz_target;
 
@@ -30,18 +33,29 @@ fuzz_target!(|data: &[u8]| {
     if data.len() < 6 {
         return;
     }
-    // Small frames keep each run fast; geometry is still arbitrary.
-    let width = usize::from(u16::from_le_bytes([data[0], data[1]]) % 300);
-    let height = usize::from(u16::from_le_bytes([data[2], data[3]]) % 300);
-    let stride = width + usize::from(u16::from_le_bytes([data[4], data[5]]) % 64);
-    let pixels = &data[6..];
+    let first = u16::from_le_bytes([data[0], data[1]]);
+    let second = usize::from(u16::from_le_bytes([data[2], data[3]]));
+    let long;
+    let (width, height, stride, pixels) = if first >= 0xF000 {
+        // A long, thin frame, either way round.
+        let (short, long_side) = (usize::from(first & 0x3F) + 1, second * 64);
+        let (width, height) = if first & 0x40 == 0 { (short, long_side) } else { (long_side, short) };
+        long = data[6..].iter().copied().cycle().take(width * height).collect::<Vec<u8>>();
+        (width, height, width, &long[..])
+    } else {
+        // Small frames keep each run fast; geometry is still arbitrary.
+        let width = usize::from(first % 300);
+        let stride = width + usize::from(u16::from_le_bytes([data[4], data[5]]) % 64);
+        (width, second % 300, stride, &data[6..])
+    };
     if let Ok(frame) = LumaFrame::new(pixels, width, height, stride) {
         let (_, work) = Scanner::new().scan_counted(&frame);
         assert!(work.candidates <= MAX_CANDIDATES, "{work:?}");
         assert!(work.triples <= MAX_CANDIDATES * NEIGHBOURS * (NEIGHBOURS - 1) / 2, "{work:?}");
         assert!(work.crowded || work.candidates <= DENSE_LIMIT, "{work:?}");
         assert!(work.decoder_calls <= 2 * MAX_REGIONS + 7, "{work:?}");
-        assert!(work.decoder_pixels <= 13 * width * height, "{work:?}");
+        assert!(work.decoder_pixels <= 13 * (width * height).min(MAX_WORK_PIXELS), "{work:?}");
+        assert!(work.multi_finders <= DENSE_LIMIT, "{work:?}");
         assert!(work.fit_samples <= FIT_BUDGET, "{work:?}");
     }
 });

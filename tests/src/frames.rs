@@ -345,6 +345,13 @@ pub fn finder_grid(n: usize, width: usize, height: usize) -> Frame {
 /// how a slow input the fuzzer found is replayed.
 pub fn fuzz_frame(data: &[u8]) -> Option<Frame> {
     let le = |i: usize| Some(usize::from(u16::from_le_bytes([*data.get(i)?, *data.get(i + 1)?])));
+    if le(0)? >= 0xF000 {
+        // A long, thin frame: the input's pixels repeated.
+        let (short, long) = ((le(0)? & 0x3F) + 1, le(2)? * 64);
+        let (width, height) = if le(0)? & 0x40 == 0 { (short, long) } else { (long, short) };
+        let pixels = data.get(6..).filter(|p| !p.is_empty())?.iter().copied().cycle().take(width * height);
+        return Some(Frame { pixels: pixels.collect(), width, height, codes: Vec::new() });
+    }
     let (width, height) = (le(0)? % 300, le(2)? % 300);
     let stride = width + le(4)? % 64;
     let pixels = data.get(6..)?;
@@ -353,4 +360,53 @@ pub fn fuzz_frame(data: &[u8]) -> Option<Frame> {
         out.extend_from_slice(pixels.get(y * stride..y * stride + width)?);
     }
     Some(Frame { pixels: out, width, height, codes: Vec::new() })
+}
+
+/// A crafted frame (security review 2, finding 11): `n` fake symbols, each
+/// three finder patterns of `module` pixels in an L, 14 modules apart, with
+/// random modules between them and no separators, at random places a
+/// quarter pixel apart (drawn four times as large and box-averaged, as a
+/// camera or a downscale blurs their edges), on white. The census's
+/// local-mean threshold takes the grey edge pixels for ink and sees few of
+/// the finders; rxing's block threshold sees them all, and its multi
+/// reader tries to decode every plausible triple of them.
+pub fn fake_symbols(n: usize, module: usize, width: usize, height: usize, seed: u64) -> Frame {
+    const UP: usize = 4;
+    let (bw, bh, m) = (width * UP, height * UP, module * UP);
+    let mut big = Frame { pixels: vec![255u8; bw * bh], width: bw, height: bh, codes: Vec::new() };
+    let mut rng = Rand::new(seed);
+    let side = 21 * m;
+    let mut placed: Vec<(usize, usize)> = Vec::new();
+    for _ in 0..n * 50 {
+        if placed.len() == n || bw <= side + m || bh <= side + m {
+            break;
+        }
+        let x = rng.range(0.0, (bw - side - m) as f64) as usize;
+        let y = rng.range(0.0, (bh - side - m) as f64) as usize;
+        if placed.iter().any(|&(px, py)| x.abs_diff(px) < side + m && y.abs_diff(py) < side + m) {
+            continue;
+        }
+        placed.push((x, y));
+        for (fx, fy) in [(0, 0), (14, 0), (0, 14)] {
+            draw_finder(&mut big, x + fx * m, y + fy * m, m, 0);
+        }
+        for my in 8..21 {
+            for mx in 8..21 {
+                if rng.unit() < 0.5 {
+                    for py in y + my * m..y + (my + 1) * m {
+                        big.pixels[py * bw + x + mx * m..py * bw + x + (mx + 1) * m].fill(0);
+                    }
+                }
+            }
+        }
+    }
+    let mut pixels = Vec::with_capacity(width * height);
+    for y in 0..height {
+        for x in 0..width {
+            let sum: u32 =
+                (0..UP * UP).map(|i| u32::from(big.pixels[(y * UP + i / UP) * bw + x * UP + i % UP])).sum();
+            pixels.push((sum / (UP * UP) as u32) as u8);
+        }
+    }
+    Frame { pixels, width, height, codes: Vec::new() }
 }

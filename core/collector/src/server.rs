@@ -188,6 +188,13 @@ impl Collector {
                 .collect()
         };
         let not_genuine = batch.events.len() - rows.len();
+        // Nothing genuine to count (a batch of forgeries): no transaction.
+        if rows.is_empty() {
+            return answer(
+                StatusCode::OK,
+                serde_json::json!({ "counted": 0, "not_genuine": not_genuine, "over_quota": 0 }),
+            );
+        }
         let stored = self
             .dbs
             .get()

@@ -125,7 +125,7 @@ impl EventBatch {
 
 impl FakeReportIn {
     /// Checks every field and returns the photo's bytes, if any, without
-    /// their metadata ([`genuine::photo::strip_metadata`]).
+    /// their metadata ([`genuine::redact::strip_metadata`]).
     pub fn check(&self, now_hour: u64) -> Result<Option<Vec<u8>>, WireError> {
         use base64::Engine;
         check_install(&self.install)?;
@@ -150,6 +150,6 @@ impl FakeReportIn {
         }
         // Stored without what it says about the shopper, whatever the
         // phone did (an old SDK, or no SDK at all, sends EXIF).
-        genuine::photo::strip_metadata(&bytes).map(Some).or_else(|e| bad(format!("photo: {e}")))
+        genuine::redact::strip_metadata(&bytes).map(Some).or_else(|e| bad(format!("photo: {e}")))
     }
 }

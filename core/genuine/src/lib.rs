@@ -14,14 +14,21 @@
 //! | `genuine-verify` | [`verify()`] (a text against any store) and the shopper-facing [`wording`] | format, state |
 //!
 //! and adds [`scan_and_verify`] (every code of a frame with its verdict) and
-//! the [`ScanSession`] that follows the code a shopper aims at.
+//! the [`ScanSession`] that follows the code a shopper aims at. Desktop
+//! tools (the CLI, the Python package) open their stores through [`open`],
+//! read photos through `photo` and hand verdicts on as [`line`](mod@line)s;
+//! a report's photo leaves without its metadata ([`redact`]).
 //!
 //! The issuer's tooling (`genuine-issuer`) is not a dependency of this crate.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod line;
+pub mod open;
+#[cfg(feature = "images")]
 pub mod photo;
+pub mod redact;
 pub mod reporting;
 mod session;
 

@@ -187,7 +187,7 @@ pub fn report_fake(
     // Only the picture leaves the phone: its EXIF (GPS, time, device), XMP,
     // profiles and comments are dropped here, before anything else.
     let photo = photo
-        .map(crate::photo::strip_metadata)
+        .map(crate::redact::strip_metadata)
         .transpose()
         .map_err(|e| FakeReportError::BadInput(e.to_string()))?;
     let brand_id = match crate::verify(store, code, now)? {

@@ -43,7 +43,15 @@ pub struct Integral {
 impl Integral {
     /// Rebuilds the table for an image, reusing its buffer.
     pub fn build(&mut self, pixels: &[u8], width: usize, height: usize) {
+        self.width = width;
+        self.height = height;
         let w1 = width + 1;
+        if width == 0 {
+            // An empty image's table: no rows to chunk by its width.
+            self.sums.clear();
+            self.sums.resize(height + 1, 0);
+            return;
+        }
         // Every entry is written below (row 0 and column 0 as zeros), so a
         // reused buffer is not cleared first: this runs on every frame.
         self.sums.resize(w1 * (height + 1), 0);
@@ -58,8 +66,6 @@ impl Integral {
                 *out = above.wrapping_add(row);
             }
         }
-        self.width = width;
-        self.height = height;
     }
 
     /// The image's width and height.
@@ -151,6 +157,9 @@ impl Integral {
     pub fn binarize(&self, pixels: &[u8], r: usize, out: &mut Vec<u8>, row: &mut Vec<u8>) {
         out.clear();
         out.reserve(self.width * self.height);
+        if self.width == 0 {
+            return;
+        }
         for (y, px) in pixels.chunks_exact(self.width).take(self.height).enumerate() {
             self.dark_row(px, y, r, row);
             out.extend(row.iter().map(|&d| d.wrapping_sub(1)));

@@ -76,6 +76,9 @@ pub struct ScanWork {
     pub decoder_pixels: usize,
     /// rxing reader passes (a multi or single read of one image).
     pub rxing_passes: usize,
+    /// The most finder centres, counted on the very bits it reads, in an
+    /// image rxing's multi reader was given (its work is cubic in them).
+    pub multi_finders: usize,
     /// Module grids the finder-outline reader sampled and decoded (at most
     /// 9 per image it is given, each at most 177 x 177 modules).
     pub grids: usize,
@@ -309,7 +312,7 @@ pub fn fine_census(
 /// quantization errors for small module sizes"): a small module's edge
 /// falls mid-pixel, and a blurred two-pixel light ring may cover one. Without
 /// it, four of the six 720p approach sequences read later than zxing-cpp.
-const FINE: Sampling = Sampling { step: 3, slack: 7 };
+const FINE: Sampling = Sampling { step: 3, slack: Tolerance::Slack(7), quorum: QUORUM - 1 };
 
 /// Whether a full-size census candidate's light ring (two modules out from
 /// its centre, four ways) is on average lighter than its centre by the
@@ -333,25 +336,40 @@ fn ringed(frame: &super::LumaFrame<'_>, c: &Candidate) -> bool {
 }
 
 /// How a census reads its image: every `step`th row, and how far each of
-/// the five runs of a 1:1:3:1:1 may stray beyond ZXing's half a module per
-/// module, in fourteenths of a pixel (see [`finder_ratio`]).
+/// the five runs of a 1:1:3:1:1 may stray (see [`finder_ratio`]).
 #[derive(Debug, Clone, Copy)]
 struct Sampling {
     step: usize,
-    slack: usize,
+    slack: Tolerance,
+    /// Rows a candidate must be seen on to count.
+    quorum: u16,
 }
 
 impl Sampling {
+    /// Every `step`th row: a finder's centre square (three rows or more)
+    /// shows on [`QUORUM`] of them, or one fewer when rows are skipped.
     const fn rows(step: usize) -> Sampling {
-        Sampling { step, slack: 0 }
+        Sampling { step, slack: Tolerance::Slack(0), quorum: if step > 1 { QUORUM - 1 } else { QUORUM } }
     }
+}
+
+/// How far each run of a 1:1:3:1:1 may stray from its expected width.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Tolerance {
+    /// ZXing's half a module per module, plus this many fourteenths of a
+    /// pixel for modules under [`SLACK_BELOW`] pixels.
+    Slack(usize),
+    /// rxing 0.9's: half a module per module plus min(0.5 / module, 0.5)
+    /// pixels of quantisation per module (its `foundPatternCross`), so that
+    /// a census of the bits rxing reads counts every run its finder takes.
+    Rxing,
 }
 
 /// The census under one threshold (`dark_row` marks a row's dark pixels),
 /// reading every `step`th row. Stops at [`MAX_CANDIDATES`].
 fn census_with(
     (width, height): (usize, usize),
-    Sampling { step, slack }: Sampling,
+    Sampling { step, slack, quorum }: Sampling,
     (line, runs): (&mut Vec<u8>, &mut Vec<(bool, usize)>),
     mut dark_row: impl FnMut(usize, &mut Vec<u8>),
     dark: impl Fn(usize, usize) -> bool,
@@ -359,8 +377,6 @@ fn census_with(
     // Each row is classified once into a reused buffer; the rare vertical
     // cross-checks classify the pixels they read on the spot.
     let mut found: Vec<Candidate> = Vec::new();
-    // Rows a finder's centre square (three rows or more) must show on.
-    let quorum = if step > 1 { QUORUM - 1 } else { QUORUM };
     for y in (0..height).step_by(step.max(1)) {
         dark_row(y, line);
         debug_assert_eq!(line.len(), width);
@@ -387,6 +403,25 @@ fn census_with(
         }
     }
     Census { candidates: confirmed(found, quorum), overflow: false, rows: height }
+}
+
+/// A census of an image as a decoder binarized it (`dark_row` writes row
+/// `y`'s 1s and 0s, `dark` reads one pixel), counting what that decoder's
+/// own finder search would: every row, and a candidate seen on two rows
+/// (ZXing's quorum), so that it counts at least as many as the decoder
+/// finds. The pixel census thresholds otherwise (the local mean), and a
+/// crafted image can show it a dozen candidates where the decoder's
+/// binarization shows a hundred (security review 2, finding 11): a
+/// decoder whose search is cubic in them is given only an image this
+/// census finds uncrowded.
+pub fn census_of_bits(
+    (width, height): (usize, usize),
+    (line, runs): (&mut Vec<u8>, &mut Vec<(bool, usize)>),
+    dark_row: impl FnMut(usize, &mut Vec<u8>),
+    dark: impl Fn(usize, usize) -> bool,
+) -> Census {
+    let every_row = Sampling { step: 1, slack: Tolerance::Rxing, quorum: QUORUM - 1 };
+    census_with((width, height), every_row, (line, runs), dark_row, dark)
 }
 
 /// Only candidates seen on three rows or more count: a finder's centre
@@ -446,18 +481,36 @@ const QUORUM: u16 = 3;
 /// The module size if five runs are 1:1:3:1:1 within ZXing's tolerance
 /// (each run within half a module per module of its expected width), plus
 /// `slack` fourteenths of a pixel for modules under [`SLACK_BELOW`]
-/// pixels. In integers: with m = total / 7, |run - k·m| < k·m / 2 + slack /
-/// 14 is |14·run - 2k·total| < k·total + slack. It runs for every five runs
-/// of every row.
-fn finder_ratio(runs: [usize; 5], slack: usize) -> Option<f32> {
+/// pixels (or within rxing's, see [`Tolerance`]). In integers: with m =
+/// total / 7, |run - k·m| < k·m / 2 + slack / 14 is |14·run - 2k·total| <
+/// k·total + slack. It runs for every five runs of every row.
+fn finder_ratio(runs: [usize; 5], slack: Tolerance) -> Option<f32> {
     let total: usize = runs.iter().sum();
     if total < 7 {
         return None;
     }
+    let slack = match slack {
+        Tolerance::Slack(slack) => slack,
+        Tolerance::Rxing => return rxing_ratio(runs, total),
+    };
     let slack = if total < 7 * SLACK_BELOW { slack } else { 0 };
     let near = |run: usize, k: usize| (14 * run).abs_diff(2 * k * total) < k * total + slack;
     (near(runs[0], 1) && near(runs[1], 1) && near(runs[2], 3) && near(runs[3], 1) && near(runs[4], 1))
         .then_some(total as f32 / 7.0)
+}
+
+/// [`finder_ratio`] with rxing's tolerance, in its own floating point.
+fn rxing_ratio(runs: [usize; 5], total: usize) -> Option<f32> {
+    let module = total as f64 / 7.0;
+    let variance = module / 2.0 + (0.5 / module).min(0.5);
+    let near = |run: usize, k: f64| (k * module - run as f64).abs() < k * variance;
+    (runs.iter().all(|&r| r > 0)
+        && near(runs[0], 1.0)
+        && near(runs[1], 1.0)
+        && near(runs[2], 3.0)
+        && near(runs[3], 1.0)
+        && near(runs[4], 1.0))
+    .then_some(module as f32)
 }
 
 /// Checks the column through a row hit: the same 1:1:3:1:1 pattern
@@ -468,7 +521,7 @@ fn cross_check(
     (x, y, height): (usize, usize, usize),
     centre_dark: bool,
     module: f32,
-    slack: usize,
+    slack: Tolerance,
 ) -> Option<(f32, f32)> {
     let reach = (module * 7.0).ceil() as usize + 2;
     // Runs upwards then downwards from the centre pixel.
@@ -850,12 +903,12 @@ mod tests {
     #[test]
     fn half_a_pixel_of_slack_passes_small_blurred_finders_only() {
         let row = [3, 1, 7, 2, 2];
-        assert_eq!(finder_ratio(row, 0), None);
+        assert_eq!(finder_ratio(row, Tolerance::Slack(0)), None);
         assert_eq!(finder_ratio(row, FINE.slack), Some(15.0 / 7.0));
         // The same shape four times as large is no rounding error.
         assert_eq!(finder_ratio(row.map(|r| 4 * r), FINE.slack), None);
         // A clean finder passes either way.
-        assert!(finder_ratio([2, 2, 6, 2, 2], 0).is_some());
+        assert!(finder_ratio([2, 2, 6, 2, 2], Tolerance::Slack(0)).is_some());
     }
 
     /// Only candidates whose ring is lighter than their centre (darker, for

@@ -35,6 +35,28 @@ impl<'a> Hybrid<'a> {
         let matrix = black_matrix(pixels, width, height)?;
         Some(Hybrid { source, matrix })
     }
+
+    /// The finder candidates rxing's readers would see in this matrix
+    /// ([`finders::census_of_bits`](crate::finders::census_of_bits)).
+    pub fn census(&self) -> crate::finders::Census {
+        let m = &self.matrix;
+        let (width, height) = (m.getWidth() as usize, m.getHeight() as usize);
+        let (mut line, mut runs) = (Vec::with_capacity(width), Vec::new());
+        const BITS: usize = usize::BITS as usize;
+        crate::finders::census_of_bits(
+            (width, height),
+            (&mut line, &mut runs),
+            |y, out: &mut Vec<u8>| {
+                out.clear();
+                // A word's pixels, lowest bit first.
+                for (i, &word) in m.getRow(y as u32).getBitArray().iter().enumerate() {
+                    let n = width.saturating_sub(i * BITS).min(BITS);
+                    out.extend((0..n).map(|b| ((word >> b) & 1) as u8));
+                }
+            },
+            |x, y| m.get(x as u32, y as u32),
+        )
+    }
 }
 
 impl<'a> Binarizer for Hybrid<'a> {

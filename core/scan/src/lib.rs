@@ -14,6 +14,8 @@ mod geometry;
 mod grid;
 #[cfg(feature = "rxing")]
 mod hybrid;
+#[cfg(feature = "images")]
+mod image_file;
 mod outlines;
 mod pipeline;
 #[cfg(feature = "rxing")]
@@ -22,6 +24,8 @@ mod text;
 
 pub use finders::ScanWork;
 pub use geometry::Homography;
+#[cfg(feature = "images")]
+pub use image_file::{DecodedImage, ImageError, MAX_DECODE_BYTES};
 pub use pipeline::{Effort, Scanner};
 #[cfg(feature = "compare")]
 pub use pipeline::{Engine, raw_rqrr};
@@ -32,11 +36,16 @@ pub use text::decode_text;
 pub mod limits {
     pub use crate::finders::{DENSE_LIMIT, MAX_CANDIDATES, MAX_REGIONS, NEIGHBOURS};
     pub use crate::outlines::MAX_GRIDS;
-    pub use crate::pipeline::FIT_BUDGET;
+    pub use crate::pipeline::{FIT_BUDGET, MAX_WORK_PIXELS};
 }
 
 /// Frames above this many pixels are refused (64 megapixels).
 pub const MAX_PIXELS: usize = 64 << 20;
+
+/// The shortest side, in pixels, that can hold a QR code: the smallest
+/// symbol is 21 modules a side. A frame or image narrower than that holds
+/// none, and is not scanned.
+pub const MIN_SIDE: usize = 21;
 
 /// Why a frame cannot be scanned.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -331,57 +340,5 @@ mod tests {
         let buf = vec![255u8; 64 * 48];
         let frame = LumaFrame::new(&buf, 64, 48, 64).unwrap();
         assert!(scan(&frame).is_empty());
-    }
-}
-
-/// An image file decoded to a luma plane (desktop use).
-#[cfg(feature = "images")]
-#[derive(Debug, Clone)]
-pub struct DecodedImage {
-    /// Pixels, row by row, no padding.
-    pub pixels: Vec<u8>,
-    /// Width.
-    pub width: usize,
-    /// Height.
-    pub height: usize,
-}
-
-/// Why an image file cannot be read.
-#[cfg(feature = "images")]
-#[derive(Debug, thiserror::Error)]
-pub enum ImageError {
-    /// Not a PNG, JPEG or WebP, or a broken one.
-    #[error("cannot read image: {0}")]
-    Decode(String),
-    /// Bigger than [`MAX_PIXELS`].
-    #[error("image of {0}x{1} is over the 64-megapixel limit")]
-    TooLarge(u32, u32),
-}
-
-#[cfg(feature = "images")]
-impl DecodedImage {
-    /// Decodes PNG, JPEG or WebP bytes to luma, refusing huge images before decoding them.
-    pub fn decode(bytes: &[u8]) -> Result<DecodedImage, ImageError> {
-        let reader = image::ImageReader::new(std::io::Cursor::new(bytes))
-            .with_guessed_format()
-            .map_err(|e| ImageError::Decode(e.to_string()))?;
-        let (w, h) = reader.into_dimensions().map_err(|e| ImageError::Decode(e.to_string()))?;
-        if u64::from(w) * u64::from(h) > MAX_PIXELS as u64 {
-            return Err(ImageError::TooLarge(w, h));
-        }
-        let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
-            .with_guessed_format()
-            .map_err(|e| ImageError::Decode(e.to_string()))?;
-        let mut limits = image::Limits::default();
-        limits.max_alloc = Some(512 << 20);
-        reader.limits(limits);
-        let img = reader.decode().map_err(|e| ImageError::Decode(e.to_string()))?.into_luma8();
-        let (width, height) = (img.width() as usize, img.height() as usize);
-        Ok(DecodedImage { pixels: img.into_raw(), width, height })
-    }
-
-    /// The image as a frame.
-    pub fn frame(&self) -> Result<LumaFrame<'_>, ScanError> {
-        LumaFrame::new(&self.pixels, self.width, self.height, self.width)
     }
 }

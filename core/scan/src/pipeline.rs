@@ -7,7 +7,7 @@
 use super::binarize::{Integral, local_radius, otsu};
 use super::finders::{self, Region, ScanWork};
 use super::outlines;
-use super::{LumaFrame, Point, ScannedCode, contained};
+use super::{LumaFrame, MIN_SIDE, Point, ScannedCode, contained};
 use std::cell::Cell;
 
 /// Prepares an rqrr image, detects and decodes every grid in it and maps
@@ -51,8 +51,12 @@ const WORK_SHORT_SIDE: usize = 720;
 const LIVE_SHORT_SIDE: usize = 540;
 /// Frames from this short side up are scanned smaller when live.
 const LIVE_HALVED_FROM: usize = 720;
-/// Most pixels in the work image.
-const MAX_WORK_PIXELS: usize = 1 << 24;
+/// Most pixels in a work image (a photo's 1080p frame, 2.07 Mpx, is
+/// scanned whole): a frame whose work image would be larger (a long, thin
+/// one, whose short side sets the scale) is scanned smaller, so that every
+/// pass's work is bounded whatever the frame's shape. (The summed-area
+/// table's u32 sums would allow 16 Mpx: 255 * 2^24 < 2^32.)
+pub const MAX_WORK_PIXELS: usize = 1 << 21;
 /// Images whose short side is below this also get a 2x upscaled try: rqrr
 /// samples modules badly when they are only 2-4 pixels wide.
 const UPSCALE_BELOW: usize = 640;
@@ -232,6 +236,13 @@ impl Scanner {
     fn scan_work(&mut self, frame: &LumaFrame<'_>, count: &mut ScanWork) -> Vec<ScannedCode> {
         let short = frame.width().min(frame.height());
         let photo = (short / WORK_SHORT_SIDE).max(1);
+        let live = live_scale(short);
+        // A frame too narrow, or too long and thin, to leave a work image
+        // that could hold a symbol: nothing to read, nothing to do.
+        let first = if self.effort == Effort::Live { live } else { photo };
+        if short < MIN_SIDE || work_shape(frame.width(), frame.height(), first).is_none() {
+            return Vec::new();
+        }
         // One budget of rqrr fitting for the frame, however many passes.
         let fits = Cell::new(FIT_BUDGET);
         let found = match self.effort {
@@ -239,7 +250,6 @@ impl Scanner {
             Effort::Live => {
                 // A crowded hinted region (a crafted frame) ends the frame
                 // there: the next one has no hint.
-                let live = live_scale(short);
                 let hinted = self.scan_hint(frame, live, &fits, count);
                 count.hinted = !hinted.is_empty();
                 if !hinted.is_empty() || count.crowded {
@@ -417,23 +427,23 @@ impl Scanner {
         Some(found)
     }
 
-    /// Scans the frame at `scale` (or smaller, for a frame too large for the
-    /// summed-area table).
+    /// Scans the frame at `scale` (or smaller, for a frame whose work image
+    /// would pass [`MAX_WORK_PIXELS`]).
     fn scan_at(
         &mut self,
         frame: &LumaFrame<'_>,
-        mut scale: usize,
+        scale: usize,
         fits: &Cell<u64>,
         count: &mut ScanWork,
         passes: Passes,
     ) -> Vec<ScannedCode> {
-        // Long, thin frames: keep the work image under 16 Mpx so the u32
-        // summed-area table cannot overflow (255 * 2^24 < 2^32).
-        while (frame.width() / scale) * (frame.height() / scale) > MAX_WORK_PIXELS {
-            scale += 1;
-        }
+        let Some((scale, width, height)) = work_shape(frame.width(), frame.height(), scale) else {
+            // Nothing of this image is left for a later pass to read.
+            self.work.clear();
+            self.work_candidates.clear();
+            return Vec::new();
+        };
         self.work_scale = scale;
-        let (width, height) = (frame.width() / scale, frame.height() / scale);
         let mut pixels = std::mem::take(&mut self.work);
         pixels.clear();
         pixels.reserve(width * height);
@@ -564,7 +574,7 @@ impl Scanner {
             };
             let most = if pair_only { 1 } else { work.passes.rxing };
             let (ii, line) = (&self.integral, &mut self.line);
-            let (found, passes) = super::rxing_reader::read(
+            let (found, passes, multi_finders) = super::rxing_reader::read(
                 work.pixels,
                 (width, height),
                 (&mut self.inverted, &mut self.binary),
@@ -572,6 +582,7 @@ impl Scanner {
                 |out| ii.binarize(work.pixels, r, out, line),
             );
             count.rxing_passes += passes;
+            count.multi_finders = count.multi_finders.max(multi_finders);
             if !found.is_empty() || self.engine == Engine::Rxing {
                 // A code the outlines read too is kept once.
                 let mut found: Vec<ScannedCode> = found.into_iter().map(|c| work.code_to_frame(c)).collect();
@@ -622,7 +633,12 @@ impl Scanner {
         // outlines first, these passes read nothing that the others missed
         // (839 frames and photos, measured) and cost a 720p blurred frame
         // that nothing reads half its time (27 ms).
-        if self.effort == Effort::Photo && width.min(height) < UPSCALE_BELOW {
+        // The upsampled image is at most twice the largest work image (a
+        // long, thin one's would be four times it).
+        if self.effort == Effort::Photo
+            && width.min(height) < UPSCALE_BELOW
+            && 4 * width * height <= 2 * MAX_WORK_PIXELS
+        {
             count.decoder_calls += 2;
             count.decoder_pixels += 8 * width * height;
             let up = |x: usize, y: usize| {
@@ -738,6 +754,25 @@ fn crowded(
         found.extend(codes.into_iter().map(|c| work.code_to_frame(c)));
     }
     found
+}
+
+/// The scale and size of the work image of a `width` × `height` frame
+/// scanned at `scale`, or at the smallest larger scale that keeps it within
+/// [`MAX_WORK_PIXELS`]; `None` if a side of it would be under [`MIN_SIDE`]
+/// (nothing readable: a region cropped too thin, a frame too long).
+fn work_shape(width: usize, height: usize, scale: usize) -> Option<(usize, usize, usize)> {
+    let mut scale = scale.max(1);
+    let area = |s: usize| (width / s) * (height / s);
+    if area(scale) > MAX_WORK_PIXELS {
+        // sqrt(area / MAX_WORK_PIXELS) from below, then up to the first that fits.
+        let ratio = (width as f64 * height as f64 / MAX_WORK_PIXELS as f64).sqrt();
+        scale = scale.max(ratio as usize);
+        while area(scale) > MAX_WORK_PIXELS {
+            scale += 1;
+        }
+    }
+    let (w, h) = (width / scale, height / scale);
+    (w.min(h) >= MIN_SIDE).then_some((scale, w, h))
 }
 
 /// Frame pixels per work pixel of a live frame with this short side.
