@@ -105,6 +105,7 @@ fn stranger(serial: &str) -> Result<String, Box<dyn std::error::Error>> {
     let sig = genuine_format::code::sign(&data, 77, &secret);
     let link = genuine_format::link::DigitalLink {
         host: "id.acme.example".into(),
+        secure: true,
         path_prefix: String::new(),
         data,
         sig: Some(sig.to_text()),
