@@ -82,9 +82,10 @@ pub enum FeedAction {
         #[command(flatten)]
         state: StateArgs,
     },
-    /// Serve a feed directory over HTTP, for development
+    /// Serve a feed directory over HTTP, for development; with a landing page
+    /// in it (`genuine site build`), product paths get the page
     Serve {
-        /// The directory `feed publish` wrote
+        /// The directory `feed publish` (and `site build`) wrote
         dir: PathBuf,
         /// Address to listen on
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -162,8 +163,13 @@ fn serve(dir: &Path, addr: &str) -> Result<ExitCode, CliError> {
         let local = listener.local_addr().map_err(CliError::msg)?;
         // Print the bound address first: tests and scripts read it (port 0 picks one).
         println!("serving {} at http://{local}/", dir.display());
-        let app = axum::Router::new().fallback_service(tower_http::services::ServeDir::new(dir));
-        axum::serve(listener, app)
+        // Heads and bodies go out in separate writes: without NODELAY, Nagle
+        // and delayed ACKs add 40 ms to a file (a CDN's server sets it too).
+        use axum::serve::ListenerExt;
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        axum::serve(listener, site_router(dir))
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
             })
@@ -171,6 +177,33 @@ fn serve(dir: &Path, addr: &str) -> Result<ExitCode, CliError> {
             .map_err(CliError::msg)
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The feed's files as they are (a missing one is a 404: sync relies on it),
+/// the page's own files under `/genuine/`, and the landing page for every
+/// other path: a product's `/01/{gtin}/...` under any prefix (docs/WEB.md
+/// gives the same rule for CDNs).
+fn site_router(dir: &Path) -> axum::Router {
+    use axum::http::{HeaderValue, header};
+    use tower_http::services::{ServeDir, ServeFile};
+    let page = ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")));
+    axum::Router::new()
+        .nest_service("/v1", ServeDir::new(dir.join("v1")))
+        .nest_service("/genuine", ServeDir::new(dir.join("genuine")))
+        .fallback_service(page)
+        .layer(axum::middleware::map_response(|mut res: axum::response::Response| async move {
+            let h = res.headers_mut();
+            // Feed files are public: a page on another host may read them.
+            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+            h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+            h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+            // What a <meta> policy cannot say: no site may frame the page.
+            h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("frame-ancestors 'none'"));
+            // A development server: every load sees the files as they are now
+            // (a CDN caches the immutable ones: docs/WEB.md).
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            res
+        }))
 }
 
 pub fn sync(feed_url: &str, json: bool, trust: &TrustArgs) -> Result<ExitCode, CliError> {

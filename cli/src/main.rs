@@ -9,6 +9,7 @@ mod feed_cmd;
 mod issue_cmd;
 mod report;
 mod send_cmd;
+mod site_cmd;
 mod state;
 mod verify_cmd;
 
@@ -154,6 +155,11 @@ enum Command {
         #[command(subcommand)]
         action: feed_cmd::FeedAction,
     },
+    /// Build the brand's landing page, which verifies the code in the shopper's browser (brand)
+    Site {
+        #[command(subcommand)]
+        action: site_cmd::SiteAction,
+    },
     /// Fetch keys and revocations from a feed into the store
     Sync {
         /// The feed's base URL
@@ -226,6 +232,7 @@ fn main() -> ExitCode {
         Command::Issue { args, state } => issue_cmd::issue(*args, &state),
         Command::Revoke { action, state } => feed_cmd::revoke(action, &state),
         Command::Feed { action } => feed_cmd::feed(action),
+        Command::Site { action } => site_cmd::site(action),
         Command::Sync { feed, output, trust } => feed_cmd::sync(&feed, output.json, &trust),
         Command::Collect { action } => collect_cmd::collect(action),
         Command::Clones { action } => collect_cmd::clones(action),

@@ -1,5 +1,7 @@
 //! The `genuine` binary, run as a person would: exit codes, output, files.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -267,7 +269,6 @@ fn a_brand_can_go_from_nothing_to_a_verified_printed_code() {
 
 #[test]
 fn a_brand_revokes_and_a_shopper_syncs_through_a_served_feed() {
-    use std::io::BufRead;
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let ok = |args: &[&str]| ok_in(d, args);
@@ -278,16 +279,7 @@ fn a_brand_revokes_and_a_shopper_syncs_through_a_served_feed() {
     ok(&["bundle", "--out", "trust.bundle", "--anchor-out", "anchor.txt"]);
     ok(&["feed", "publish", "--out", "feed"]);
 
-    let mut server = Command::new(env!("CARGO_BIN_EXE_genuine"))
-        .args(["feed", "serve", "feed", "--addr", "127.0.0.1:0"])
-        .current_dir(d)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(server.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.trim().rsplit(' ').next().unwrap().to_string();
-    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    let (mut server, url) = common::feed_serve(d, "feed");
 
     let trust = ["--db", "g.db", "--anchor", "anchor.txt", "--bundle", "trust.bundle"];
     let sync = || genuine(d, &[&["sync", "--feed", &url][..], &trust[..]].concat());

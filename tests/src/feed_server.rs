@@ -31,6 +31,9 @@ pub enum Behavior {
     EndlessStatus(u16),
 }
 
+/// The header that lets a page on another origin read an answer.
+const CORS: &str = "Access-Control-Allow-Origin: *\r\n";
+
 /// Answers `/_lab/...` requests (a test's remote control): status and body.
 pub type Control = Arc<dyn Fn(&str) -> (u16, Vec<u8>) + Send + Sync>;
 
@@ -148,7 +151,8 @@ fn serve_one(
     let misbehaving = behavior.is_some();
     let head = |status: &str, len: Option<usize>, etag: Option<&str>| {
         let close = if misbehaving { "Connection: close\r\n" } else { "" };
-        let mut h = format!("HTTP/1.1 {status}\r\n{close}");
+        // Feeds are public: a landing page on another host reads them (CORS).
+        let mut h = format!("HTTP/1.1 {status}\r\n{close}{CORS}");
         if let Some(n) = len {
             h.push_str(&format!("Content-Length: {n}\r\n"));
         }
@@ -198,14 +202,15 @@ fn serve_one(
             out.write_all(&body)
         }
         Some(Behavior::HugeChunk) => {
-            let h = "HTTP/1.1 200 OK\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n";
+            let h =
+                format!("HTTP/1.1 200 OK\r\nConnection: close\r\n{CORS}Transfer-Encoding: chunked\r\n\r\n");
             out.write_all(h.as_bytes())?;
             out.write_all(b"ffffffffffffffff\r\n")?;
             out.write_all(&vec![0xA5u8; 1 << 20])
         }
         Some(Behavior::HugeHead) => {
             let body = std::fs::read(&file).unwrap_or_default();
-            let mut h = String::from("HTTP/1.1 200 OK\r\nConnection: close\r\n");
+            let mut h = format!("HTTP/1.1 200 OK\r\nConnection: close\r\n{CORS}");
             while h.len() < 1 << 20 {
                 h.push_str(&format!("X-Padding-{}: {}\r\n", h.len(), "p".repeat(1000)));
             }

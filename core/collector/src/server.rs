@@ -146,8 +146,8 @@ impl Collector {
     /// Syncs the trust store with the brand's feed, so that keys and codes
     /// revoked there stop being counted.
     pub fn sync_trust(&self, feed: &impl genuine::Fetch) -> Result<genuine::SyncReport, genuine::SyncError> {
-        let mut store = self.stores.get().map_err(genuine::SyncError::Store)?;
-        genuine::sync(&mut store, feed, genuine::device_now(), &genuine::CancelToken::default())
+        let mut store = self.stores.get().map_err(|e| genuine::SyncError::Store(Box::new(e)))?;
+        genuine::sync(&mut *store, feed, genuine::device_now(), &genuine::CancelToken::default())
     }
 
     /// The network of a request from `peer` with these headers.

@@ -209,6 +209,29 @@ impl Held {
     pub fn keyset(&self, brand_id: &str) -> Option<&Doc<Keyset>> {
         self.keysets.get(brand_id)
     }
+
+    /// Every trusted brand record, by brand id.
+    pub fn brands(&self) -> impl Iterator<Item = (&String, &Doc<BrandRecord>)> {
+        self.brands.iter()
+    }
+
+    /// Takes what an [`admit`] of this state decided: what a store that
+    /// writes the admission holds after it (a brand's write replaces its
+    /// record and keyset, or removes both).
+    pub fn apply(&mut self, admission: &Admission) {
+        self.roots.extend(admission.new_roots.iter().cloned());
+        for write in &admission.brands {
+            let id = write.brand_id().to_string();
+            self.brands.remove(&id);
+            self.keysets.remove(&id);
+            if let BrandWrite::Put { record, keyset } = write {
+                self.brands.insert(id.clone(), (**record).clone());
+                if let Some(keyset) = keyset {
+                    self.keysets.insert(id, (**keyset).clone());
+                }
+            }
+        }
+    }
 }
 
 /// What one brand's rows become.

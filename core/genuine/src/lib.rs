@@ -8,12 +8,13 @@
 //! |---|---|---|
 //! | `genuine-format` | the code format, trust chain, documents and verdicts; no I/O | — |
 //! | `genuine-scan` | QR codes from luma planes and photos, within a budget per frame | — |
-//! | `genuine-store` | the SQLite file: owns every SQL statement | format |
-//! | `genuine-sync` | TUF-style checks over a transport, as one plan for the store | format, store |
+//! | `genuine-state` | the trust state as values, the seam every store implements, a store in memory | format |
+//! | `genuine-store` | the SQLite file: owns every SQL statement | format, state |
+//! | `genuine-sync` | TUF-style checks over a transport, as one plan for any store | format, state |
+//! | `genuine-verify` | [`verify()`] (a text against any store) and the shopper-facing [`wording`] | format, state |
 //!
-//! and adds [`verify()`] (a text against the store), [`scan_and_verify`] (every
-//! code of a frame with its verdict) and the [`ScanSession`] that follows the
-//! code a shopper aims at, with the shopper-facing [`wording`]. Desktop
+//! and adds [`scan_and_verify`] (every code of a frame with its verdict) and
+//! the [`ScanSession`] that follows the code a shopper aims at. Desktop
 //! tools (the CLI, the Python package) open their stores through [`open`],
 //! read photos through `photo` and hand verdicts on as [`line`](mod@line)s;
 //! a report's photo leaves without its metadata ([`redact`]).
@@ -30,11 +31,9 @@ pub mod photo;
 pub mod redact;
 pub mod reporting;
 mod session;
-mod verify;
-pub mod wording;
 
+pub use genuine_verify::{CLOCK_SLACK_SECS, verify, wording};
 pub use session::{ScanSession, ScannedVerdict, SessionEntry, SessionUpdate, scan_and_verify, verify_codes};
-pub use verify::{CLOCK_SLACK_SECS, verify};
 
 // The format: what a code and a verdict are.
 pub use genuine_format::UnixTime;
@@ -52,14 +51,17 @@ pub use genuine_format::verdict::{
 #[cfg(feature = "images")]
 pub use genuine_scan::{DecodedImage, ImageError};
 pub use genuine_scan::{Effort, LumaFrame, Point, ScanError, ScannedCode, Scanner};
+// The trust state, in memory (a verifier without SQLite) or SQLite.
+pub use genuine_state::{MemoryState, TrustState};
 // The store.
 pub use genuine_store::{BrandSummary, ImportError, MAX_QUEUED_REPORTS, Store, StoreError, StoreSummary};
 // Sync.
 #[cfg(feature = "reqwest")]
 pub use genuine_sync::ReqwestTransport;
 pub use genuine_sync::{
-    CancelToken, FeedConfig, Fetch, FetchError, Fetched, HttpFeed, HttpRequest, HttpResponse, PostRequest,
-    RefusedBrand, RevocationChange, SyncError, SyncReport, Transport, TransportError, sync,
+    Answers, CancelToken, FeedBase, FeedConfig, Fetch, FetchError, Fetched, FileRequest, HttpFeed,
+    HttpRequest, HttpResponse, PostRequest, RefusedBrand, RevocationChange, Round, SyncError, SyncReport,
+    Transport, TransportError, sync, sync_round,
 };
 
 /// The device clock (the epoch if the clock is before 1970).

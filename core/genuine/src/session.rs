@@ -6,7 +6,7 @@
 //! Kotlin and Swift the same [`ScanSession`].
 
 use crate::UnixTime;
-use crate::verify::verify;
+use crate::verify;
 use crate::wording::{VerdictCard, Wording};
 use genuine_format::verdict::Verdict;
 use genuine_scan::{LumaFrame, Point, ScannedCode, Scanner};

@@ -1,117 +1,15 @@
-//! Sync's side of the store: what it reads before fetching ([`FeedState`])
-//! and the one write it hands back ([`FeedWrite`]), applied in a single
-//! transaction or not at all.
+//! Sync's side of the store: what it reads before fetching
+//! ([`FeedState`]) and the one write it hands back ([`FeedWrite`]), applied
+//! in a single transaction or not at all.
 
 use crate::documents::{held, write_admission};
 use crate::meta::{meta_bytes, meta_time, meta_u64};
 use crate::revocations;
 use crate::store::{Store, StoreError};
-use genuine_format::UnixTime;
-use genuine_format::admit::{Admission, Held};
-use genuine_format::revocation::{Head, RevocationLists};
+use genuine_format::revocation::Head;
+use genuine_state::{ChainHead, FeedState, FeedWrite};
 use rusqlite::params;
 use std::collections::BTreeMap;
-
-/// Where a brand's revocation chain stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ChainHead {
-    /// The last delta applied.
-    pub seq: u64,
-    /// The chain's head after it.
-    pub head: Head,
-}
-
-/// What the store knows that a sync starts from.
-#[derive(Debug, Clone)]
-pub struct FeedState {
-    /// The store's write counter when this was read: [`Store::apply_feed`]
-    /// refuses a plan made from an older state.
-    pub revision: u64,
-    /// The trusted documents, verified again.
-    pub held: Held,
-    /// Version of the stored timestamp.
-    pub timestamp_version: Option<u64>,
-    /// Its bytes, as fetched.
-    pub timestamp_bytes: Option<Vec<u8>>,
-    /// Its ETag, for a conditional fetch.
-    pub timestamp_etag: Option<String>,
-    /// When it stops vouching, counted from when it was accepted (so a
-    /// timestamp signed "in 2100" still lapses on time).
-    pub timestamp_live_until: Option<UnixTime>,
-    /// When it was accepted (its signed time, capped at that sync's clock).
-    pub timestamp_seen_at: Option<UnixTime>,
-    /// The stored snapshot's bytes.
-    pub snapshot_bytes: Option<Vec<u8>>,
-    /// Each brand's revocation chain.
-    pub chains: BTreeMap<String, ChainHead>,
-    /// The floor for "now".
-    pub time_floor: UnixTime,
-}
-
-/// A delta's additions and removals.
-#[derive(Debug, Clone, Default)]
-pub struct ListsDelta {
-    /// Entries added.
-    pub add: RevocationLists,
-    /// Entries removed.
-    pub remove: RevocationLists,
-}
-
-/// One brand's checked revocation work.
-#[derive(Debug, Clone)]
-pub struct ChainWrite {
-    /// The brand.
-    pub brand_id: String,
-    /// A full list replacing what is held, applied first.
-    pub base: Option<RevocationLists>,
-    /// Deltas after it, in order.
-    pub deltas: Vec<ListsDelta>,
-    /// The seq reached.
-    pub seq: u64,
-    /// The head reached.
-    pub head: Head,
-    /// When the lists were signed ("since" for their entries).
-    pub signed_at: UnixTime,
-}
-
-/// The timestamp a sync accepted.
-#[derive(Debug, Clone)]
-pub struct TimestampWrite {
-    /// Its version.
-    pub version: u64,
-    /// Its signed time.
-    pub issued_at: UnixTime,
-    /// Its signed expiry.
-    pub expires: UnixTime,
-    /// Its bytes.
-    pub bytes: Vec<u8>,
-    /// Its ETag, if the server sent one.
-    pub etag: Option<String>,
-    /// When it counts as accepted: its signed time, never later than this
-    /// device's clock (for the stored one, when it was first taken).
-    pub seen_at: UnixTime,
-    /// A newly accepted timestamp (not the stored one again): only then do
-    /// its lifetime and the time floor move.
-    pub is_new: bool,
-}
-
-/// Everything one sync checked, for the store to apply at once.
-#[derive(Debug, Clone)]
-pub struct FeedWrite {
-    /// The [`FeedState::revision`] the plan was made from.
-    pub read_at_revision: u64,
-    /// Roots, brand records and keysets admitted.
-    pub admission: Admission,
-    /// Revocation chains moved forward.
-    pub chains: Vec<ChainWrite>,
-    /// The timestamp accepted.
-    pub timestamp: TimestampWrite,
-    /// The snapshot it names.
-    pub snapshot_bytes: Vec<u8>,
-    /// Brands whose documents and lists this sync brought in full: their
-    /// revocation status counts as fresh from `timestamp.seen_at`.
-    pub fresh_brands: Vec<String>,
-}
 
 impl Store {
     /// What a sync starts from.
@@ -173,9 +71,8 @@ impl Store {
             if ts.is_new {
                 // A newly accepted timestamp counts from `seen`: its lifetime,
                 // the floor and freshness all start there.
-                let live_until = seen.saturating_add(ts.expires.since(ts.issued_at));
                 set.execute(params!["ts_seen_at", seen])?;
-                set.execute(params!["ts_live_until", live_until])?;
+                set.execute(params!["ts_live_until", ts.live_until().as_secs()])?;
                 tx.execute(
                     "INSERT INTO meta (key, value) VALUES ('time_floor', ?1) \
                      ON CONFLICT (key) DO UPDATE SET value = MAX(value, excluded.value)",

@@ -9,7 +9,10 @@
 //! others need it offers as typed calls: [`Store::import_bundle`] writes what
 //! `genuine_format::admit` decided from [`Store::held`],
 //! [`Store::feed_state`] and [`Store::apply_feed`] are sync's read and
-//! write, and [`Store::key_index`] with [`Store::listed`] serve verification.
+//! write, and [`Store::key_index`] with [`Store::listed`] serve verification
+//! — the calls of `genuine_state::TrustState`, which the store implements
+//! (its values, [`FeedState`], [`FeedWrite`], [`KeyIndex`], are that crate's
+//! and re-exported here).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -21,9 +24,12 @@ mod meta;
 mod reports;
 mod revocations;
 mod store;
+mod trust_state;
 
 pub use documents::ImportError;
-pub use feed_state::{ChainHead, ChainWrite, FeedState, FeedWrite, ListsDelta, TimestampWrite};
-pub use key_index::{IndexedKey, KeyIndex, KeyRecord, ListsRef};
+pub use genuine_state::{
+    ChainHead, ChainWrite, FeedState, FeedWrite, IndexedKey, KeyIndex, KeyRecord, ListsDelta, ListsRef,
+    TimestampWrite,
+};
 pub use reports::{MAX_QUEUED_REPORTS, NewReport, PSEUDONYM_DAYS, QueuedReport};
 pub use store::{BrandSummary, Store, StoreError, StoreSummary};

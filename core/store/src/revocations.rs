@@ -107,10 +107,7 @@ pub(crate) fn apply_delta(
     for (id, (added, removed)) in touched {
         let blob: Option<Vec<u8>> = read.query_row([id], |r| r.get(0)).optional()?;
         let mut entries = blob.as_deref().map(unpack).unwrap_or_default();
-        entries.extend(added);
-        entries.sort_unstable();
-        entries.dedup();
-        entries.retain(|e| !removed.contains(e));
+        genuine_state::merge(&mut entries, &added, &removed);
         if entries.is_empty() {
             delete.execute([id])?;
         } else {

@@ -1,11 +1,11 @@
 //! The store itself: opening the file (with migrations and a corruption
 //! check), its pinned anchor, its summary, and the one write path.
 
-use crate::key_index::{KeyIndex, ListsRef};
 use crate::meta::{meta_time, meta_u64};
 use genuine_format::UnixTime;
 use genuine_format::trust::TrustAnchor;
 use genuine_format::verdict::Freshness;
+use genuine_state::{KeyIndex, ListsRef};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
 use std::cell::RefCell;
 use std::path::Path;
@@ -176,7 +176,7 @@ impl Store {
         {
             return Ok(Arc::clone(index));
         }
-        let index = Arc::new(KeyIndex::load(&self.conn)?);
+        let index = Arc::new(crate::key_index::load(&self.conn)?);
         *self.index.borrow_mut() = Some((version, Arc::clone(&index)));
         Ok(index)
     }
@@ -268,7 +268,7 @@ impl Store {
         kind: genuine_format::revocation::ListKind,
         entry: u64,
     ) -> Result<bool, StoreError> {
-        let id = crate::revocations::bucket_id(lists.index, kind, entry);
+        let id = crate::revocations::bucket_id(lists.handle, kind, entry);
         let mut stmt = self.conn.prepare_cached("SELECT entries FROM rev_buckets WHERE id = ?1")?;
         let mut rows = stmt.query([id])?;
         Ok(match rows.next()? {

@@ -12,7 +12,7 @@ use genuine_format::feed::{
 };
 use genuine_format::revocation::{genesis, next_head};
 use genuine_format::trust::{BrandRecord, RootDocument, check_count, check_time};
-use genuine_store::{ChainHead, ChainWrite, FeedState, ListsDelta};
+use genuine_state::{ChainHead, ChainWrite, FeedState, ListsDelta};
 
 /// One brand's checked revocation work, and how to report it.
 pub(crate) struct ChainPlan {

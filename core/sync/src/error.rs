@@ -4,7 +4,6 @@
 use crate::fetch::FetchError;
 use genuine_format::admit::{AdmitError, ImportReport};
 use genuine_format::trust::TrustError;
-use genuine_store::StoreError;
 
 /// Why a sync was refused. The store is unchanged.
 #[derive(Debug, thiserror::Error)]
@@ -41,9 +40,9 @@ pub enum SyncError {
     /// The trusted documents could not be imported.
     #[error(transparent)]
     Import(#[from] AdmitError),
-    /// The store.
-    #[error(transparent)]
-    Store(#[from] StoreError),
+    /// The store (SQLite on a phone) failed.
+    #[error("store: {0}")]
+    Store(Box<dyn std::error::Error + Send + Sync>),
     /// The caller cancelled; nothing was written.
     #[error("sync cancelled; nothing changed")]
     Cancelled,
@@ -57,7 +56,9 @@ impl SyncError {
     /// sync goes on), rather than the network, the store or the feed as a whole?
     pub fn concerns_one_brand(&self) -> bool {
         match self {
-            SyncError::Fetch(e) => !e.is_transient() && *e != FetchError::Cancelled,
+            SyncError::Fetch(e) => {
+                !e.is_transient() && !matches!(e, FetchError::Cancelled | FetchError::Pending(_))
+            }
             SyncError::Rollback(_)
             | SyncError::MixAndMatch(_)
             | SyncError::Fork(_)

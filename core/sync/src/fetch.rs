@@ -57,6 +57,10 @@ pub enum FetchError {
     /// The connection failed or the body was cut short.
     #[error("{0}: {1}")]
     Transport(String, String),
+    /// Not fetched yet: a sync in rounds ([`crate::sync_round`]) asks its
+    /// embedder for this file and runs again once it has it.
+    #[error("{0}: not fetched yet")]
+    Pending(String),
     /// An HTTP status other than 200, 304 and 404.
     #[error("{path}: HTTP {status}")]
     Status {
@@ -73,7 +77,7 @@ impl FetchError {
         match self {
             FetchError::Timeout(_) | FetchError::Transport(..) => true,
             FetchError::Status { status, .. } => *status >= 500 || *status == 429,
-            FetchError::TooLarge { .. } | FetchError::Cancelled => false,
+            FetchError::TooLarge { .. } | FetchError::Cancelled | FetchError::Pending(_) => false,
         }
     }
 }

@@ -13,7 +13,7 @@ use genuine_format::admit::{AdmitError, admit};
 use genuine_format::bundle::TrustBundle;
 use genuine_format::feed::{SNAPSHOT_TYPE, Snapshot, TIMESTAMP_TYPE, Timestamp, caps, paths};
 use genuine_format::trust::{RootDocument, TrustAnchor};
-use genuine_store::{FeedState, FeedWrite, TimestampWrite};
+use genuine_state::{FeedState, FeedWrite, TimestampWrite};
 use std::sync::atomic::Ordering;
 
 /// Fetches and checks everything a sync needs, from what the store knows,

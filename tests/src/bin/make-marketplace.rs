@@ -104,8 +104,8 @@ fn stranger(serial: &str) -> Result<String, Box<dyn std::error::Error>> {
     let secret = genuine_format::keys::signing::SecretKey::from_seed(&demo::seeded("stranger")());
     let sig = genuine_format::code::sign(&data, 77, &secret);
     let link = genuine_format::link::DigitalLink {
-        secure: true,
         host: "id.acme.example".into(),
+        secure: true,
         path_prefix: String::new(),
         data,
         sig: Some(sig.to_text()),

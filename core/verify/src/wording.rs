@@ -1,20 +1,21 @@
 //! What a shopper reads for each verdict, written once for every app.
 //!
-//! The messages live in a table (`wording/en.txt`, one `id = text` a line
+//! The messages live in a table (`core/genuine/wording/en.txt`, one `id = text` a line
 //! with `{name}` placeholders) from which [`describe`] builds a
 //! [`VerdictCard`]: headline, tone, explanation, next step, product details
 //! and notes. Kotlin and Swift get the same cards through the bindings, so
 //! the apps only lay them out; a translation is the same table in another
 //! language, checked by [`Wording::parse`] for every id and placeholder.
 
-use crate::UnixTime;
+use genuine_format::UnixTime;
 use genuine_format::verdict::{
     Authentic, ForgeryReason, Freshness, NotSignedReason, Product, RevocationReason, Verdict, Warning,
 };
 use std::collections::HashMap;
 
-/// The English table, shipped in the library.
-const ENGLISH: &str = include_str!("../wording/en.txt");
+/// The English table, shipped in the library. It stays beside the `genuine`
+/// crate, where the apps' tests and docs read it.
+const ENGLISH: &str = include_str!("../../genuine/wording/en.txt");
 
 /// What the shopper should feel, as a colour and a word: each verdict's
 /// card has exactly one.
@@ -90,6 +91,39 @@ pub enum SyncProblem {
     BadInput(String),
     /// A bug.
     Internal,
+}
+
+/// What the landing page says beside a card: whether its lists are current,
+/// and where the shopper is (a look-alike host can serve a copy of this very
+/// page, and only the address bar tells: the shopper's last check).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PageNote<'a> {
+    /// The feed could not be reached: the verdict rests on the keys the page
+    /// was built with (`built`: its bundle's newest document).
+    NotUpdated {
+        /// When the page's trust bundle was made.
+        built: UnixTime,
+    },
+    /// The feed answered with something a check refused.
+    UpdateRefused {
+        /// When the page's trust bundle was made.
+        built: UnixTime,
+    },
+    /// The host the page is on, and the hosts the code's brand registered.
+    Hosts {
+        /// The page's host.
+        here: &'a str,
+        /// The brand's name.
+        brand: &'a str,
+        /// Its registered hosts.
+        hosts: &'a [String],
+    },
+    /// The host the page is on, for a code of no brand it knows.
+    Here {
+        /// The page's host.
+        here: &'a str,
+    },
 }
 
 /// Why a wording table was refused.
@@ -327,6 +361,21 @@ impl Wording {
         match last_sync {
             None => self.say("status.never", &[("freshness", &freshness)]),
             Some(at) => self.say("status.updated", &[("date", &at.iso_date()), ("freshness", &freshness)]),
+        }
+    }
+
+    /// A note of the landing page.
+    pub fn page_note(&self, note: &PageNote<'_>) -> String {
+        match note {
+            PageNote::NotUpdated { built } => self.say("page.not_updated", &[("date", &built.iso_date())]),
+            PageNote::UpdateRefused { built } => {
+                self.say("page.update_refused", &[("date", &built.iso_date())])
+            }
+            PageNote::Hosts { here, brand, hosts } => {
+                let hosts = hosts.join(", ");
+                self.say("page.hosts", &[("here", here), ("brand", brand), ("hosts", &hosts)])
+            }
+            PageNote::Here { here } => self.say("page.here", &[("here", here)]),
         }
     }
 

@@ -1,4 +1,4 @@
-//! Offline verification of a scanned text against the store.
+//! Offline verification of a scanned text against a trust state.
 //!
 //! The order of checks matters: nothing about the key's brand is believed
 //! until the signature over the GS1 data verifies under a key whose scope
@@ -12,7 +12,7 @@ use genuine_format::revocation::{ListKind, entry};
 use genuine_format::verdict::{
     Authentic, ForgeryReason, Freshness, Issuer, NotSignedReason, Product, RevocationReason, Verdict, Warning,
 };
-use genuine_store::{KeyIndex, KeyRecord, Store, StoreError};
+use genuine_state::{KeyIndex, KeyRecord, TrustState};
 
 /// A device clock further than this behind the time floor is reported.
 pub const CLOCK_SLACK_SECS: u64 = 3600;
@@ -20,7 +20,11 @@ pub const CLOCK_SLACK_SECS: u64 = 3600;
 /// Verifies a scanned text. `device_now` is the device clock (unix seconds);
 /// the time used is the later of it and the store's time floor, so turning
 /// the clock back cannot revive an expired key.
-pub fn verify(store: &Store, text: &str, device_now: UnixTime) -> Result<Verdict, StoreError> {
+pub fn verify<S: TrustState + ?Sized>(
+    store: &S,
+    text: &str,
+    device_now: UnixTime,
+) -> Result<Verdict, S::Error> {
     let link = match DigitalLink::parse(text) {
         Ok(link) => link,
         Err(LinkError::NotALink) => return Ok(not_signed(NotSignedReason::NotAProductLink)),
@@ -95,12 +99,12 @@ pub fn verify(store: &Store, text: &str, device_now: UnixTime) -> Result<Verdict
 /// in the keyset itself, or through the brand's `keys` list), then the
 /// brand's synced lists: revoked and cloned codes, recalled batches. For list
 /// entries "since" is the signed time of the lists that carry them.
-fn revocation(
-    store: &Store,
+fn revocation<S: TrustState + ?Sized>(
+    store: &S,
     index: &KeyIndex,
     key: &KeyRecord,
     data: &Gs1Data,
-) -> Result<Option<(RevocationReason, UnixTime)>, StoreError> {
+) -> Result<Option<(RevocationReason, UnixTime)>, S::Error> {
     if let Some(since) = key.revoked_at.or_else(|| index.key_revoked_since(&key.brand_id, key.kid)) {
         return Ok(Some((RevocationReason::KeyRevoked, since)));
     }
