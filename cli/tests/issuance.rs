@@ -134,23 +134,7 @@ fn a_killed_run_leaves_journal_and_file_in_agreement_and_resumes() {
     let d = dir.path();
     brand(d);
     let partial = d.join("big.csv.partial");
-    let kill_mid_run = |out: &str| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_genuine"))
-            .args([&LINE[..], &[out, "--count", "60000", "--threads", "1"]].concat())
-            .current_dir(d)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let partial = d.join(format!("{out}.partial"));
-        while std::fs::metadata(&partial).map_or(0, |m| m.len()) == 0 {
-            assert!(child.try_wait().unwrap().is_none(), "the run ended before it could be killed");
-            std::thread::sleep(std::time::Duration::from_millis(2));
-        }
-        child.kill().unwrap();
-        child.wait().unwrap();
-    };
-    kill_mid_run("big.csv");
+    killed_run(d, "big.csv", "60000");
     assert!(!d.join("big.csv").exists(), "an unfinished run must not look finished");
 
     // Every complete line of the partial file is a serial the journal
@@ -199,7 +183,7 @@ fn a_killed_run_leaves_journal_and_file_in_agreement_and_resumes() {
     drop(journal);
 
     // Or given up: the partial file goes, the serials stay taken.
-    kill_mid_run("other.csv");
+    killed_run(d, "other.csv", "60000");
     let taken = lines_prefix(&d.join("other.csv.partial"));
     ok(d, &["issue", "--abandon", "2"]);
     assert!(!d.join("other.csv.partial").exists());

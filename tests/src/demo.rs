@@ -26,11 +26,17 @@ pub const GLOBEX_GTIN: &str = "00614141000036";
 
 /// A deterministic "random" source: SHA-256 of a label and a counter.
 pub fn seeded(label: &'static str) -> impl FnMut() -> [u8; 32] {
+    stream(b"genuine demo seed\0".to_vec(), label)
+}
+
+/// A deterministic stream: SHA-256 of `prefix` (a domain, and a seed of
+/// its own), a label and a counter.
+pub fn stream(prefix: Vec<u8>, label: &'static str) -> impl FnMut() -> [u8; 32] {
     let mut counter = 0u32;
     move || {
         counter += 1;
         let mut h = Sha256::new();
-        h.update(b"genuine demo seed\0");
+        h.update(&prefix);
         h.update(label.as_bytes());
         h.update(counter.to_be_bytes());
         h.finalize().into()
@@ -140,19 +146,7 @@ pub fn fixtures(a: &Authority) -> Vec<Fixture> {
             true,
         )
         .expect("look-alike host code");
-    let unknown_kid = {
-        let data = product(ACME_GTIN, None, &serial(), None);
-        let secret = genuine_format::keys::signing::SecretKey::from_seed(&seeded("stranger")());
-        let sig = genuine_format::code::sign(&data, 77, &secret);
-        let link = genuine_format::link::DigitalLink {
-            host: "id.acme.example".into(),
-            secure: true,
-            path_prefix: String::new(),
-            data,
-            sig: Some(sig.to_text()),
-        };
-        link.to_url()
-    };
+    let unknown_kid = stranger_code(&serial());
     vec![
         Fixture { file: "genuine.png", text: genuine, verdict: "authentic", detail: None },
         Fixture { file: "genuine-full.png", text: full, verdict: "authentic", detail: None },
@@ -178,4 +172,20 @@ pub fn fixtures(a: &Authority) -> Vec<Fixture> {
             detail: Some("not_a_product_link"),
         },
     ]
+}
+
+/// A code for Acme's GTIN signed by a key no brand of the world has (key
+/// id 77): what a forger with their own key makes.
+pub fn stranger_code(serial: &str) -> String {
+    let data = product(ACME_GTIN, None, serial, None);
+    let secret = genuine_format::keys::signing::SecretKey::from_seed(&seeded("stranger")());
+    let sig = genuine_format::code::sign(&data, 77, &secret);
+    let link = genuine_format::link::DigitalLink {
+        host: "id.acme.example".into(),
+        secure: true,
+        path_prefix: String::new(),
+        data,
+        sig: Some(sig.to_text()),
+    };
+    link.to_url()
 }

@@ -23,7 +23,6 @@ use genuine::{
     CancelToken, FeedConfig, HttpFeed, LumaFrame, PublicKey, Scanner, Store, TrustAnchor, UnixTime,
 };
 pub use session::*;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -96,14 +95,7 @@ fn stopped() -> GenuineError {
 
 /// Runs `f`, turning a panic into `GenuineError::Internal`.
 fn guard<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| {
-        let message = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "panic".into());
-        Err(GenuineError::Internal { detail: message })
-    })
+    genuine::catch_panic(f).unwrap_or_else(|detail| Err(GenuineError::Internal { detail }))
 }
 
 /// How to open a verifier.

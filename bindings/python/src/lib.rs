@@ -15,7 +15,6 @@ mod verifier;
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
 create_exception!(genuine, GenuineError, PyException, "Any error of the genuine package.");
 create_exception!(genuine, BadInput, GenuineError, "An argument is wrong: fix the call.");
@@ -67,12 +66,7 @@ impl From<Error> for PyErr {
 
 /// Runs `f`, turning a panic into [`Error::Internal`].
 pub(crate) fn guard<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| {
-        let message = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "panic".into());
+    genuine::catch_panic(f).unwrap_or_else(|message| {
         Err(Error::Internal(format!("internal error in genuine (please report it): {message}")))
     })
 }

@@ -64,6 +64,19 @@ pub use genuine_sync::{
     Transport, TransportError, sync, sync_round,
 };
 
+/// Runs `f`; a panic becomes its message. Every front door into another
+/// language (the FFI, the Python module) runs its work through this: a
+/// panic must never cross into the host's runtime.
+pub fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|panic| {
+        panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic".into())
+    })
+}
+
 /// The device clock (the epoch if the clock is before 1970).
 pub fn device_now() -> UnixTime {
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());

@@ -9,21 +9,11 @@ use genuine_format::gs1::Gtin;
 use genuine_format::revocation::ListKind;
 use genuine_issuer::authority::{Authority, random_serial};
 use genuine_tests::demo::{self, ACME_GTIN, GLOBEX_GTIN, ISSUED};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 /// The seed's own stream: SHA-256 of the seed, a label and a counter.
 fn stream(seed: u64, label: &'static str) -> impl FnMut() -> [u8; 32] {
-    let mut counter = 0u32;
-    move || {
-        counter += 1;
-        let mut h = Sha256::new();
-        h.update(b"genuine marketplace\0");
-        h.update(seed.to_be_bytes());
-        h.update(label.as_bytes());
-        h.update(counter.to_be_bytes());
-        h.finalize().into()
-    }
+    demo::stream([&b"genuine marketplace\0"[..], &seed.to_be_bytes()].concat(), label)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -63,7 +53,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let s = serial();
         kinds.entry("cloned").or_default().push(issue(&a, "acme", ACME_GTIN, &s, Some(1), None)?);
         revoke(&mut a, ListKind::Cloned, &acme, &s)?;
-        kinds.entry("unknown_issuer").or_default().push(stranger(&serial())?);
+        kinds.entry("unknown_issuer").or_default().push(demo::stranger_code(&serial()));
     }
     std::fs::write(dir.join("codes.json"), serde_json::to_string_pretty(&kinds)?)?;
     std::fs::write(dir.join("anchor.txt"), a.anchor.to_text())?;
@@ -96,19 +86,4 @@ fn revoke(
     serial: &str,
 ) -> Result<(), Box<dyn std::error::Error>> {
     Ok(a.revoke("acme", kind, gtin, serial)?)
-}
-
-/// A code in Genuine's format signed by a key no brand of the world has.
-fn stranger(serial: &str) -> Result<String, Box<dyn std::error::Error>> {
-    let data = demo::product(ACME_GTIN, None, serial, None);
-    let secret = genuine_format::keys::signing::SecretKey::from_seed(&demo::seeded("stranger")());
-    let sig = genuine_format::code::sign(&data, 77, &secret);
-    let link = genuine_format::link::DigitalLink {
-        host: "id.acme.example".into(),
-        secure: true,
-        path_prefix: String::new(),
-        data,
-        sig: Some(sig.to_text()),
-    };
-    Ok(link.to_url())
 }
