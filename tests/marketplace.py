@@ -269,6 +269,16 @@ def make(out, seed, listings, size, bad=True):
             listing(lid, seller(), [photo(f"{lid}-1.jpg", code), photo(f"{lid}-2.jpg", None)], name)
     if bad:
         bad_rows(out, rows, statuses, seller)
+        # One listing id for two sellers, one photo a forgery: a shared id
+        # shields nothing, the listing is still scanned and found.
+        if codes["forged"]:
+            forged = photo("B-conflict-forged.jpg", take("forged"))
+            other = photo("B-conflict-other.jpg", None)
+            for image in (forged, other):
+                rows.append({"listing_id": "B-conflict-forged", "seller_id": seller(), "image": image,
+                             "claimed_brand": "Acme Foods", "claimed_gtin": None})
+                statuses[image] = "conflicting_listing"
+            findings["B-conflict-forged"] = ["forged"]
     order = list(range(len(rows)))
     rnd.shuffle(order)
     rows = [rows[i] for i in order]
@@ -310,6 +320,30 @@ def bad_rows(out, rows, statuses, seller):
     for _ in range(2):
         rows.append({"listing_id": "B-conflict", "seller_id": seller(), "image": empty, "claimed_brand": "Acme Foods"})
     statuses[empty] = "conflicting_listing"
+    # Paths that would make an executor read outside the job's images, or
+    # block: each a row with its reason (security review of issue 32).
+    hostile = {
+        # pyarrow would honour the options: a host of the seller's choosing.
+        "s3://listings/a.jpg?scheme=http&endpoint_override=127.0.0.1:9": "not_allowed",
+        "s3://[x/y": "unreadable",
+        os.path.join(img, "..", "..", "..", "..", "..", "..", "etc", "hostname"): "not_allowed",
+        "file:///etc/hostname": "not_allowed",
+    }
+    link = os.path.join(img, "link.jpg")
+    os.symlink("/etc/hostname", link)
+    hostile[link] = "not_allowed"
+    fifo = os.path.join(img, "fifo.jpg")
+    os.mkfifo(fifo)
+    hostile[fifo] = "unreadable"
+    for path, status in hostile.items():
+        rows.append({"listing_id": f"B-hostile-{len(rows)}", "seller_id": seller(), "image": path,
+                     "claimed_brand": "Acme Foods"})
+        statuses[path] = status
+    # An empty seller id is no seller (it would join every blank row's listings).
+    blank = os.path.join(img, "blank-seller.jpg")
+    Image.new("RGB", (64, 48), (200, 200, 200)).save(blank, "JPEG")
+    rows.append({"listing_id": "B-blank-seller", "seller_id": "", "image": blank, "claimed_brand": "Acme Foods"})
+    statuses[blank] = "incomplete_row"
 
 
 def write_tables(out, rows):

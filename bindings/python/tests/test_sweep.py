@@ -114,18 +114,81 @@ def test_rules_compare_names_and_gtins_as_a_platform_writes_them():
     assert rules.code_rule("revoked", "code_cloned", "acme", "1", None, None, names)[0] == "copied"
     assert rules.code_rule("malformed", "bad sig", None, None, None, None, names)[0] == "forged"
     assert rules.code_rule("not_signed", "not_a_product_link", None, None, "x", None, names) == (None, None)
+    # Compatibility forms are the same name; other letters are another name,
+    # never "no claim" (a claim in Cyrillic look-alikes fired no rule).
+    assert rules.code_rule("authentic", None, "acme", "09506000134352", "ＡＣＭＥ ＦＯＯＤＳ", None, names) == (None, None)
+    for claimed in ("Асме", "ソニー", "Acme Foods Ltd"):
+        assert rules.code_rule("authentic", None, "acme", "09506000134352", claimed, None, names)[0] == (
+            "brand_mismatch"), claimed
 
 
 def test_image_reads_are_bounded_and_never_fetch_urls(tmp_path):
-    from genuine_sweep.images import read_image
+    from genuine_sweep.images import Roots, read_image
 
-    f = tmp_path / "a.jpg"
+    roots = Roots([str(tmp_path / "images")], base=str(tmp_path))
+    (tmp_path / "images").mkdir()
+    f = tmp_path / "images" / "a.jpg"
     f.write_bytes(b"x" * 100)
-    assert read_image(str(f), 100)[1] == "ok"
-    assert read_image(f"file://{f}", 100)[1] == "ok"
-    assert read_image(str(f), 99)[:2] == (None, "too_large")
-    assert read_image(str(tmp_path / "none.jpg"), 100)[1] == "missing"
+    assert read_image(str(f), 100, roots)[1] == "ok"
+    assert read_image(f"file://{f}", 100, roots)[1] == "ok"
+    assert read_image("images/a.jpg", 100, roots)[1] == "ok"  # relative to the listings table
+    assert read_image(str(f), 99, roots)[:2] == (None, "too_large")
+    assert read_image(str(tmp_path / "images" / "none.jpg"), 100, roots)[1] == "missing"
     for url in ("http://169.254.169.254/latest/meta-data/", "https://example.com/a.jpg", "ftp://x/y"):
-        data, status, reason = read_image(url, 100)
+        data, status, reason = read_image(url, 100, roots)
         assert (data, status) == (None, "not_allowed") and "scheme not allowed" in reason
-    assert read_image(None, 100)[1] == "missing"
+    assert read_image(None, 100, roots)[1] == "missing"
+    # Outside the roots, however it is written: refused before it is opened.
+    (tmp_path / "secret.txt").write_bytes(b"s")
+    (tmp_path / "images" / "link.jpg").symlink_to(tmp_path / "secret.txt")
+    for path in (str(tmp_path / "secret.txt"), str(tmp_path / "images" / ".." / "secret.txt"),
+                 str(tmp_path / "images" / "link.jpg"), "../secret.txt", "/etc/passwd", "file:///etc/passwd",
+                 "file://otherhost/etc/passwd", str(f) + "\0.jpg"):
+        assert read_image(path, 100, roots)[1] == "not_allowed", path
+    # What cannot be read is a row, never an exception or a wait.
+    os.mkfifo(tmp_path / "images" / "fifo.jpg")
+    assert read_image(str(tmp_path / "images" / "fifo.jpg"), 100, roots)[1] == "unreadable"
+    (tmp_path / "images" / "sub.jpg").mkdir()
+    assert read_image(str(tmp_path / "images" / "sub.jpg"), 100, roots)[1] == "unreadable"
+    assert read_image("s3://[x/y", 100, Roots(["s3://b/"]))[1] == "unreadable"
+
+
+def test_an_image_path_cannot_choose_the_executors_endpoint(monkeypatch):
+    """The review's attack on the sweep: pyarrow honours ``endpoint_override``
+    and ``scheme`` in an S3 URI's query, so a listing's path sent the
+    executor's signed requests (its access key and session token) to a host
+    of the seller's choosing. Refused now before any filesystem is made."""
+    import http.server
+    import threading
+
+    from genuine_sweep.images import Roots, read_image
+
+    hits = []
+
+    class Listener(http.server.BaseHTTPRequestHandler):
+        def do_HEAD(self):
+            hits.append((self.path, self.headers.get("authorization")))
+            self.send_response(404)
+            self.end_headers()
+
+        do_GET = do_HEAD
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Listener)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXECUTOR")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "TOKEN")
+    port = server.server_address[1]
+    roots = Roots(["s3://listings/"])
+    try:
+        for uri in (f"s3://listings/a.jpg?scheme=http&endpoint_override=127.0.0.1:{port}",
+                    f"s3://user@listings/a.jpg", f"s3://listings:{port}/a.jpg", "s3://listings/../other/a.jpg",
+                    "s3://other-bucket/a.jpg", "gs://listings/a.jpg"):
+            data, status, reason = read_image(uri, 100, roots)
+            assert (data, status) == (None, "not_allowed"), (uri, reason)
+    finally:
+        server.shutdown()
+    assert hits == []

@@ -25,12 +25,16 @@ def main(argv=None):
                     help="a vouched serial in this many sellers' listings is a finding [default: 3]")
     ap.add_argument("--object-store", action="append", dest="object_stores",
                     help="a URI scheme images may be read from (repeat) [default: s3, gs, hdfs, abfs...]")
+    ap.add_argument("--images-under", action="append", dest="images_under",
+                    help="a directory or object-store prefix images may be read from (repeat; a store's options, "
+                    "such as its region, go in its query) [default: the listings table's directory]")
     args = ap.parse_args(argv)
     if args.shared_sellers < 2:
         ap.error("--shared-sellers must be at least 2")
     run(args.listings, args.anchor, args.bundle, args.out, feed=args.feed, master=args.master,
         partitions=args.partitions, now=args.now, max_image_bytes=args.max_image_bytes,
-        shared_sellers=args.shared_sellers, object_stores=args.object_stores)
+        shared_sellers=args.shared_sellers, object_stores=args.object_stores,
+        images_under=args.images_under)
     return 0
 
 

@@ -29,7 +29,7 @@ import time
 import genuine
 
 from . import partition, rules
-from .images import OBJECT_STORES
+from .images import OBJECT_STORES, Roots
 
 DEFAULT_MAX_BYTES = 32 << 20
 
@@ -89,6 +89,20 @@ def read_listings(spark, path):
                        ("listing_id", "seller_id", "image", "claimed_brand", "claimed_gtin")])
 
 
+def image_roots(listings, images_under, object_stores):
+    """Where executors may read images: ``images_under``, or the listings
+    table's own directory when it is a local file."""
+    local = "://" not in listings
+    base = os.path.dirname(os.path.abspath(listings)) if local else None
+    roots = images_under or ([base] if local else None)
+    if not roots:
+        raise SystemExit("genuine_sweep: listings in an object store need --images-under (where their images are)")
+    try:
+        return Roots(roots, base=base, schemes=tuple(object_stores) if object_stores else OBJECT_STORES)
+    except ValueError as e:
+        raise SystemExit(f"genuine_sweep: --images-under {e}")
+
+
 def check_rows(df):
     """Each row's status before any image is read: ok, incomplete, duplicate, conflicting_listing."""
     from pyspark.sql import Window
@@ -97,7 +111,9 @@ def check_rows(df):
     by_listing = Window.partitionBy("listing_id")
     by_row = Window.partitionBy("listing_id", "image").orderBy("seller_id", "claimed_brand", "claimed_gtin")
     sellers = F.size(F.collect_set("seller_id").over(by_listing))
-    incomplete = F.col("listing_id").isNull() | F.col("seller_id").isNull() | F.col("image").isNull()
+    # An empty or blank id is no id (it would make one "seller" of many rows).
+    blank = lambda c: F.col(c).isNull() | (F.trim(F.col(c)) == "")
+    incomplete = blank("listing_id") | blank("seller_id") | blank("image")
     status = (F.when(incomplete, "incomplete_row")
               .when(sellers > 1, "conflicting_listing")
               .when(F.row_number().over(by_row) > 1, "duplicate")
@@ -170,7 +186,7 @@ def summarise(spark, images, codes, findings, status, report, now, started):
 
 
 def run(listings, anchor, bundle, out, feed=None, master=None, partitions=None, now=None,
-        max_image_bytes=DEFAULT_MAX_BYTES, shared_sellers=3, object_stores=None, spark=None):
+        max_image_bytes=DEFAULT_MAX_BYTES, shared_sellers=3, object_stores=None, images_under=None, spark=None):
     """Runs the sweep; returns the summary (also written to OUT/summary.json)."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
@@ -184,7 +200,7 @@ def run(listings, anchor, bundle, out, feed=None, master=None, partitions=None, 
         sc.setJobDescription("genuine sweep: trust")
         trust, status, report = build_trust(spark, anchor, bundle, feed, now, workdir)
         trust.max_bytes = max_image_bytes
-        trust.schemes = tuple(object_stores) if object_stores else OBJECT_STORES
+        trust.roots = image_roots(listings, images_under, object_stores)
         synced = f"synced timestamp v{report['timestamp_version']}" if report else "bundle only: no feed, revocations unknown"
         stage(f"trust: root v{status.get('root_version')}, {len(status['brands'])} brand(s), {synced}")
 

@@ -34,9 +34,9 @@ SCHEMA = ("row long, listing_id string, seller_id string, image string, claimed_
 class Trust:
     """What the driver ships: file names (for ``SparkFiles.get``) and what the store must hold."""
 
-    def __init__(self, anchor, store, expect, now, max_bytes, schemes):
+    def __init__(self, anchor, store, expect, now, max_bytes, roots):
         self.anchor, self.store, self.expect = anchor, store, expect
-        self.now, self.max_bytes, self.schemes = now, max_bytes, schemes
+        self.now, self.max_bytes, self.roots = now, max_bytes, roots
 
 
 def fingerprint(status):
@@ -89,13 +89,17 @@ def chunk_rows(verifier, names, chunk, trust):
     for row in chunk.itertuples(index=False):
         base = {"row": row.row, "listing_id": row.listing_id, "seller_id": row.seller_id, "image": row.image,
                 "claimed_brand": row.claimed_brand, "claimed_gtin": row.claimed_gtin}
-        if row.row_status != "ok":
+        if row.row_status not in ("ok", "conflicting_listing"):
             out.append(dict(base, status=row.row_status, detail=row.row_detail, codes=0))
             continue
-        data, status, detail = read_image(row.image, trust.max_bytes, trust.schemes)
+        data, status, detail = read_image(row.image, trust.max_bytes, trust.roots)
         if data is None:
             out.append(dict(base, status=status, detail=detail, codes=0))
         else:
+            # A listing id two sellers give is still scanned (a forger must
+            # not hide a listing behind a shared id), and its rows say so.
+            if row.row_status != "ok":
+                base = dict(base, conflict=row.row_detail)
             todo.append((base, data))
     if not todo:
         return out
@@ -105,14 +109,16 @@ def chunk_rows(verifier, names, chunk, trust):
             status = "internal_error" if isinstance(photo.error, genuine.InternalError) else "unreadable"
             out.append(dict(base, status=status, detail=str(photo.error), codes=0))
             continue
+        conflict = base.pop("conflict", None)
+        ok, ok_detail = ("conflicting_listing", conflict) if conflict else ("ok", None)
         if not photo.codes:
-            out.append(dict(base, status="ok", detail="no code found", codes=0))
+            out.append(dict(base, status=ok, detail=ok_detail or "no code found", codes=0))
             continue
         gtin = rules.claimed_gtin14(base["claimed_gtin"])
         for v in photo.codes:
             rule, evidence = rules.code_rule(v.verdict, v.reason, v.brand, v.gtin, base["claimed_brand"], gtin,
                                              names)
-            out.append(dict(base, status="ok", detail=None, codes=len(photo.codes), text=v.text,
+            out.append(dict(base, status=ok, detail=ok_detail, codes=len(photo.codes), text=v.text,
                             verdict=v.verdict, reason=v.reason, brand=v.brand, gtin=v.gtin, serial=v.serial,
                             vouched=v.vouched, rule=rule,
                             evidence=None if rule is None else json.dumps(dict(evidence, image=base["image"],

@@ -19,7 +19,7 @@ everyone's fakes. Only vouched codes count (a forger can print any serial,
 and would otherwise frame the sellers of the real one).
 """
 
-import re
+import unicodedata
 
 import genuine
 
@@ -28,8 +28,12 @@ SEVERITY = ["forged", "not_ours", "copied", "revoked", "brand_mismatch", "shared
 
 
 def normal_name(name):
-    """A brand name or id as compared: case and punctuation folded."""
-    return re.sub(r"[^0-9a-z]+", " ", name.casefold()).strip()
+    """A brand name or id as compared: compatibility forms (fullwidth and
+    the like) and case folded, punctuation dropped; letters of every script
+    kept, so a claim in look-alike or other letters stays a claim (and does
+    not match) rather than folding to nothing."""
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in folded).split())
 
 
 def claimed_gtin14(claimed):
