@@ -59,7 +59,8 @@ pub fn decode(
     });
     let mut all_found = true;
     for file in files {
-        let bytes = std::fs::read(file).map_err(|e| CliError::msg(format!("{}: {e}", file.display())))?;
+        let bytes = genuine::photo::read_photo(file)
+            .map_err(|e| CliError::msg(format!("{}: {e}", file.display())))?;
         let image =
             DecodedImage::decode(&bytes).map_err(|e| CliError::msg(format!("{}: {e}", file.display())))?;
         let frame = image.frame().map_err(|e| CliError::msg(format!("{}: {e}", file.display())))?;

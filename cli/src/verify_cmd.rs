@@ -178,8 +178,8 @@ pub fn codes_in(input: &Input) -> Result<Vec<String>, CliError> {
         Input::Image(path) => path,
     };
     let name = path.display();
-    let found =
-        scan_photo(&mut Scanner::new(), &read(path)?).map_err(|e| CliError::msg(format!("{name}: {e}")))?;
+    let bytes = genuine::photo::read_photo(path).map_err(|e| CliError::msg(format!("{name}: {e}")))?;
+    let found = scan_photo(&mut Scanner::new(), &bytes).map_err(|e| CliError::msg(format!("{name}: {e}")))?;
     let codes: Vec<String> = found.into_iter().map(|c| c.text).collect();
     if codes.is_empty() {
         return Err(CliError::msg(format!("{name}: no QR code found in the image")));

@@ -167,7 +167,7 @@ fn store_only(location: &str, codes: &[String], clients: usize, batch: usize) ->
                     place: Some("u33db".into()),
                 })
                 .collect();
-            db.record_sightings(&origin, &rows, &quotas, hour / 24).unwrap();
+            db.record_sightings(&origin, &rows, &quotas, hour).unwrap();
         }
     }
     (clients * per_client) as f64 / start.elapsed().as_secs_f64()

@@ -191,14 +191,15 @@ fn ingest(location: &str, rows: &[(Origin, NewSighting)]) -> f64 {
         let this = (origin, row.hour / 24);
         if key.is_some_and(|k| k != this) || batch.len() == 100 {
             let (o, day) = key.expect("a batch has its key");
-            db.record_sightings(o, &batch, &quotas, day).expect("record");
+            // Received by the end of the day its scans were made.
+            db.record_sightings(o, &batch, &quotas, day * 24 + 23).expect("record");
             batch.clear();
         }
         key = Some(this);
         batch.push(row.clone());
     }
     if let Some((o, day)) = key {
-        db.record_sightings(o, &batch, &quotas, day).expect("record");
+        db.record_sightings(o, &batch, &quotas, day * 24 + 23).expect("record");
     }
     rows.len() as f64 / start.elapsed().as_secs_f64()
 }

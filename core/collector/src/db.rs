@@ -49,6 +49,15 @@ CREATE TABLE quotas(
   PRIMARY KEY (origin, day)
 );
 ",
+    // The hour the collector first received each row, by its own clock:
+    // days and histories are counted in it, never in the hours a phone
+    // claims (a framer's one POST claimed three days and a history).
+    "
+ALTER TABLE sightings ADD COLUMN received_hour BIGINT NOT NULL DEFAULT 0;
+UPDATE sightings SET received_hour = first_hour;
+DROP INDEX sightings_by_install;
+CREATE INDEX sightings_by_install ON sightings(install, brand, received_hour);
+",
 ];
 
 /// What one network may store, per serial and per day, so that neither a
@@ -182,17 +191,21 @@ impl Db {
         Ok(Db { conn })
     }
 
-    /// Records one request's sightings from the network `from`, within the
-    /// [`Quotas`] on `day` (unix days). Sightings of one serial, install and
-    /// place merge into one row (earliest and latest hour); a new row is
-    /// kept only while its serial, its network and its group have room.
+    /// Records one request's sightings from the network `from`, received at
+    /// `now_hour` (unix hours, the collector's clock), within the
+    /// [`Quotas`] of that day. Sightings of one serial, install and place
+    /// merge into one row (earliest and latest claimed hour, the hour it
+    /// was first received); a new row is kept only while its serial, its
+    /// network and its group have room.
     pub fn record_sightings(
         &mut self,
         from: &Origin,
         rows: &[NewSighting],
         quotas: &Quotas,
-        day: u64,
+        now_hour: u64,
     ) -> Result<Stored, DbError> {
+        let day = now_hour / 24;
+        let received = i64::try_from(now_hour).unwrap_or(i64::MAX);
         // One row per serial, install and place, with its hours.
         let mut merged: BTreeMap<SightingKey<'_>, (&NewSighting, u64, u64)> = BTreeMap::new();
         for row in rows {
@@ -219,7 +232,7 @@ impl Db {
             }
             let new = keep.iter().filter(|(k, _)| !existing.contains(*k)).count() as u64;
             for chunk in keep.chunks(CHUNK) {
-                let mut params = Vec::with_capacity(chunk.len() * 9);
+                let mut params = Vec::with_capacity(chunk.len() * 10);
                 for ((gtin, serial, install, place), (row, first, last)) in chunk {
                     params.extend([
                         text(&row.brand),
@@ -231,16 +244,17 @@ impl Db {
                         text(&from.group),
                         Value::Int(*first as i64),
                         Value::Int(*last as i64),
+                        Value::Int(received),
                     ]);
                 }
                 let sql = format!(
-                    "INSERT INTO sightings(brand, gtin, serial, install, place, origin, grp, first_hour, last_hour) \
-                     VALUES {} ON CONFLICT (gtin, serial, install, place) DO UPDATE SET
+                    "INSERT INTO sightings(brand, gtin, serial, install, place, origin, grp, first_hour, last_hour, \
+                     received_hour) VALUES {} ON CONFLICT (gtin, serial, install, place) DO UPDATE SET
                        first_hour = CASE WHEN excluded.first_hour < sightings.first_hour
                                     THEN excluded.first_hour ELSE sightings.first_hour END,
                        last_hour = CASE WHEN excluded.last_hour > sightings.last_hour
                                    THEN excluded.last_hour ELSE sightings.last_hour END",
-                    tuples(chunk.len(), 9, 0)
+                    tuples(chunk.len(), 10, 0)
                 );
                 c.execute(&sql, &params)?;
             }
@@ -324,7 +338,8 @@ impl Db {
     /// and place): at most [`Quotas::per_serial`] rows, two sightings each.
     pub fn sightings(&mut self, gtin: &str, serial: &str) -> Result<Vec<Sighting>, DbError> {
         let rows = self.conn.query(
-            "SELECT install, origin, grp, first_hour, last_hour, place FROM sightings WHERE gtin = $1 AND serial = $2",
+            "SELECT install, origin, grp, first_hour, last_hour, place, received_hour FROM sightings \
+             WHERE gtin = $1 AND serial = $2",
             &[text(gtin), text(serial)],
         )?;
         let mut out = Vec::new();
@@ -338,6 +353,7 @@ impl Db {
                     origin: r[1].text(),
                     group: r[2].text(),
                     hour,
+                    received_hour: count(&r[6]),
                     place: (!place.is_empty()).then(|| place.clone()),
                 });
             }
@@ -345,15 +361,17 @@ impl Db {
         Ok(out)
     }
 
-    /// The installs that saw a serial and, at least `hours` before they
-    /// first saw it, had seen another serial of its brand: a history a
-    /// framer must build (and wait for) with genuine codes of their own.
+    /// The installs that saw a serial and, at least `hours` before the
+    /// collector first received that, had sent another serial of its
+    /// brand: a history a framer must build with genuine codes of their
+    /// own, and wait for in real time (received hours, not claimed ones).
     pub fn seasoned(&mut self, gtin: &str, serial: &str, hours: u64) -> Result<BTreeSet<String>, DbError> {
         let rows = self.conn.query(
             "SELECT DISTINCT t.install FROM sightings t
-               JOIN sightings o ON o.install = t.install AND o.brand = t.brand
-             WHERE t.gtin = $1 AND t.serial = $2 AND (o.gtin <> t.gtin OR o.serial <> t.serial)
-               AND o.first_hour + $3 <= t.first_hour",
+             WHERE t.gtin = $1 AND t.serial = $2 AND EXISTS (
+               SELECT 1 FROM sightings o
+                WHERE o.install = t.install AND o.brand = t.brand AND o.received_hour <= t.received_hour - $3
+                  AND (o.gtin <> t.gtin OR o.serial <> t.serial))",
             &[text(gtin), text(serial), Value::Int(i64::try_from(hours).unwrap_or(i64::MAX))],
         )?;
         Ok(rows.iter().map(|r| r[0].text()).collect())

@@ -24,8 +24,11 @@ pub struct Sighting {
     pub origin: String,
     /// That network's group (a keyed hash of its /16 or /32).
     pub group: String,
-    /// The hour it was scanned (unix seconds / 3600).
+    /// The hour it was scanned (unix seconds / 3600), as the phone claims.
     pub hour: u64,
+    /// The hour the collector first received it, by its own clock: days
+    /// are counted in this, which a sender cannot choose.
+    pub received_hour: u64,
     /// Where, as a geohash of at most 5 characters, if the app sent one.
     pub place: Option<String>,
 }
@@ -161,7 +164,7 @@ fn strong_enough(
             let (origins, groups, days) = per_key.entry(generation_of(&s.origin)).or_default();
             origins.insert(&s.origin);
             groups.insert(&s.group);
-            days.insert(s.hour / 24);
+            days.insert(s.received_hour / 24);
         }
     }
     let best = per_key.values().map(|(o, _, _)| o.len()).max().unwrap_or(0);
@@ -217,7 +220,14 @@ mod tests {
 
     fn seen(install: &str, origin: &str, hour: u64, place: &str) -> Sighting {
         let group = format!("group-of-{origin}");
-        Sighting { install: install.into(), origin: origin.into(), group, hour, place: Some(place.into()) }
+        Sighting {
+            install: install.into(),
+            origin: origin.into(),
+            group,
+            hour,
+            received_hour: hour,
+            place: Some(place.into()),
+        }
     }
 
     fn none() -> BTreeSet<String> {

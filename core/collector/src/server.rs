@@ -198,7 +198,7 @@ impl Collector {
         let stored = self
             .dbs
             .get()
-            .and_then(|mut db| db.record_sightings(origin, &rows, &self.config.quotas, now / 86_400));
+            .and_then(|mut db| db.record_sightings(origin, &rows, &self.config.quotas, now / 3600));
         match stored {
             Ok(stored) => answer(
                 StatusCode::OK,

@@ -154,21 +154,65 @@ fn four_networks_cannot_frame_a_serial_for_auto() {
     assert!(!target.evidence.auto, "one provider's range reached --auto: {:?}", target.evidence);
 }
 
-/// What `--auto` does act on: a wave of fakes as the field sees it, eight
-/// networks from four providers' ranges over three days, each with an
-/// install that had scanned another genuine code of the brand before.
+/// The third review's framing: the wave below sent in one sitting, each
+/// network's one POST claiming its history and three days in its hours.
+/// Days and histories count in the hours the collector received things,
+/// so this is a person's call.
 #[test]
-fn a_wide_wave_with_histories_is_for_auto() {
+fn a_wave_that_claims_its_days_and_histories_in_one_sitting_is_not_for_auto() {
     let w = world(Backend::Sqlite, Config::default());
     let copied = w.code("COPIED234");
     let h = w.hour();
     for i in 0..8u8 {
         let from = client(40 + i % 4, i);
+        let install = format!("install-framer-{i:03}");
+        let earlier = w.code(&format!("OWNED{i:03}X"));
+        let place = FAR[usize::from(i)];
+        let events: Vec<(&str, u64, &str)> = [(earlier.as_str(), h - 72, BERLIN)]
+            .into_iter()
+            .chain((0..3).map(|d| (copied.as_str(), h - 24 * d, place)))
+            .collect();
+        assert_eq!(w.events_from(from, &install, &events).0, 200);
+    }
+    let found = candidates(&w);
+    let case = found.iter().find(|c| c.serial == "COPIED234").unwrap();
+    assert!(!case.evidence.auto, "one sitting reached --auto: {:?}", case.evidence);
+    assert_eq!((case.evidence.origins, case.evidence.seasoned_origins), (8, 0));
+}
+
+/// What `--auto` does act on: a wave of fakes as the field sees it, eight
+/// networks from four providers' ranges, received over three days, each
+/// with an install whose other genuine code of the brand arrived a day or
+/// more before (the collector's clock: `record_sightings`' hour).
+#[test]
+fn a_wide_wave_received_over_days_with_histories_is_for_auto() {
+    use genuine_collector::db::NewSighting;
+    let w = world(Backend::Sqlite, Config::default());
+    let mut db = w.db();
+    let key = genuine_collector::network::NetworkKey::new([9; 32]);
+    let h = w.hour();
+    let row = |serial: &str, install: &str, hour: u64, place: &str| NewSighting {
+        brand: "tea".into(),
+        gtin: "04012345000009".into(),
+        serial: serial.into(),
+        install: install.into(),
+        hour,
+        place: Some(place.into()),
+    };
+    for i in 0..8u8 {
+        let origin = key.origin(client(40 + i % 4, i));
         let install = format!("install-shopper-{i:03}");
         let seen = h - 24 * u64::from(i % 3);
-        let earlier = w.code(&format!("OWNED{i:03}X"));
-        assert_eq!(w.events_from(from, &install, &[(&earlier, seen - 30, FAR[usize::from(i)])]).0, 200);
-        assert_eq!(w.events_from(from, &install, &[(&copied, seen, FAR[usize::from(i)])]).0, 200);
+        let quotas = Quotas::default();
+        db.record_sightings(
+            &origin,
+            &[row(&format!("OWNED{i:03}X"), &install, seen - 30, BERLIN)],
+            &quotas,
+            seen - 30,
+        )
+        .unwrap();
+        db.record_sightings(&origin, &[row("COPIED234", &install, seen, FAR[usize::from(i)])], &quotas, seen)
+            .unwrap();
     }
     let found = candidates(&w);
     let case = found.iter().find(|c| c.serial == "COPIED234").unwrap();

@@ -121,6 +121,9 @@ impl Journal {
     /// Opens (or creates) the journal at `path`.
     pub fn open(path: &Path) -> Result<Journal, JournalError> {
         let conn = Connection::open(path)?;
+        // Runs to different outputs share the journal: a writer waits for
+        // another's short transaction rather than fail "database is locked".
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
         // Every reservation is durable before its codes are written.
         conn.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",

@@ -18,6 +18,11 @@ use std::io::Cursor;
 /// included: the 64-megapixel plane and what its decoder needs beside it.
 pub const MAX_DECODE_BYTES: u64 = 256 << 20;
 
+/// Most pixels of a WebP image (32 Mpx): its decoder's time per pixel is
+/// several times a JPEG's, and the bound on an image is time as well as
+/// memory (security review 3: a lossy 8000×8000 WebP took 3.9 s).
+pub const MAX_WEBP_PIXELS: u64 = 32 << 20;
+
 /// An image file decoded to a luma plane (desktop use).
 #[derive(Debug, Clone)]
 pub struct DecodedImage {
@@ -215,6 +220,17 @@ fn webp_luma(bytes: &[u8]) -> Result<DecodedImage, ImageError> {
     let (w, h) = (width as usize, height as usize);
     let padded = u64::from(width.next_multiple_of(16)) * u64::from(height.next_multiple_of(16));
     let vp8 = riff_chunks(bytes).find(|(fourcc, _)| fourcc == b"VP8 ").map(|(_, range)| range);
+    // WebP decoding is slow for its size (a lossy 8000² file: 3.9 s on
+    // this machine), so its pixels are held lower than other formats'.
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels > MAX_WEBP_PIXELS {
+        return Err(ImageError::TooCostly {
+            format: "WebP",
+            width,
+            height,
+            bytes: pixels.saturating_mul(3) / 2,
+        });
+    }
     if let (false, Some(range)) = (decoder.is_animated(), vp8) {
         admit("WebP", width, height, padded * 3 / 2 + (1 << 20))?;
         let frame = image_webp::vp8::Vp8Decoder::decode_frame(Cursor::new(&bytes[range])).map_err(broken)?;
@@ -233,7 +249,6 @@ fn webp_luma(bytes: &[u8]) -> Result<DecodedImage, ImageError> {
         }
         return Ok(DecodedImage { pixels, width: w, height: h });
     }
-    let pixels = u64::from(width) * u64::from(height);
     let decoder_bytes = if decoder.is_animated() { 12 * pixels } else { 7 * pixels };
     admit("lossless or animated WebP", width, height, decoder_bytes)?;
     let size = decoder.output_buffer_size().ok_or_else(|| broken("WebP size overflows"))?;
@@ -483,6 +498,24 @@ mod tests {
             Err(ImageError::TooNarrow(20, 100_000))
         ));
         assert!(matches!(DecodedImage::decode(&header(100, 100)), Err(ImageError::Decode(_))));
+        // A lossy WebP's header: VP8 frame tag, start code, 14-bit sides.
+        let webp = |w: u16, h: u16| {
+            let mut vp8 = vec![0x50, 0x01, 0x00, 0x9d, 0x01, 0x2a];
+            vp8.extend(w.to_le_bytes());
+            vp8.extend(h.to_le_bytes());
+            vp8.extend([0u8; 20]);
+            let mut out = b"RIFF".to_vec();
+            out.extend((4 + 8 + vp8.len() as u32).to_le_bytes());
+            out.extend(b"WEBPVP8 ");
+            out.extend((vp8.len() as u32).to_le_bytes());
+            out.extend(vp8);
+            out
+        };
+        assert!(matches!(
+            DecodedImage::decode(&webp(8000, 8000)),
+            Err(ImageError::TooCostly { format: "WebP", width: 8000, height: 8000, .. })
+        ));
+        assert!(matches!(DecodedImage::decode(&webp(100, 100)), Err(ImageError::Decode(_))));
         for junk in [&b""[..], b"\xFF\xD8\xFF", b"RIFF\0\0\0\0WEBP", b"GIF89a"] {
             assert!(matches!(DecodedImage::decode(junk), Err(ImageError::Decode(_))), "{junk:?}");
         }

@@ -25,7 +25,7 @@ mod text;
 pub use finders::ScanWork;
 pub use geometry::Homography;
 #[cfg(feature = "images")]
-pub use image_file::{DecodedImage, ImageError, MAX_DECODE_BYTES};
+pub use image_file::{DecodedImage, ImageError, MAX_DECODE_BYTES, MAX_WEBP_PIXELS};
 pub use pipeline::{Effort, Scanner};
 #[cfg(feature = "compare")]
 pub use pipeline::{Engine, raw_rqrr};
