@@ -32,7 +32,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 
 
-def baseline_partition(batches, max_bytes):
+def baseline_partition(batches, max_bytes, roots):
     import pandas as pd
     import zxingcpp
     from PIL import Image
@@ -42,7 +42,7 @@ def baseline_partition(batches, max_bytes):
     for batch in batches:
         out = []
         for path in batch.image:
-            data, status, _ = read_image(path, max_bytes)
+            data, status, _ = read_image(path, max_bytes, roots)
             texts = []
             if data is not None:
                 try:
@@ -94,14 +94,15 @@ def worker(args):
     workdir = tempfile.mkdtemp()
     trust, _, _ = job.build_trust(spark, os.path.join(world, "anchor.txt"), os.path.join(world, "trust.bundle"),
                                   None, int(time.time()), workdir)
-    trust.max_bytes, trust.schemes = job.DEFAULT_MAX_BYTES, ()
+    listings = os.path.join(market, "listings.parquet")
+    trust.max_bytes, trust.roots = job.DEFAULT_MAX_BYTES, job.image_roots(listings, None, None)
     rows = (job.check_rows(job.read_listings(spark, os.path.join(market, "listings.parquet")))
             .withColumn("row", F.monotonically_increasing_id()).dropDuplicates(["image"])
             .repartition(args.partitions).cache())
     n = rows.count()
     schema = "image string, texts string, rss long"
     jobs = {"zxing-cpp": lambda: rows.select("image").mapInPandas(
-                lambda it: baseline_partition(it, job.DEFAULT_MAX_BYTES), schema),
+                lambda it: baseline_partition(it, job.DEFAULT_MAX_BYTES, trust.roots), schema),
             "genuine": lambda: rows.mapInPandas(lambda it: sweep_partition(it, trust), schema)}
     result = {"cores": args.cores, "images": n, "partitions": args.partitions}
     for name, make in jobs.items():
