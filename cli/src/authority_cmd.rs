@@ -3,6 +3,7 @@
 
 use crate::CliError;
 use crate::now_secs as unix_now;
+use crate::secret_files::{refuse_existing, rng};
 use crate::state::StateArgs;
 use genuine_issuer::authority::{Authority, BrandEdit};
 use std::path::{Path, PathBuf};
@@ -180,13 +181,6 @@ pub enum KeyAction {
     },
 }
 
-pub fn rng() -> [u8; 32] {
-    let mut seed = [0u8; 32];
-    // No entropy means no keys: stopping here is the only safe choice.
-    getrandom::fill(&mut seed).expect("the OS random number generator failed");
-    seed
-}
-
 pub fn root(action: RootAction, state: &StateArgs) -> Result<ExitCode, CliError> {
     let now = unix_now();
     let a = match action {
@@ -223,14 +217,6 @@ pub fn root(action: RootAction, state: &StateArgs) -> Result<ExitCode, CliError>
         state.state.display()
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// Never replaces a file that may hold keys.
-pub fn refuse_existing(path: &Path) -> Result<(), CliError> {
-    if path.exists() {
-        return Err(CliError::msg(format!("{} exists; refusing to replace its keys", path.display())));
-    }
-    Ok(())
 }
 
 pub fn brand(action: BrandAction, state: &StateArgs) -> Result<ExitCode, CliError> {
@@ -280,7 +266,7 @@ pub fn brand(action: BrandAction, state: &StateArgs) -> Result<ExitCode, CliErro
         }
         BrandAction::Propose { brand: crate::feed_cmd::BrandArg { id }, out } => {
             let env = a.propose_brand(&id).map_err(CliError::msg)?;
-            crate::ceremony_cmd::write_new(&out, &env.encode())?;
+            crate::secret_files::write_new(&out, &env.encode())?;
             println!(
                 "wrote {}: the root's holders sign it with `genuine root sign {}`",
                 out.display(),

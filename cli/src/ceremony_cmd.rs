@@ -2,8 +2,8 @@
 //! on their own machines; the operator proposes and assembles.
 
 use crate::CliError;
-use crate::authority_cmd::{refuse_existing, rng};
 use crate::now_secs as unix_now;
+use crate::secret_files::{refuse_existing, rng, write_new};
 use crate::state::StateArgs;
 use genuine_format::keys::PublicKey;
 use genuine_issuer::Authority;
@@ -11,18 +11,6 @@ use genuine_issuer::ceremony;
 use genuine_issuer::keys::{KeyRef, Seed};
 use std::path::Path;
 use std::process::ExitCode;
-
-/// Writes a new file, owner-only, never replacing one.
-pub fn write_new(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options
-        .open(path)
-        .and_then(|mut f| std::io::Write::write_all(&mut f, bytes).and_then(|()| f.sync_all()))
-        .map_err(|e| CliError::msg(format!("{}: {e}", path.display())))
-}
 
 fn read(path: &Path) -> Result<Vec<u8>, CliError> {
     std::fs::read(path).map_err(|e| CliError::msg(format!("{}: {e}", path.display())))

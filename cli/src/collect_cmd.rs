@@ -203,7 +203,7 @@ fn network_key(data: &str, given: Option<PathBuf>) -> Result<NetworkKey, CliErro
         }
         None => PathBuf::from(format!("{data}.network-key")),
     };
-    NetworkKey::load_or_create(&path, crate::authority_cmd::rng()).map_err(CliError::msg)
+    NetworkKey::load_or_create(&path, crate::secret_files::rng()).map_err(CliError::msg)
 }
 
 pub fn collect(action: CollectAction) -> Result<ExitCode, CliError> {

@@ -2,8 +2,8 @@
 //! Either way every serial goes through the issuance journal first.
 
 use crate::CliError;
-use crate::authority_cmd::rng;
 use crate::now_secs as unix_now;
+use crate::secret_files::rng;
 use crate::state::StateArgs;
 use genuine_format::gs1::Gs1Data;
 use genuine_issuer::Authority;

@@ -8,6 +8,7 @@ mod decode_cmd;
 mod feed_cmd;
 mod issue_cmd;
 mod report;
+mod secret_files;
 mod send_cmd;
 mod site_cmd;
 mod state;

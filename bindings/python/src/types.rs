@@ -4,12 +4,19 @@
 //! come from `genuine::line::VerdictRow`.
 
 use crate::Error;
-use crate::verifier::Checked;
 use genuine::ScannedCode;
 use genuine::line::{VerdictLine, VerdictRow};
 use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
+
+/// One code's verdict, as a value ready for Python.
+pub(crate) struct Checked {
+    pub input: String,
+    pub text: String,
+    pub corners: Option<[(i32, i32); 4]>,
+    pub verdict: genuine::Verdict,
+}
 
 /// `json.loads(text)`.
 pub(crate) fn loads(py: Python<'_>, text: &str) -> PyResult<Py<PyAny>> {

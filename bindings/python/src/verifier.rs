@@ -2,7 +2,7 @@
 //! lock so Python threads may share it; the scanning half of a batch runs
 //! outside the lock.
 
-use crate::types::{self, Photo, Verdict};
+use crate::types::{self, Checked, Photo, Verdict};
 use crate::{Error, guard};
 use genuine::open::{self, FeedError, OpenError};
 use genuine::photo::{PhotoError, scan_photo};
@@ -47,14 +47,6 @@ pub(crate) fn scan_all(images: &[&[u8]]) -> Vec<Result<Vec<ScannedCode>, Error>>
 
 fn at(now: Option<u64>) -> UnixTime {
     now.map_or_else(device_now, UnixTime::from_secs)
-}
-
-/// One code's verdict, as a value ready for Python.
-pub(crate) struct Checked {
-    pub input: String,
-    pub text: String,
-    pub corners: Option<[(i32, i32); 4]>,
-    pub verdict: genuine::Verdict,
 }
 
 fn check(store: &Store, input: &str, text: &str, now: UnixTime) -> Result<Checked, Error> {
