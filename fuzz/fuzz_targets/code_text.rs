@@ -13,6 +13,6 @@ thread_local! {
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     STORE.with(|s| {
-        genuine::verify(&s.borrow(), &text, genuine::UnixTime::from_secs(common::NOW)).expect("verify returns a verdict");
+        genuine::verify(&*s.borrow(), &text, genuine::UnixTime::from_secs(common::NOW)).expect("verify returns a verdict");
     });
 });
