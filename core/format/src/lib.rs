@@ -22,6 +22,7 @@ pub mod bundle;
 pub mod code;
 pub mod envelope;
 pub mod feed;
+pub mod filter;
 pub mod gs1;
 pub mod keys;
 pub mod link;

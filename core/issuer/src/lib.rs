@@ -14,6 +14,7 @@
 pub mod authority;
 pub mod bulk;
 pub mod ceremony;
+pub mod filters;
 pub mod journal;
 pub mod keys;
 #[cfg(feature = "hsm")]
