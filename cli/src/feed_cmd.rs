@@ -5,6 +5,9 @@ use crate::now_secs as unix_now;
 use crate::state::StateArgs;
 use crate::{CliError, TrustArgs};
 use genuine_format::revocation::ListKind;
+use genuine_issuer::filters::Universe;
+use genuine_issuer::journal::Journal;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -30,6 +33,22 @@ pub enum RevokeAction {
         /// The batch or lot (AI 10)
         #[arg(long)]
         batch: String,
+    },
+    /// Revoke many codes from a file: one code, or GTIN,serial (GTIN,batch
+    /// with --reason recalled), a line; every one must be in the issuance
+    /// journal, or nothing is revoked
+    Codes {
+        #[command(flatten)]
+        brand: BrandArg,
+        /// The file of codes
+        #[arg(long)]
+        from: PathBuf,
+        /// Which list: stolen (revoked), cloned, or recalled (by batch)
+        #[arg(long, value_enum, default_value_t = Reason::Stolen)]
+        reason: Reason,
+        /// The issuance journal (default: genuine-journal.db beside the state file)
+        #[arg(long)]
+        journal: Option<PathBuf>,
     },
     /// Revoke a claim key online, through the brand's revocation lists (the
     /// revoker key signs; reaches phones at the next `genuine feed publish`
@@ -77,6 +96,14 @@ pub enum FeedAction {
         /// Also write a full base of every brand's lists now
         #[arg(long)]
         base: bool,
+        /// Fold each brand's lists into exact filters over the serials its
+        /// closed keys signed (read from the issuance journal), with a new
+        /// base: a schedule of the brand's choosing, e.g. weekly
+        #[arg(long)]
+        fold: bool,
+        /// The issuance journal for --fold (default: genuine-journal.db beside the state file)
+        #[arg(long)]
+        journal: Option<PathBuf>,
         #[command(flatten)]
         output: crate::OutputArgs,
         #[command(flatten)]
@@ -109,6 +136,12 @@ pub fn revoke(action: RevokeAction, state: &StateArgs) -> Result<ExitCode, CliEr
             a.revoke(brand, ListKind::Recalled, &gtin(g)?, batch).map_err(CliError::msg)?;
             (brand, format!("batch {g}/{batch} recalled"))
         }
+        RevokeAction::Codes { brand: BrandArg { id: brand }, from, reason, journal } => {
+            let entries = codes_from(from, brand, *reason, journal.as_deref(), state)?;
+            a.revoke_entries(brand, reason.list(), &entries).map_err(CliError::msg)?;
+            let n = entries.len();
+            (brand, format!("{n} {} {}", if n == 1 { "entry" } else { "entries" }, reason.done()))
+        }
         RevokeAction::Key { brand: BrandArg { id: brand }, kid } => {
             a.revoke_key_online(brand, *kid).map_err(CliError::msg)?;
             (brand, format!("key {kid} revoked"))
@@ -119,11 +152,104 @@ pub fn revoke(action: RevokeAction, state: &StateArgs) -> Result<ExitCode, CliEr
     Ok(ExitCode::SUCCESS)
 }
 
+/// Where `genuine issue` keeps its journal by default.
+fn journal_beside(state: &StateArgs) -> PathBuf {
+    state.state.with_file_name("genuine-journal.db")
+}
+
+/// The revocation file's entries, every line checked against the journal.
+fn codes_from(
+    from: &Path,
+    brand: &str,
+    reason: Reason,
+    journal: Option<&Path>,
+    state: &StateArgs,
+) -> Result<Vec<u64>, CliError> {
+    // Ten million codes of 150 characters: well under this.
+    const MAX_FILE: u64 = 4 << 30;
+    let size =
+        std::fs::metadata(from).map_err(|e| CliError::msg(format!("--from {}: {e}", from.display())))?.len();
+    if size > MAX_FILE {
+        return Err(CliError::msg(format!("--from {}: over {} GiB", from.display(), MAX_FILE >> 30)));
+    }
+    let text = std::fs::read_to_string(from)
+        .map_err(|e| CliError::msg(format!("--from {}: {e}", from.display())))?;
+    let path = journal.map_or_else(|| journal_beside(state), Path::to_path_buf);
+    if !path.is_file() {
+        return Err(CliError::msg(format!(
+            "{}: no issuance journal; revoking from a file checks every code against it (give it with --journal)",
+            path.display()
+        )));
+    }
+    let j = Journal::open(&path).map_err(CliError::msg)?;
+    genuine_issuer::revoke_file::read(&text, brand, reason.into(), &j)
+        .map_err(|e| CliError::msg(format!("--from {}: {e}; nothing was revoked", from.display())))
+}
+
+/// Why codes in a file are revoked.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Reason {
+    /// Stolen or withdrawn: revoked
+    Stolen,
+    /// Copied onto other items
+    Cloned,
+    /// Their batch is recalled
+    Recalled,
+}
+
+impl Reason {
+    fn list(self) -> ListKind {
+        genuine_issuer::revoke_file::Reason::from(self).list()
+    }
+
+    fn done(self) -> &'static str {
+        match self {
+            Reason::Stolen => "revoked",
+            Reason::Cloned => "reported cloned",
+            Reason::Recalled => "recalled (by batch)",
+        }
+    }
+}
+
+impl From<Reason> for genuine_issuer::revoke_file::Reason {
+    fn from(r: Reason) -> Self {
+        match r {
+            Reason::Stolen => Self::Stolen,
+            Reason::Cloned => Self::Cloned,
+            Reason::Recalled => Self::Recalled,
+        }
+    }
+}
+
 pub fn feed(action: FeedAction) -> Result<ExitCode, CliError> {
     match action {
-        FeedAction::Publish { out, ttl_hours, base, output, state } => {
+        FeedAction::Publish { out, ttl_hours, base, fold, journal, output, state } => {
             let mut a = state.load()?;
-            let report = a.publish(&out, unix_now(), ttl_hours * 3600, base).map_err(CliError::msg)?;
+            let now = unix_now();
+            let mut universes = BTreeMap::new();
+            if fold {
+                let path = journal.unwrap_or_else(|| journal_beside(&state));
+                if !path.is_file() {
+                    return Err(CliError::msg(format!(
+                        "{}: no issuance journal; --fold reads the serials the closed keys signed from it \
+                         (give it with --journal)",
+                        path.display()
+                    )));
+                }
+                let j = Journal::open(&path).map_err(CliError::msg)?;
+                for brand in a.brands.keys() {
+                    let kids = a.closed_keys(brand, now).map_err(CliError::msg)?;
+                    let u: Vec<Universe> = kids
+                        .into_iter()
+                        .map(|kid| Universe::from_journal(&j, brand, kid))
+                        .collect::<Result<_, _>>()
+                        .map_err(CliError::msg)?;
+                    universes.insert(brand.clone(), u);
+                }
+            }
+            let report = a
+                .publish_folding(&out, now, ttl_hours * 3600, base, &mut universes)
+                .map_err(CliError::msg)?;
             state.save(&a)?;
             if output.json {
                 println!("{}", serde_json::to_string(&report).map_err(CliError::msg)?);
@@ -139,6 +265,12 @@ pub fn feed(action: FeedAction) -> Result<ExitCode, CliError> {
                     if entries == 1 { "entry" } else { "entries" },
                     report.bases.len()
                 );
+                for f in &report.filters {
+                    println!(
+                        "brand '{}': {} entries folded into {} filter block(s) of {} bytes at base {}",
+                        f.brand_id, f.covered, f.blocks, f.bytes, f.seq
+                    );
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

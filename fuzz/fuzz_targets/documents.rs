@@ -1,5 +1,6 @@
 //! Every signed-document parser on arbitrary bytes: the envelope, each trust
-//! document opened under the demo keys, each feed payload and the bundle;
+//! document opened under the demo keys, each feed payload, revocation filters
+//! (and a query of each block) and the bundle;
 //! then the same bytes *signed* as each document type with a world's keys
 //! (public seeds), so the checks behind the signatures — ranges, roles,
 //! scopes, windows — face arbitrary payloads too.
@@ -48,6 +49,14 @@ fuzz_target!(|data: &[u8]| {
     let _ = ciborium::from_reader::<Snapshot, _>(data);
     let _ = ciborium::from_reader::<RevocationDelta, _>(data);
     let _ = ciborium::from_reader::<RevocationBase, _>(data);
+    let _ = ciborium::from_reader::<genuine_format::feed::RevocationFilterDoc, _>(data);
+    // A filter that decodes answers any query without panicking.
+    if let Ok(filter) = genuine_format::filter::RevocationFilter::decode(data) {
+        for (kid, kind) in filter.blocks() {
+            let _ = filter.contains(kid, kind, u64::from_le_bytes(data[..8].try_into().unwrap_or([0; 8])));
+            let _ = filter.contains(kid, kind, u64::MAX);
+        }
+    }
     if let Ok(env) = Envelope::decode(data, 1 << 20) {
         let anchor = common::anchor();
         if let Ok(root) = RootDocument::open_first(&env, &anchor) {

@@ -6,6 +6,7 @@
 //! /v1/root/{v}  /v1/brands/{id}/{v}  /v1/keysets/{id}/{v}
 //! /v1/revocations/{id}/{seq}         a delta of a brand's revocation lists
 //! /v1/revocations/{id}/base-{seq}    the full lists at seq
+//! /v1/revocations/{id}/filter-{seq}  exact filters of closed keys that go with that base
 //! ```
 //!
 //! The timestamp and snapshot are signed by the root's timestamp keys, which
@@ -25,6 +26,8 @@ pub const SNAPSHOT_TYPE: &str = "genuine/snapshot/v1";
 pub const DELTA_TYPE: &str = "genuine/revocations-delta/v1";
 /// Payload type of a revocation base.
 pub const BASE_TYPE: &str = "genuine/revocations-base/v1";
+/// Payload type of a brand's exact revocation filters.
+pub const FILTER_TYPE: &str = "genuine/revocations-filter/v1";
 
 /// Hard caps per document kind, enforced while streaming ("endless data").
 pub mod caps {
@@ -42,6 +45,9 @@ pub mod caps {
     pub const DELTA: u64 = 2 << 20;
     /// A revocation base (about 4 million entries).
     pub const BASE: u64 = 32 << 20;
+    /// A filter document: about 1.1 bytes a revoked serial at 1% revoked,
+    /// so 32 MiB holds a brand's tens of millions.
+    pub const FILTER: u64 = 32 << 20;
 }
 
 /// What the snapshot or timestamp vouches for a file: version, SHA-256 and length.
@@ -92,6 +98,11 @@ pub struct RevocationMeta {
     pub base_seq: u64,
     /// When the newest delta (or base) was signed.
     pub issued_at: u64,
+    /// The exact filters that go with the newest base (version = its seq),
+    /// by hash and length; absent for a brand without closed keys to fold,
+    /// so snapshots without filters encode as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<FileMeta>,
 }
 
 /// The snapshot: versions and hashes of every current document.
@@ -141,6 +152,25 @@ pub struct RevocationBase {
     pub issued_at: u64,
     /// Every entry.
     pub lists: RevocationLists,
+    /// The filters (`filter-{seq}`) whose answers these lists leave out;
+    /// absent when the lists are complete, so such bases encode as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter_seq: Option<u64>,
+}
+
+/// A brand's exact filters at base `seq`: the base's lists leave out every
+/// entry a filter block answers (genuine_format::filter).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevocationFilterDoc {
+    /// The brand.
+    pub brand_id: String,
+    /// The base it goes with.
+    pub seq: u64,
+    /// When it was signed.
+    pub issued_at: u64,
+    /// The filter's wire form.
+    #[serde(with = "serde_bytes")]
+    pub filter: Vec<u8>,
 }
 
 /// Feed paths.
@@ -172,5 +202,10 @@ pub mod paths {
     /// A revocation base.
     pub fn base(id: &str, seq: u64) -> String {
         format!("v1/revocations/{id}/base-{seq}")
+    }
+
+    /// The filters that go with base `seq`.
+    pub fn filter(id: &str, seq: u64) -> String {
+        format!("v1/revocations/{id}/filter-{seq}")
     }
 }

@@ -31,6 +31,10 @@ pub const MAX_BLOCKS: usize = 4096;
 /// The most columns of the approximate filter (its rank: log2 of N/R).
 const MAX_RANK: usize = 64;
 
+/// The longest ribbon a block may name, in bits (2^40: far past any feed's
+/// cap, and far from overflowing an offset).
+const MAX_BITS: usize = 1 << 40;
+
 /// A (kid, list) block's name inside a filter.
 pub fn block_id(kid: u16, kind: ListKind) -> [u8; 3] {
     let [hi, lo] = kid.to_be_bytes();
@@ -124,8 +128,8 @@ pub enum FilterError {
     /// A block names no list.
     #[error("revocation filter: block of unknown list {0}")]
     UnknownList(u8),
-    /// A block reaches past the columns it reads.
-    #[error("revocation filter: block {kid}/{list} reaches past its columns")]
+    /// A block names a column that is not there, or an absurd ribbon.
+    #[error("revocation filter: block {kid}/{list} is out of range")]
     OutOfRange {
         /// The claim key.
         kid: u16,
@@ -235,18 +239,18 @@ impl RevocationFilter {
         if !r.0.is_empty() {
             return Err(FilterError::Malformed("bytes after the filter"));
         }
+        // The builder trims a column's trailing zero words, so a block may
+        // reach past the words present (a query reads zeros there). What
+        // must hold: a query never indexes a missing column, and no offset
+        // plus length overflows.
         for (id, meta) in &index {
             let (kid, list) = (u16::from_be_bytes([id[0], id[1]]), id[2]);
             kind_of(list).ok_or(FilterError::UnknownList(list))?;
-            let bits = |column: &[u64]| column.len().checked_mul(64);
-            let fits = |m: usize, offset: usize, column: &[u64]| {
-                m == 0 || offset.checked_add(m).zip(bits(column)).is_some_and(|(end, bits)| end <= bits)
-            };
-            let approx_ok = meta.approx_filter_rank <= approx_filter.len()
-                && approx_filter[..meta.approx_filter_rank]
-                    .iter()
-                    .all(|c| fits(meta.approx_filter_m, meta.approx_filter_offset, c));
-            if !approx_ok || !fits(meta.exact_filter_m, meta.exact_filter_offset, &exact_filter) {
+            let sane = |m: usize, offset: usize| offset.checked_add(m).is_some_and(|end| end <= MAX_BITS);
+            if meta.approx_filter_rank > approx_filter.len()
+                || !sane(meta.approx_filter_m, meta.approx_filter_offset)
+                || !sane(meta.exact_filter_m, meta.exact_filter_offset)
+            {
                 return Err(FilterError::OutOfRange { kid, list });
             }
         }
@@ -313,6 +317,44 @@ mod tests {
                 assert!(eq.s < m, "{entry} {m}");
                 assert_eq!(eq.a[0] & 1, 1);
             }
+        }
+    }
+
+    /// One block (kid 1, revoked) with the given numbers, one approximate
+    /// column of one word and an exact column of one word.
+    fn one_block(approx: [u64; 3], exact: [u64; 2]) -> Vec<u8> {
+        let mut b = b"GRF1".to_vec();
+        b.extend(1u64.to_le_bytes());
+        b.extend([0, 1, 0, 0]);
+        for n in approx.into_iter().chain(exact).chain([0]) {
+            b.extend(n.to_le_bytes());
+        }
+        for n in [1u64, 1, u64::MAX, 1, 0x5555] {
+            b.extend(n.to_le_bytes());
+        }
+        b
+    }
+
+    #[test]
+    fn a_block_that_would_index_past_the_filter_is_refused() {
+        // (m, offset, rank) and (m, offset).
+        let ok = RevocationFilter::decode(&one_block([100, 0, 1], [100, 0])).expect("in range");
+        // Past the words present reads zeros: allowed, and answers.
+        assert!(ok.contains(1, ListKind::Revoked, 42).is_some());
+        assert_eq!(ok.contains(1, ListKind::Cloned, 42), None);
+        for (approx, exact) in [
+            ([100, 0, 2], [100, 0]),
+            ([100, u64::MAX - 3, 1], [100, 0]),
+            ([100, 0, 1], [u64::MAX, 1]),
+            ([1 << 41, 0, 1], [100, 0]),
+        ] {
+            assert!(
+                matches!(
+                    RevocationFilter::decode(&one_block(approx, exact)),
+                    Err(FilterError::OutOfRange { .. })
+                ),
+                "{approx:?} {exact:?}"
+            );
         }
     }
 

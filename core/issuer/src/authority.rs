@@ -38,6 +38,12 @@ pub enum AuthorityError {
     /// No such claim key.
     #[error("brand '{0}' has no key {1}")]
     UnknownKid(String, u16),
+    /// The key's serials were folded into a published filter: a code it
+    /// signed now would fall outside the filter's universe.
+    #[error(
+        "brand '{0}' key {1} is closed and its serials are folded into the published filters: it signs no more codes"
+    )]
+    FoldedKey(String, u16),
     /// No key may sign this GTIN now (the GTIN is the brand's).
     #[error("brand '{0}' has no key that may sign GTIN {1} now: run `genuine key new --brand {0}`")]
     NoActiveKey(String, String),
@@ -549,6 +555,21 @@ impl Authority {
         self.new_claim_key(brand_id, prefixes, (now, now + sign_len, now + sign_len + shelf), now, rng)
     }
 
+    /// Keys of `brand_id` whose signing window is over (and not revoked:
+    /// a revoked key's codes are revoked whole): their serials are final,
+    /// so their lists can be folded into exact filters.
+    pub fn closed_keys(&self, brand_id: &str, now: u64) -> Result<Vec<u16>, AuthorityError> {
+        let brand =
+            self.brands.get(brand_id).ok_or_else(|| AuthorityError::UnknownBrand(brand_id.to_string()))?;
+        Ok(brand
+            .keyset
+            .keys
+            .iter()
+            .filter(|k| k.revoked_at.is_none() && k.sign_until < now)
+            .map(|k| k.kid)
+            .collect())
+    }
+
     /// Revokes a claim key: every code it signed verifies as revoked.
     pub fn revoke_claim_key(&mut self, brand_id: &str, kid: u16, now: u64) -> Result<(), AuthorityError> {
         let brand = self.brand_mut(brand_id)?;
@@ -636,6 +657,10 @@ impl Authority {
         };
         if kid.is_some() && !force && !usable(&key) {
             return Err(no_key());
+        }
+        let folded = self.feed.revocations.get(brand_id).and_then(|f| f.filter.as_ref());
+        if folded.is_some_and(|f| f.kids.contains(&key.kid)) {
+            return Err(AuthorityError::FoldedKey(brand_id.to_string(), key.kid));
         }
         let signer = self.claim_key(brand_id, key.kid)?.signer(self.token())?;
         let host = match host {

@@ -175,6 +175,67 @@ impl Journal {
         Ok(id)
     }
 
+    /// Every serial key `kid` of `brand` was used for, as `(gtin, serial)`,
+    /// in the journal's order; refused while a run of that key is open, since
+    /// a resumed run would add serials the caller did not see.
+    pub fn serials_of_key(
+        &self,
+        brand: &str,
+        kid: u16,
+        mut each: impl FnMut(&str, &str),
+    ) -> Result<u64, JournalError> {
+        let open: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT id FROM runs WHERE brand = ?1 AND kid = ?2 AND state = 'open'",
+                params![brand, kid],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(id) = open {
+            return Err(JournalError::Run(format!(
+                "run {id} of key {kid} is still open: resume it with --resume {id} or give it up with \
+                 --abandon {id} before its serials are folded into a filter"
+            )));
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT s.gtin, s.serial FROM serials s JOIN runs r ON r.id = s.run WHERE r.brand = ?1 AND r.kid = ?2",
+        )?;
+        let mut rows = stmt.query(params![brand, kid])?;
+        let mut n = 0;
+        while let Some(row) = rows.next()? {
+            let (gtin, serial): (String, String) = (row.get(0)?, row.get(1)?);
+            each(&gtin, &serial);
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// The brand whose run issued `serial` for `gtin` (14 digits), if any.
+    pub fn brand_of_serial(&self, gtin: &str, serial: &str) -> Result<Option<String>, JournalError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT r.brand FROM serials s JOIN runs r ON r.id = s.run WHERE s.gtin = ?1 AND s.serial = ?2",
+                params![gtin, serial],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Whether a run of `brand` printed `batch` for `gtin`.
+    pub fn batch_issued(&self, brand: &str, gtin: &str, batch: &str) -> Result<bool, JournalError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM runs WHERE brand = ?1 AND gtin = ?2 AND batch = ?3 LIMIT 1",
+                params![brand, gtin, batch],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
     /// The open run writing `out`, if any.
     pub fn open_run_for(&self, out: &str) -> Result<Option<Run>, JournalError> {
         let id: Option<i64> = self

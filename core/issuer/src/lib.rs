@@ -22,5 +22,6 @@ pub mod pkcs11;
 pub mod publish;
 pub mod published;
 pub mod render;
+pub mod revoke_file;
 
 pub use authority::{Authority, AuthorityError};

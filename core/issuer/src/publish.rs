@@ -3,11 +3,13 @@
 //! `v1/timestamp`, so any CDN or object store can serve it.
 
 use crate::authority::{Authority, AuthorityError, seal_with};
+use crate::filters::Universe;
 use crate::keys::KeyRef;
 use crate::published::BrandFeed;
+use crate::published::PublishedFilter;
 use genuine_format::feed::{
-    BASE_TYPE, DELTA_TYPE, FileMeta, RevocationBase, RevocationDelta, RevocationMeta, SNAPSHOT_TYPE,
-    Snapshot, TIMESTAMP_TYPE, Timestamp, paths,
+    BASE_TYPE, DELTA_TYPE, FILTER_TYPE, FileMeta, RevocationBase, RevocationDelta, RevocationFilterDoc,
+    RevocationMeta, SNAPSHOT_TYPE, Snapshot, TIMESTAMP_TYPE, Timestamp, paths,
 };
 use genuine_format::gs1::Gtin;
 use genuine_format::revocation::{ListKind, RevocationLists, entry, next_head};
@@ -31,6 +33,21 @@ pub struct ListFile {
     pub entries: usize,
 }
 
+/// Filters a publish folded a brand's lists into.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FilterFile {
+    /// The brand.
+    pub brand_id: String,
+    /// The base they go with.
+    pub seq: u64,
+    /// Their size on the wire (the filter's bytes).
+    pub bytes: usize,
+    /// (key, list) blocks.
+    pub blocks: usize,
+    /// Entries they answer, left out of the base.
+    pub covered: usize,
+}
+
 /// What a publish wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PublishReport {
@@ -40,6 +57,8 @@ pub struct PublishReport {
     pub deltas: Vec<ListFile>,
     /// Bases made.
     pub bases: Vec<ListFile>,
+    /// Filters made.
+    pub filters: Vec<FilterFile>,
     /// Files written.
     pub files: usize,
 }
@@ -122,6 +141,21 @@ impl Authority {
         ttl: u64,
         force_base: bool,
     ) -> std::io::Result<PublishReport> {
+        self.publish_folding(dir, now, ttl, force_base, &mut BTreeMap::new())
+    }
+
+    /// [`Authority::publish`], and for each brand in `universes` its lists
+    /// folded into exact filters over those closed keys' serials, with a new
+    /// delta (empty if nothing is pending: filters and base get paths no CDN
+    /// has cached) and a base at it that leaves out what the filters answer.
+    pub fn publish_folding(
+        &mut self,
+        dir: &Path,
+        now: u64,
+        ttl: u64,
+        force_base: bool,
+        universes: &mut BTreeMap<String, Vec<Universe>>,
+    ) -> std::io::Result<PublishReport> {
         self.check_prefixes().map_err(|e| std::io::Error::other(e.to_string()))?;
         let mut report = PublishReport::default();
         let revokers: BTreeMap<String, KeyRef> = self
@@ -134,7 +168,22 @@ impl Authority {
         for (brand_id, feed) in self.feed.revocations.iter_mut() {
             let Some(revoker) = revokers.get(brand_id) else { continue };
             let revoker = std::slice::from_ref(revoker);
-            if !feed.pending_add.is_empty() || !feed.pending_remove.is_empty() {
+            let fold = universes.remove(brand_id);
+            // A delta cannot take an entry out of a filter: reinstating one
+            // waits for the next fold.
+            if fold.is_none()
+                && let Some(filter) = &feed.filter
+                && ListKind::ALL.iter().any(|k| {
+                    feed.pending_remove.of(*k).iter().any(|e| filter.covered.of(*k).binary_search(e).is_ok())
+                })
+            {
+                return Err(std::io::Error::other(format!(
+                    "brand '{brand_id}': a reinstated entry is answered by the filters of base {}; \
+                     publish with --fold to rebuild them",
+                    filter.seq
+                )));
+            }
+            if fold.is_some() || !feed.pending_add.is_empty() || !feed.pending_remove.is_empty() {
                 let delta = RevocationDelta {
                     brand_id: brand_id.clone(),
                     seq: feed.seq + 1,
@@ -152,18 +201,56 @@ impl Authority {
                 report.deltas.push(ListFile { brand_id: brand_id.clone(), seq: delta.seq, entries });
                 feed.deltas.push(ByteBuf::from(env.encode()));
             }
+            let folding = fold.is_some();
+            if let Some(fold) = fold {
+                let folded = crate::filters::fold(fold, &feed.current);
+                feed.filter = match folded.filter {
+                    Some(filter) => {
+                        let doc = RevocationFilterDoc {
+                            brand_id: brand_id.clone(),
+                            seq: feed.seq,
+                            issued_at: now,
+                            filter: filter.encode(),
+                        };
+                        let env =
+                            seal_with(token.as_deref(), FILTER_TYPE, &doc, revoker, 1).map_err(other)?;
+                        report.filters.push(FilterFile {
+                            brand_id: brand_id.clone(),
+                            seq: feed.seq,
+                            bytes: doc.filter.len(),
+                            blocks: folded.blocks.len(),
+                            covered: folded.covered.len(),
+                        });
+                        let mut kids: Vec<u16> = folded.blocks.iter().map(|b| b.kid).collect();
+                        kids.dedup();
+                        Some(PublishedFilter {
+                            seq: feed.seq,
+                            envelope: ByteBuf::from(env.encode()),
+                            covered: folded.covered,
+                            kids,
+                        })
+                    }
+                    None => None,
+                };
+            }
             let due = feed.seq > 0 && feed.seq % BASE_EVERY == 0;
-            if (due || force_base) && feed.base.as_ref().is_none_or(|(s, _)| *s < feed.seq) {
+            // A fold's base says which filters it leaves out.
+            if (due || force_base || folding) && feed.base.as_ref().is_none_or(|(s, _)| *s < feed.seq) {
+                let lists = match &feed.filter {
+                    Some(f) => crate::filters::without(&feed.current, &f.covered),
+                    None => feed.current.clone(),
+                };
                 let base = RevocationBase {
                     brand_id: brand_id.clone(),
                     seq: feed.seq,
                     head: feed.head,
                     issued_at: now,
-                    lists: feed.current.clone(),
+                    lists,
+                    filter_seq: feed.filter.as_ref().map(|f| f.seq),
                 };
                 let env = seal_with(token.as_deref(), BASE_TYPE, &base, revoker, 1).map_err(other)?;
                 feed.base = Some((feed.seq, ByteBuf::from(env.encode())));
-                let entries = feed.current.len();
+                let entries = base.lists.len();
                 report.bases.push(ListFile { brand_id: brand_id.clone(), seq: feed.seq, entries });
             }
         }
@@ -224,8 +311,18 @@ impl Authority {
             if let Some((seq, base)) = &feed.base {
                 write(paths::base(id, *seq), base)?;
             }
+            if let Some(f) = &feed.filter {
+                write(paths::filter(id, f.seq), &f.envelope)?;
+            }
             let base_seq = feed.base.as_ref().map_or(0, |(s, _)| *s);
-            let meta = RevocationMeta { seq: feed.seq, head: feed.head, base_seq, issued_at: feed.issued_at };
+            let filter = feed.filter.as_ref().map(|f| FileMeta::of(f.seq, &f.envelope));
+            let meta = RevocationMeta {
+                seq: feed.seq,
+                head: feed.head,
+                base_seq,
+                issued_at: feed.issued_at,
+                filter,
+            };
             snapshot.revocations.insert(id.clone(), meta);
         }
         let ts_keys = &self.timestamp_keys;

@@ -35,6 +35,23 @@ pub struct BrandFeed {
     pub deltas: Vec<ByteBuf>,
     /// The newest base: (seq, envelope).
     pub base: Option<(u64, ByteBuf)>,
+    /// The filters of closed keys in force (absent in states from before).
+    #[serde(default)]
+    pub filter: Option<PublishedFilter>,
+}
+
+/// Filters published at a base: every later base leaves out what they
+/// answer, until the next fold replaces them.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct PublishedFilter {
+    /// The base they were built at.
+    pub seq: u64,
+    /// The signed filter document.
+    pub envelope: ByteBuf,
+    /// The entries they answer, sorted.
+    pub covered: RevocationLists,
+    /// The closed keys they cover: those sign no more codes.
+    pub kids: Vec<u16>,
 }
 
 impl BrandFeed {
@@ -48,6 +65,7 @@ impl BrandFeed {
             pending_remove: RevocationLists::default(),
             deltas: Vec::new(),
             base: None,
+            filter: None,
         }
     }
 }

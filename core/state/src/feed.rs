@@ -14,6 +14,8 @@ pub struct ChainHead {
     pub seq: u64,
     /// The chain's head after it.
     pub head: Head,
+    /// The base whose exact filters are held (0: none).
+    pub filter_seq: u64,
 }
 
 /// What the store knows that a sync starts from.
@@ -52,6 +54,30 @@ pub struct ListsDelta {
     pub remove: RevocationLists,
 }
 
+/// A brand's exact filters (`genuine_format::filter`) and the base they were
+/// built at, as sent (the planner decoded them once to check them).
+#[derive(Debug, Clone)]
+pub struct FilterWrite {
+    /// The base's seq.
+    pub seq: u64,
+    /// The filter's wire form.
+    pub bytes: Vec<u8>,
+}
+
+/// What a chain write does to the brand's filters. A base says which
+/// filters its lists leave out, so with a base it is `Set` or `Clear` (or
+/// `Keep` when the base names the ones held); without one, always `Keep`.
+#[derive(Debug, Clone, Default)]
+pub enum FilterChange {
+    /// Leave the held filters as they are.
+    #[default]
+    Keep,
+    /// Replace them.
+    Set(FilterWrite),
+    /// Drop them: the base's lists are complete.
+    Clear,
+}
+
 /// One brand's checked revocation work.
 #[derive(Debug, Clone)]
 pub struct ChainWrite {
@@ -67,6 +93,8 @@ pub struct ChainWrite {
     pub head: Head,
     /// When the lists were signed ("since" for their entries).
     pub signed_at: UnixTime,
+    /// What happens to the brand's exact filters.
+    pub filter: FilterChange,
 }
 
 /// The timestamp a sync accepted.

@@ -6,9 +6,10 @@
 //! whole set fits comfortably in memory.
 
 use genuine_format::UnixTime;
+use genuine_format::filter::RevocationFilter;
 use genuine_format::gs1::Gtin;
 use genuine_format::keys::{PreparedKey, PublicKey};
-use genuine_format::revocation::ListKind;
+use genuine_format::revocation::{Entry, ListKind};
 use std::collections::{HashMap, HashSet};
 
 /// A claim key found for a code, with what verification needs to know of it.
@@ -81,6 +82,7 @@ pub struct KeyIndex {
     last_timestamp: Option<UnixTime>,
     /// Per brand: when a sync last brought its documents in full.
     brand_fresh: HashMap<String, UnixTime>,
+    filters: HashMap<i64, std::sync::Arc<RevocationFilter>>,
 }
 
 impl KeyIndex {
@@ -119,6 +121,12 @@ impl KeyIndex {
     /// Does this list of `kind` have any entry?
     pub fn has_entries(&self, lists: ListsRef, kind: ListKind) -> bool {
         self.nonempty_lists.contains(&list_number(lists.handle, kind))
+    }
+
+    /// Whether the exact filters of these lists answer for `kid`'s `kind`
+    /// list, and what (`None`: no block, the entries answer).
+    pub fn filtered(&self, lists: ListsRef, kid: u16, kind: ListKind, entry: Entry) -> Option<bool> {
+        self.filters.get(&lists.handle)?.contains(kid, kind, entry)
     }
 
     /// When a key was revoked through its brand's `keys` list.
@@ -165,6 +173,11 @@ impl KeyIndex {
     /// Notes that the brand's lists of `handle` have entries of `kind`.
     pub fn add_nonempty(&mut self, handle: i64, kind: ListKind) {
         self.nonempty_lists.insert(list_number(handle, kind));
+    }
+
+    /// The exact filters held with the lists `handle`.
+    pub fn add_filter(&mut self, handle: i64, filter: std::sync::Arc<RevocationFilter>) {
+        self.filters.insert(handle, filter);
     }
 
     /// Adds a claim key revoked through its brand's `keys` list.

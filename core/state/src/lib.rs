@@ -21,7 +21,9 @@ mod lists;
 mod memory;
 mod seam;
 
-pub use feed::{ChainHead, ChainWrite, FeedState, FeedWrite, ListsDelta, TimestampWrite};
+pub use feed::{
+    ChainHead, ChainWrite, FeedState, FeedWrite, FilterChange, FilterWrite, ListsDelta, TimestampWrite,
+};
 pub use index::{IndexedKey, KeyIndex, KeyRecord, ListsRef};
 pub use lists::merge;
 pub use memory::{MemoryError, MemoryState};

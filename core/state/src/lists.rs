@@ -1,10 +1,12 @@
 //! Revocation lists held in memory, and the one rule of how a delta moves
 //! a sorted list (every store applies it the same way).
 
-use crate::feed::ChainWrite;
+use crate::feed::{ChainWrite, FilterChange};
 use genuine_format::UnixTime;
+use genuine_format::filter::RevocationFilter;
 use genuine_format::revocation::{Entry, Head, ListKind, RevocationLists, genesis};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// A sorted list after a delta: its additions, then its removals (an entry
 /// both added and removed by one delta is not in the list).
@@ -32,6 +34,8 @@ pub(crate) struct BrandLists {
     entries: [Vec<Entry>; 3],
     /// Claim keys revoked through the `keys` list, and since when.
     pub(crate) keys: BTreeMap<u16, UnixTime>,
+    /// Exact filters of closed keys and the base they came with.
+    pub(crate) filter: Option<(u64, Arc<RevocationFilter>)>,
 }
 
 impl BrandLists {
@@ -43,6 +47,7 @@ impl BrandLists {
             signed_at: UnixTime::EPOCH,
             entries: Default::default(),
             keys: BTreeMap::new(),
+            filter: None,
         }
     }
 
@@ -58,6 +63,13 @@ impl BrandLists {
             self.entries = Default::default();
             self.keys.clear();
             self.add(base, &RevocationLists::default(), since);
+        }
+        match &chain.filter {
+            FilterChange::Keep => {}
+            FilterChange::Set(f) => {
+                self.filter = RevocationFilter::decode(&f.bytes).ok().map(|d| (f.seq, Arc::new(d)));
+            }
+            FilterChange::Clear => self.filter = None,
         }
         for delta in &chain.deltas {
             self.add(&delta.add, &delta.remove, since);

@@ -122,6 +122,9 @@ impl MemoryState {
             for (kid, since) in &lists.keys {
                 index.add_key_revoked(id, *kid, *since);
             }
+            if let Some((_, filter)) = &lists.filter {
+                index.add_filter(lists.handle, Arc::clone(filter));
+            }
         }
         for (id, at) in &self.brand_fresh {
             index.add_brand_synced(id, *at);
@@ -148,8 +151,14 @@ impl TrustState for MemoryState {
     }
 
     fn feed_state(&self) -> Result<FeedState, MemoryError> {
-        let chains =
-            self.lists.iter().map(|(id, l)| (id.clone(), ChainHead { seq: l.seq, head: l.head })).collect();
+        let chains = self
+            .lists
+            .iter()
+            .map(|(id, l)| {
+                let filter_seq = l.filter.as_ref().map_or(0, |f| f.0);
+                (id.clone(), ChainHead { seq: l.seq, head: l.head, filter_seq })
+            })
+            .collect();
         let ts = &self.timestamp;
         Ok(FeedState {
             revision: self.revision,
@@ -250,6 +259,7 @@ mod tests {
             seq: 4,
             head,
             signed_at: UnixTime::from_secs(500),
+            filter: Default::default(),
         };
         // A plan read from another revision is refused whole.
         assert!(matches!(

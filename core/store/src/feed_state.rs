@@ -7,7 +7,7 @@ use crate::meta::{meta_bytes, meta_time, meta_u64};
 use crate::revocations;
 use crate::store::{Store, StoreError};
 use genuine_format::revocation::Head;
-use genuine_state::{ChainHead, FeedState, FeedWrite};
+use genuine_state::{ChainHead, FeedState, FeedWrite, FilterChange};
 use rusqlite::params;
 use std::collections::BTreeMap;
 
@@ -16,13 +16,16 @@ impl Store {
     pub fn feed_state(&self) -> Result<FeedState, StoreError> {
         let conn = &self.conn;
         let mut chains = BTreeMap::new();
-        let mut stmt = conn.prepare("SELECT brand_id, seq, head FROM rev_brands")?;
-        for row in stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?, r.get::<_, Vec<u8>>(2)?)))?
-        {
-            let (id, seq, head) = row?;
+        let mut stmt = conn.prepare(
+            "SELECT b.brand_id, b.seq, b.head, COALESCE(f.seq, 0) FROM rev_brands b \
+             LEFT JOIN rev_filters f ON f.idx = b.idx",
+        )?;
+        for row in stmt.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?, r.get::<_, Vec<u8>>(2)?, r.get::<_, u64>(3)?))
+        })? {
+            let (id, seq, head, filter_seq) = row?;
             let head: Head = head.try_into().map_err(|_| StoreError::Corrupt("revocation head".into()))?;
-            chains.insert(id, ChainHead { seq, head });
+            chains.insert(id, ChainHead { seq, head, filter_seq });
         }
         Ok(FeedState {
             revision: meta_u64(conn, "revision")?.unwrap_or(0),
@@ -53,6 +56,18 @@ impl Store {
                 let since = chain.signed_at.as_secs();
                 if let Some(lists) = &chain.base {
                     revocations::replace(tx, id, idx, lists, since)?;
+                }
+                match &chain.filter {
+                    FilterChange::Keep => {}
+                    FilterChange::Set(filter) => {
+                        tx.execute(
+                            "INSERT OR REPLACE INTO rev_filters (idx, seq, bytes) VALUES (?1, ?2, ?3)",
+                            params![idx, filter.seq, filter.bytes],
+                        )?;
+                    }
+                    FilterChange::Clear => {
+                        tx.execute("DELETE FROM rev_filters WHERE idx = ?1", [idx])?;
+                    }
                 }
                 for delta in &chain.deltas {
                     revocations::apply_delta(tx, id, idx, &delta.add, &delta.remove, since)?;

@@ -3,6 +3,7 @@
 
 use crate::meta::meta_time;
 use genuine_format::UnixTime;
+use genuine_format::filter::RevocationFilter;
 use genuine_format::keys::PublicKey;
 use genuine_format::revocation::ListKind;
 use genuine_state::{KeyIndex, KeyRecord, ListsRef};
@@ -33,6 +34,16 @@ pub(crate) fn load(conn: &Connection) -> rusqlite::Result<KeyIndex> {
     {
         let (brand, idx, at) = row?;
         index.add_lists(&brand, ListsRef { handle: idx, signed_at: UnixTime::from_secs(at) });
+    }
+    // Filters were checked before they were written; one that no longer
+    // decodes was changed behind our back, and its lists are then refused.
+    let mut stmt = conn.prepare("SELECT idx, bytes FROM rev_filters")?;
+    for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))? {
+        let (idx, bytes) = row?;
+        let filter = RevocationFilter::decode(&bytes).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Blob, Box::new(e))
+        })?;
+        index.add_filter(idx, std::sync::Arc::new(filter));
     }
     // Bucket ids are idx << 24 | kind << 16 | bucket.
     let mut stmt = conn.prepare("SELECT DISTINCT id >> 16 FROM rev_buckets")?;

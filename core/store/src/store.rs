@@ -99,6 +99,15 @@ CREATE TABLE report_queue (
     UNIQUE (code, install)
 );
 "#,
+    // Exact filters of closed keys, one per brand, with the base they came
+    // with; a store without any (every store before this) syncs them in.
+    r#"
+CREATE TABLE rev_filters (
+    idx INTEGER PRIMARY KEY REFERENCES rev_brands(idx),
+    seq INTEGER NOT NULL,
+    bytes BLOB NOT NULL
+);
+"#,
 ];
 
 /// Why the store cannot do what was asked.

@@ -8,11 +8,13 @@ use crate::limits::MAX_DELTA_RUN;
 use genuine_format::UnixTime;
 use genuine_format::envelope::Envelope;
 use genuine_format::feed::{
-    BASE_TYPE, DELTA_TYPE, FileMeta, RevocationBase, RevocationDelta, RevocationMeta, Snapshot, caps, paths,
+    BASE_TYPE, DELTA_TYPE, FILTER_TYPE, FileMeta, RevocationBase, RevocationDelta, RevocationFilterDoc,
+    RevocationMeta, Snapshot, caps, paths,
 };
+use genuine_format::filter::RevocationFilter;
 use genuine_format::revocation::{genesis, next_head};
 use genuine_format::trust::{BrandRecord, RootDocument, check_count, check_time};
-use genuine_state::{ChainHead, ChainWrite, FeedState, ListsDelta};
+use genuine_state::{ChainHead, ChainWrite, FeedState, FilterChange, FilterWrite, ListsDelta};
 
 /// One brand's checked revocation work, and how to report it.
 pub(crate) struct ChainPlan {
@@ -93,12 +95,24 @@ pub(crate) fn fetch_chain<F: Fetch>(
     meta: &RevocationMeta,
 ) -> Result<Option<ChainPlan>, SyncError> {
     let id = &brand.brand_id;
-    let ChainHead { seq: ours, mut head } =
-        known.chains.get(id).copied().unwrap_or(ChainHead { seq: 0, head: genesis(id) });
+    let ChainHead { seq: ours, mut head, filter_seq } =
+        known.chains.get(id).copied().unwrap_or(ChainHead { seq: 0, head: genesis(id), filter_seq: 0 });
     if meta.seq < ours {
         return Err(SyncError::Rollback(format!("revocations of '{id}' at seq {} after {ours}", meta.seq)));
     }
-    if meta.seq == ours {
+    // Newer filters come with a base that leaves out what they answer: the
+    // phone takes both (and the deltas after), whatever seq it is at.
+    let new_filter = match &meta.filter {
+        Some(f) if f.version < filter_seq => {
+            return Err(SyncError::Rollback(format!(
+                "filters of '{id}' of base {} after {filter_seq}",
+                f.version
+            )));
+        }
+        Some(f) if f.version > filter_seq => Some(f),
+        _ => None,
+    };
+    if meta.seq == ours && new_filter.is_none() {
         return if meta.head == head {
             Ok(None)
         } else {
@@ -115,6 +129,7 @@ pub(crate) fn fetch_chain<F: Fetch>(
             seq: meta.seq,
             head: meta.head,
             signed_at: UnixTime::from_secs(meta.issued_at),
+            filter: FilterChange::Keep,
         },
         change: RevocationChange {
             brand_id: id.clone(),
@@ -126,7 +141,7 @@ pub(crate) fn fetch_chain<F: Fetch>(
     };
     let mut seq = ours;
     // A first sync, or a long gap, starts from the newest base.
-    if meta.base_seq > ours && (ours == 0 || meta.seq - ours > MAX_DELTA_RUN) {
+    if new_filter.is_some() || (meta.base_seq > ours && (ours == 0 || meta.seq - ours > MAX_DELTA_RUN)) {
         let path = paths::base(id, meta.base_seq);
         let env = envelope(&path, &feed.required(&path, caps::BASE)?)?;
         let base: RevocationBase = env.open(BASE_TYPE, revokers.0, revokers.1).map_err(untrusted(&path))?;
@@ -141,6 +156,20 @@ pub(crate) fn fetch_chain<F: Fetch>(
         }
         plan.change.entries += base.lists.len();
         plan.change.used_base = true;
+        // The base names the filters its lists leave out: those the
+        // snapshot names, or none.
+        let named = meta.filter.as_ref().map(|f| f.version);
+        if base.filter_seq != named {
+            return Err(SyncError::MixAndMatch(format!(
+                "{path} leaves out filters {:?}, the snapshot names {named:?}",
+                base.filter_seq
+            )));
+        }
+        plan.write.filter = match (new_filter, base.filter_seq) {
+            (Some(f), _) => FilterChange::Set(fetch_filter(feed, brand, f)?),
+            (None, Some(_)) => FilterChange::Keep,
+            (None, None) => FilterChange::Clear,
+        };
         plan.write.base = Some(base.lists);
         head = base.head;
         seq = base.seq;
@@ -172,4 +201,25 @@ pub(crate) fn fetch_chain<F: Fetch>(
         )));
     }
     Ok(Some(plan))
+}
+
+/// The filters of base `meta.version`: vouched for by hash and length in the
+/// snapshot, signed by the brand's revokers, and decoded once here, so a
+/// store writes only filters that answer.
+fn fetch_filter<F: Fetch>(
+    feed: &Counted<'_, F>,
+    brand: &BrandRecord,
+    meta: &FileMeta,
+) -> Result<FilterWrite, SyncError> {
+    let id = &brand.brand_id;
+    let path = paths::filter(id, meta.version);
+    let env = feed.vouched(&path, meta, caps::FILTER)?;
+    let doc: RevocationFilterDoc = env.open(FILTER_TYPE, &brand.revoker_keys, 1).map_err(untrusted(&path))?;
+    check_time("revocation filter", "issued_at", doc.issued_at)
+        .map_err(|source| SyncError::Untrusted { what: path.clone(), source })?;
+    if doc.brand_id != *id || doc.seq != meta.version {
+        return Err(SyncError::MixAndMatch(format!("{path} is for '{}' base {}", doc.brand_id, doc.seq)));
+    }
+    RevocationFilter::decode(&doc.filter).map_err(|e| SyncError::MixAndMatch(format!("{path}: {e}")))?;
+    Ok(FilterWrite { seq: doc.seq, bytes: doc.filter })
 }

@@ -118,9 +118,12 @@ fn revocation<S: TrustState + ?Sized>(
         (ListKind::Recalled, data.batch(), RevocationReason::BatchRecalled),
     ];
     for (kind, value, reason) in checks {
-        if let Some(value) = value
-            && index.has_entries(lists, kind)
-            && store.listed(lists, kind, entry(kind, gtin, value))?
+        let Some(value) = value else { continue };
+        let entry = entry(kind, gtin, value);
+        // A closed key's filter block answers exactly for every serial that
+        // key signed; entries revoked since the base are still entries.
+        if index.filtered(lists, key.kid, kind, entry) == Some(true)
+            || (index.has_entries(lists, kind) && store.listed(lists, kind, entry)?)
         {
             return Ok(Some((reason, lists.signed_at)));
         }
