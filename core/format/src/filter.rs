@@ -33,7 +33,7 @@ const MAX_RANK: usize = 64;
 
 /// The longest ribbon a block may name, in bits (2^40: far past any feed's
 /// cap, and far from overflowing an offset).
-const MAX_BITS: usize = 1 << 40;
+const MAX_BITS: u64 = 1 << 40;
 
 /// A (kid, list) block's name inside a filter.
 pub fn block_id(kid: u16, kind: ListKind) -> [u8; 3] {
@@ -246,7 +246,7 @@ impl RevocationFilter {
         for (id, meta) in &index {
             let (kid, list) = (u16::from_be_bytes([id[0], id[1]]), id[2]);
             kind_of(list).ok_or(FilterError::UnknownList(list))?;
-            let sane = |m: usize, offset: usize| offset.checked_add(m).is_some_and(|end| end <= MAX_BITS);
+            let sane = |m: usize, offset: usize| offset.checked_add(m).is_some_and(|end| end as u64 <= MAX_BITS);
             if meta.approx_filter_rank > approx_filter.len()
                 || !sane(meta.approx_filter_m, meta.approx_filter_offset)
                 || !sane(meta.exact_filter_m, meta.exact_filter_offset)
