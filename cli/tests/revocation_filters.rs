@@ -1,0 +1,99 @@
+//! Bulk revocation and exact filters through the CLI: a file of codes is
+//! checked against the issuance journal, the brand folds its closed key's
+//! serials into filters, and a phone that syncs the served feed sees each
+//! revoked code revoked and every other code of the run genuine.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn genuine(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_genuine")).args(args).current_dir(dir).output().expect("run genuine")
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let o = genuine(dir, args);
+    assert!(
+        o.status.success(),
+        "{args:?}: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn refused(dir: &Path, args: &[&str], words: &str) {
+    let o = genuine(dir, args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{args:?} should be refused: {err}");
+    assert!(err.contains(words), "{args:?}: {err}");
+}
+
+const GTIN: &str = "4012345000009";
+
+#[test]
+fn codes_revoked_from_a_file_stay_revoked_through_a_fold_and_a_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(d, &["root", "init"]);
+    ok(d, &["brand", "add", "--id", "tea", "--name", "Tea Co", "--prefix", "4012345", "--host", "t.example"]);
+    ok(d, &["key", "new", "--brand", "tea"]);
+    ok(
+        d,
+        &["issue", "--brand", "tea", "--gtin", GTIN, "--batch", "L7", "--out", "run.csv", "--count", "400"],
+    );
+    let codes: Vec<(String, String)> = std::fs::read_to_string(d.join("run.csv"))
+        .unwrap()
+        .lines()
+        .map(|l| l.split_once(',').map(|(s, c)| (s.to_string(), c.to_string())).unwrap())
+        .collect();
+
+    // A serial the journal never issued refuses the whole file.
+    std::fs::write(d.join("bad.txt"), format!("{GTIN},{}\n{GTIN},NEVER2345\n", codes[0].0)).unwrap();
+    refused(d, &["revoke", "codes", "--brand", "tea", "--from", "bad.txt"], "line 2");
+    let published = ok(d, &["feed", "publish", "--out", "feed"]);
+    assert!(published.contains("0 delta(s)"), "nothing was queued: {published}");
+
+    // A code, a GTIN-13 pair, a tab: three revoked; one reported cloned.
+    let file = format!("# pallet 7\n{}\n{GTIN},{}\n0{GTIN}\t{}\n", codes[0].1, codes[1].0, codes[2].0);
+    std::fs::write(d.join("stolen.txt"), file).unwrap();
+    let said = ok(d, &["revoke", "codes", "--brand", "tea", "--from", "stolen.txt"]);
+    assert!(said.contains("3 entries revoked"), "{said}");
+    std::fs::write(d.join("cloned.txt"), format!("{GTIN},{}\n", codes[3].0)).unwrap();
+    ok(d, &["revoke", "codes", "--brand", "tea", "--from", "cloned.txt", "--reason", "cloned"]);
+
+    // The key stops signing; a second later its serials are final.
+    ok(d, &["key", "rotate", "--brand", "tea"]);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let folded = ok(d, &["feed", "publish", "--out", "feed", "--fold"]);
+    assert!(folded.contains("4 entries folded into 2 filter block(s)"), "{folded}");
+    ok(d, &["bundle", "--out", "trust.bundle", "--anchor-out", "anchor.txt"]);
+
+    let (mut server, url) = common::feed_serve(d, "feed");
+    let trust = ["--db", "g.db", "--anchor", "anchor.txt", "--bundle", "trust.bundle"];
+    let synced = genuine(d, &[&["sync", "--feed", &url][..], &trust[..]].concat());
+    let _ = server.kill();
+    assert!(synced.status.success(), "{}", String::from_utf8_lossy(&synced.stderr));
+    let verdict = |code: &str| {
+        let o = genuine(d, &[&["verify", "--json", code][..], &trust[..]].concat());
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let r = &v["result"];
+        format!("{} {}", r["verdict"].as_str().unwrap_or_default(), r["reason"].as_str().unwrap_or_default())
+    };
+    for (i, (_, code)) in codes.iter().enumerate().take(12) {
+        let want = match i {
+            0..=2 => "revoked code_revoked",
+            3 => "revoked code_cloned",
+            _ => "authentic ",
+        };
+        assert_eq!(verdict(code), want, "code {i}");
+    }
+
+    // The folded key signs no more codes, forced or not.
+    refused(
+        d,
+        &["issue", "--brand", "tea", "--gtin", GTIN, "--serial", "LATE23456", "--kid", "1", "--force"],
+        "folded",
+    );
+}
