@@ -8,7 +8,7 @@
 //! 64 an entry. For an entry outside the universe the answer is arbitrary,
 //! and that is safe: only the key signed the universe, so any other serial
 //! under that kid has no valid signature and is FORGED before a lookup, and a
-//! key that leaked is revoked as a key (FORMAT.md §1.7).
+//! key that leaked is revoked as a key (FORMAT.md §2.3).
 //!
 //! The wire form is this module's own (the crate's serde form would spend
 //! CBOR's 9 bytes on many 8-byte words); every count and offset in it is
@@ -246,7 +246,8 @@ impl RevocationFilter {
         for (id, meta) in &index {
             let (kid, list) = (u16::from_be_bytes([id[0], id[1]]), id[2]);
             kind_of(list).ok_or(FilterError::UnknownList(list))?;
-            let sane = |m: usize, offset: usize| offset.checked_add(m).is_some_and(|end| end as u64 <= MAX_BITS);
+            let sane =
+                |m: usize, offset: usize| offset.checked_add(m).is_some_and(|end| end as u64 <= MAX_BITS);
             if meta.approx_filter_rank > approx_filter.len()
                 || !sane(meta.approx_filter_m, meta.approx_filter_offset)
                 || !sane(meta.exact_filter_m, meta.exact_filter_offset)

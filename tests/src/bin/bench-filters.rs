@@ -1,25 +1,32 @@
-//! Exact revocation filters against today's 8-byte entries, at three sizes
-//! of issued (N) and revoked (R = N/100) serials, in one run: bytes against
-//! the bound R·(log2(N/R) + 1.44) bits, build time and peak memory, lookup
-//! median, and a verify with the lookup against a bare `verify_strict`.
+//! Revocation at platform scale, in one run: a brand with N issued serials
+//! under a closed key and R = N/100 of them revoked, published as today's
+//! 8-byte entries and as exact filters (`feed publish --fold`), each served
+//! over HTTP on 127.0.0.1 and synced into its own real SQLite store; then a
+//! daily delta of 10,000 after the fold, and a verify against the populated
+//! filters beside a bare `verify_strict`. Bytes are held against the bound
+//! R·(log2(N/R) + 1.44) bits.
 //!
 //!   cargo run --release -p genuine-tests --bin bench-filters [MAX_N]
 //!
-//! MAX_N (default 100000000) caps the largest size.
+//! MAX_N (default 100000000) caps the largest size; sizes are 1M, 10M, 100M.
 
-use ed25519_dalek::{Signer, SigningKey};
-use genuine_format::filter::RevocationFilter;
+use genuine::{FeedConfig, HttpFeed, ReqwestTransport, Store};
 use genuine_format::revocation::{Entry, ListKind, entry};
-use genuine_issuer::filters::{BlockInput, build};
+use genuine_issuer::authority::Authority;
+use genuine_issuer::filters::Universe;
+use genuine_tests::demo::{self, ACME_GTIN, NOW};
+use genuine_tests::feed_server::FeedServer;
+use genuine_tests::lab::random;
+use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-fn splitmix(seed: &mut u64) -> u64 {
-    *seed = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    let mut z = *seed;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
+const DAY: u64 = 86_400;
+
+fn file_size(db: &std::path::Path) -> u64 {
+    let conn = rusqlite::Connection::open(db).expect("open");
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).expect("checkpoint");
+    std::fs::metadata(db).expect("size").len()
 }
 
 /// Peak resident memory since the last reset, in MiB (Linux).
@@ -42,97 +49,198 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-/// Each lookup timed alone, over `probes`; the median.
-fn lookup_median(probes: &[Entry], mut f: impl FnMut(Entry) -> bool) -> Duration {
-    let mut times = Vec::with_capacity(probes.len());
-    for p in probes {
-        let t = Instant::now();
-        black_box(f(black_box(*p)));
-        times.push(t.elapsed());
+/// A feed directory, its server and a fresh store that syncs from it.
+struct Side {
+    a: Authority,
+    feed: tempfile::TempDir,
+    http: HttpFeed<ReqwestTransport>,
+    _dir: tempfile::TempDir,
+    db: std::path::PathBuf,
+    store: Store,
+    _server: FeedServer,
+}
+
+impl Side {
+    fn new() -> Side {
+        let feed = tempfile::tempdir().expect("tmp");
+        let server = FeedServer::start(feed.path().to_path_buf());
+        let (dir, store) = genuine_tests::demo_store();
+        let db = dir.path().join("genuine.db");
+        let http =
+            HttpFeed::new(&server.url, ReqwestTransport::new().expect("transport"), FeedConfig::default())
+                .expect("http");
+        Side { a: demo::authority(), feed, http, _dir: dir, db, store, _server: server }
     }
-    median(times)
+
+    /// Syncs at `now`: (time, bytes fetched in all, store growth).
+    fn sync(&mut self, now: u64) -> (Duration, u64, u64) {
+        let before = file_size(&self.db);
+        let t = Instant::now();
+        let report = genuine::sync(&mut self.store, &self.http, genuine_tests::at(now), &Default::default())
+            .expect("sync");
+        let took = t.elapsed();
+        assert!(report.refused.is_empty(), "{report:?}");
+        (took, report.bytes_fetched, file_size(&self.db).saturating_sub(before))
+    }
+}
+
+/// Bytes of the newest base and the filters that go with it: what a phone
+/// downloads for the brand's revocations on a first sync.
+fn revocation_files(a: &Authority, dir: &std::path::Path) -> u64 {
+    let feed = &a.feed.revocations["acme"];
+    let size = |p: String| std::fs::metadata(dir.join(p)).map_or(0, |m| m.len());
+    let base = feed.base.as_ref().map_or(0, |(seq, _)| size(genuine_format::feed::paths::base("acme", *seq)));
+    base + feed.filter.as_ref().map_or(0, |f| size(genuine_format::feed::paths::filter("acme", f.seq)))
 }
 
 fn main() {
     let max_n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100_000_000);
     println!(
-        "| issued N | revoked R | bound | filter | ratio | 8-byte entries | build | build peak | lookup filter | lookup entries |"
+        "| issued N | revoked R | bound | entries: download, store, lookup | filters: download, store, lookup | filters / bound (download, store) | build, peak memory |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|");
     let mut last = None;
     for n in [1_000_000usize, 10_000_000, 100_000_000].into_iter().filter(|n| *n <= max_n) {
         let r = n / 100;
-        let mut seed = n as u64;
-        let universe: Vec<Entry> = (0..n).map(|_| splitmix(&mut seed)).collect();
-        // Serials are random, so every 100th is as good as a random sample.
-        let listed: Vec<Entry> = universe.iter().copied().step_by(100).collect();
+        // Serials are random, so their entries are: a random universe, and
+        // a benchmark code of its own in it (for the verify below).
+        let mut universe = random(n - 1, n as u64 | 1);
+        let code_entry = entry(ListKind::Revoked, ACME_GTIN, "BENCH2345");
+        universe.push(code_entry);
+        let revoked: Vec<Entry> = universe.iter().copied().step_by(100).take(r).collect();
         let probes: Vec<Entry> =
             universe.iter().copied().step_by((n / 100_000).max(1)).take(100_000).collect();
-        reset_peak();
-        let before = peak_mib();
-        let t = Instant::now();
-        let (filter, _) = build(vec![BlockInput { kid: 1, kind: None, universe, listed: listed.clone() }]);
-        let build_time = t.elapsed();
-        let peak = peak_mib() - before;
-        let bytes = filter.encode();
-        let filter = RevocationFilter::decode(&bytes).expect("own bytes");
-        let bound_bits = r as f64 * (((n as f64) / (r as f64)).log2() + 1.44);
-        let bound = bound_bits / 8.0;
-        let mut sorted = listed;
-        sorted.sort_unstable();
-        let by_filter = lookup_median(&probes, |e| filter.contains(1, ListKind::Revoked, e) == Some(true));
-        let by_entries = lookup_median(&probes, |e| sorted.binary_search(&e).is_ok());
-        println!(
-            "| {n} | {r} | {:.0} KB | {:.0} KB ({:.2} B/revoked) | {:.3}× | {} KB | {:.1} s | {:.0} MiB | {:.0} ns | {:.0} ns |",
-            bound / 1e3,
-            bytes.len() as f64 / 1e3,
-            bytes.len() as f64 / r as f64,
-            bytes.len() as f64 / bound,
-            8 * r / 1000,
-            build_time.as_secs_f64(),
-            peak,
-            by_filter.as_nanos(),
-            by_entries.as_nanos(),
-        );
-        last = Some(filter);
-    }
-    let Some(filter) = last else { return };
+        let bound = r as f64 * (((n as f64) / (r as f64)).log2() + 1.44) / 8.0;
 
-    // A verify as the phone does it: the signature, then the entry's hash
-    // and the filter's answer; against the bare signature. Best of three.
-    let key = SigningKey::from_bytes(&[7; 32]);
-    let public = key.verifying_key();
-    let message = b"genuine/code/v1\0 \0\x01\x0201\x0e09506000134352\x0221\x0a9AY5TFFMPP".to_vec();
-    let signature = key.sign(&message);
-    let rounds = 20_000;
-    let time = |with_lookup: bool| {
-        (0..1)
-            .map(|_| {
-                let t = Instant::now();
-                for _ in 0..rounds {
-                    let ok = public.verify_strict(black_box(&message), &signature).is_ok();
-                    if with_lookup {
-                        let e = entry(ListKind::Revoked, "09506000134352", black_box("9AY5TFFMPP"));
-                        black_box(filter.contains(1, ListKind::Revoked, e));
+        // Today: every revoked serial an 8-byte entry.
+        let mut today = Side::new();
+        today.a.revoke_entries("acme", ListKind::Revoked, &revoked).expect("revoke");
+        today.a.publish(today.feed.path(), NOW, DAY, true).expect("publish");
+        let today_bytes = revocation_files(&today.a, today.feed.path());
+        let (_, _, today_store) = today.sync(NOW + 10);
+        let lists = today.store.key_index().expect("index").lists_of("acme").expect("lists");
+        let today_lookup = median(
+            probes
+                .iter()
+                .map(|e| {
+                    let t = Instant::now();
+                    black_box(today.store.listed(lists, ListKind::Revoked, *e).expect("lookup"));
+                    t.elapsed()
+                })
+                .collect(),
+        );
+        drop(today);
+
+        // Filters: the same revocations folded over key 1's serials.
+        let mut side = Side::new();
+        side.a.revoke_entries("acme", ListKind::Revoked, &revoked).expect("revoke");
+        let mut universes = BTreeMap::from([(
+            "acme".to_string(),
+            vec![Universe { kid: 1, revoked: std::mem::take(&mut universe), cloned: Vec::new() }],
+        )]);
+        reset_peak();
+        let base_mem = peak_mib();
+        let t = Instant::now();
+        side.a.publish_folding(side.feed.path(), NOW, DAY, true, &mut universes).expect("fold");
+        let build = t.elapsed();
+        let peak = peak_mib() - base_mem;
+        let bytes = revocation_files(&side.a, side.feed.path());
+        let (_, _, store) = side.sync(NOW + 10);
+        let index = side.store.key_index().expect("index");
+        let lists = index.lists_of("acme").expect("lists");
+        let mut wrong = 0;
+        let lookup = median(
+            probes
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    let t = Instant::now();
+                    let hit = black_box(index.filtered(lists, 1, ListKind::Revoked, *e));
+                    let took = t.elapsed();
+                    // Probes step through the universe; every 100th serial is revoked.
+                    let step = (n / 100_000).max(1);
+                    if hit != Some((i * step) % 100 == 0 && i * step / 100 < r) {
+                        wrong += 1;
                     }
-                    black_box(ok);
-                }
-                t.elapsed() / rounds
-            })
-            .min()
-            .unwrap_or_default()
-    };
-    // Alternated, best of three each, so load drifts hit both sides.
-    let (mut bare, mut with) = (Duration::MAX, Duration::MAX);
-    for _ in 0..3 {
-        bare = bare.min(time(false));
-        with = with.min(time(true));
+                    took
+                })
+                .collect(),
+        );
+        assert_eq!(wrong, 0, "a filter answered wrongly");
+        println!(
+            "| {n} | {r} | {:.0} KB | {:.0} KB, {:.0} KB, {:.2} µs | {:.0} KB, {:.0} KB, {:.2} µs | {:.3}×, {:.3}× | {:.1} s, {:.0} MiB |",
+            bound / 1e3,
+            today_bytes as f64 / 1e3,
+            today_store as f64 / 1e3,
+            today_lookup.as_secs_f64() * 1e6,
+            bytes as f64 / 1e3,
+            store as f64 / 1e3,
+            lookup.as_secs_f64() * 1e6,
+            bytes as f64 / bound,
+            store as f64 / bound,
+            build.as_secs_f64(),
+            peak,
+        );
+        drop(index);
+        last = Some(side);
     }
+    let Some(mut side) = last else { return };
+
+    // A verify of a code whose key has a populated filter block, against
+    // the bare signature; alternated, best of three each.
+    // Key 1 is folded and signs no more: the code as the demo printed it.
+    let code = demo::authority()
+        .issue("acme", demo::product(ACME_GTIN, None, "BENCH2345", None), Some(1), None, NOW, true)
+        .expect("issue");
+    let link = genuine_format::link::DigitalLink::parse(&code).expect("parse");
+    let sig = genuine_format::code::CodeSignature::parse(link.sig.as_deref().expect("sig")).expect("sig");
+    let message = genuine_format::code::signed_message(sig.header, sig.kid, &link.data);
+    let key = side.a.brands["acme"].keyset.keys[0].public_key;
+    let dalek = ed25519_dalek::VerifyingKey::from_bytes(&key.0).expect("key");
+    let signature = ed25519_dalek::Signature::from_bytes(&sig.signature);
+    let rounds = 20_000;
+    let (_empty_dir, empty) = genuine_tests::demo_store();
+    let (mut full, mut bare, mut none) = (f64::MAX, f64::MAX, f64::MAX);
+    for _ in 0..3 {
+        let t = Instant::now();
+        for _ in 0..rounds {
+            black_box(genuine::verify(&side.store, &code, genuine_tests::at(NOW + 20)).expect("verify"));
+        }
+        full = full.min(t.elapsed().as_secs_f64() * 1e6 / rounds as f64);
+        let t = Instant::now();
+        for _ in 0..rounds {
+            black_box(genuine::verify(&empty, &code, genuine_tests::at(NOW + 20)).expect("verify"));
+        }
+        none = none.min(t.elapsed().as_secs_f64() * 1e6 / rounds as f64);
+        let t = Instant::now();
+        for _ in 0..rounds {
+            black_box(dalek.verify_strict(black_box(&message), &signature).is_ok());
+        }
+        bare = bare.min(t.elapsed().as_secs_f64() * 1e6 / rounds as f64);
+    }
+    let verdict = genuine::verify(&side.store, &code, genuine_tests::at(NOW + 20)).expect("verify");
+    // Not revoked: the longest path, every list asked.
+    assert!(matches!(verdict, genuine::Verdict::Authentic(_)), "{verdict:?}");
+
+    // A day's revocations after the fold: exact entries in a delta.
+    let day = random(10_000, 0x0bad_cafe);
+    side.a.revoke_entries("acme", ListKind::Revoked, &day).expect("revoke");
+    side.a.publish(side.feed.path(), NOW + 3600, DAY, false).expect("publish");
+    let (delta_sync, delta_bytes, _) = side.sync(NOW + 3700);
     println!();
+    println!("| measure | value | target |");
+    println!("|---|---|---|");
     println!(
-        "verify_strict {:.1} µs; with the entry hash and the filter lookup {:.1} µs: {:.3}×",
-        bare.as_secs_f64() * 1e6,
-        with.as_secs_f64() * 1e6,
-        with.as_secs_f64() / bare.as_secs_f64()
+        "| verify against the populated filters vs bare verify_strict | {full:.1} µs vs {bare:.1} µs = {:.3}× | ≤ 1.05× |",
+        full / bare
     );
+    println!(
+        "| the same verify on a store without revocation data | {none:.1} µs: the filters add {:.3}× | |",
+        full / none
+    );
+    println!(
+        "| daily delta of 10,000 after the fold, download | {:.1} KB | ≤ 100 KB |",
+        delta_bytes as f64 / 1e3
+    );
+    println!("| its sync (fetch + check + apply) | {:.1} ms | ≤ 100 ms |", delta_sync.as_secs_f64() * 1e3);
 }
