@@ -268,6 +268,36 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+        /// Any universe, any share of it listed, any two keys: every member
+        /// answers exactly, through the wire form.
+        #[test]
+        fn any_universe_answers_exactly(
+            seed in proptest::prelude::any::<u64>(),
+            n in 0usize..3000,
+            share in 0u32..=100,
+            other in 0usize..50,
+        ) {
+            let mut s = seed;
+            let universe: Vec<Entry> = (0..n).map(|_| rng(&mut s)).collect();
+            let listed: Vec<Entry> = universe.iter().copied().filter(|e| (e % 100) < u64::from(share)).collect();
+            let small: Vec<Entry> = (0..other).map(|_| rng(&mut s)).collect();
+            let blocks = vec![
+                BlockInput { kid: 7, kind: None, universe: universe.clone(), listed: listed.clone() },
+                BlockInput { kid: 8, kind: None, universe: small.clone(), listed: small.iter().copied().step_by(3).collect() },
+            ];
+            let (filter, _) = build(blocks);
+            let filter = RevocationFilter::decode(&filter.encode()).expect("its own bytes");
+            for e in &universe {
+                proptest::prop_assert_eq!(filter.contains(7, ListKind::Revoked, *e), Some(listed.contains(e)));
+            }
+            for (i, e) in small.iter().enumerate() {
+                proptest::prop_assert_eq!(filter.contains(8, ListKind::Revoked, *e), Some(i % 3 == 0));
+            }
+        }
+    }
+
     #[test]
     fn listed_entries_outside_the_universe_are_reported_not_encoded() {
         let (filter, reports) =

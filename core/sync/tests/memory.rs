@@ -163,3 +163,51 @@ fn hostile_answers_in_a_round_are_refused_and_change_nothing() {
     let err = hostile_round(feed.path(), "v1/timestamp", Ok(Fetched::Body(old, None)));
     assert!(matches!(err, SyncError::Freeze { .. }), "{err}");
 }
+
+#[test]
+fn sqlite_and_memory_agree_through_a_fold_into_filters() {
+    let mut a = demo::authority();
+    // Printed once: a folded key signs no more codes.
+    let fixtures = demo::fixtures(&a);
+    let feed = tempfile::tempdir().unwrap();
+    let (_dir, mut sqlite) = demo_store();
+    let mut memory = memory_with_bundle(&a);
+    let links: Vec<DigitalLink> = fixtures.iter().filter_map(|f| DigitalLink::parse(&f.text).ok()).collect();
+    let mut universe = genuine_issuer::filters::Universe { kid: 1, ..Default::default() };
+    for l in links.iter().filter(|l| l.data.serial().is_some()) {
+        let (g, s) = (l.data.gtin().as_str(), l.data.serial().unwrap_or_default());
+        universe.revoked.push(genuine_format::revocation::entry(ListKind::Revoked, g, s));
+        universe.cloned.push(genuine_format::revocation::entry(ListKind::Cloned, g, s));
+    }
+    let file =
+        |name: &str| DigitalLink::parse(&fixtures.iter().find(|f| f.file == name).unwrap().text).unwrap();
+    let (genuine, full) = (file("genuine.png"), file("genuine-full.png"));
+    let gtin = genuine.data.gtin().clone();
+    a.revoke("acme", ListKind::Revoked, &gtin, genuine.data.serial().unwrap()).unwrap();
+    a.revoke("acme", ListKind::Cloned, &gtin, full.data.serial().unwrap()).unwrap();
+    let texts: Vec<&str> = fixtures.iter().map(|f| f.text.as_str()).collect();
+    let both = |sqlite: &genuine::Store, memory: &MemoryState, now: u64| {
+        let one = |s: &dyn Fn(&str) -> Verdict| texts.iter().map(|t| s(t)).collect::<Vec<_>>();
+        (one(&|t| verify(sqlite, t, at(now)).unwrap()), one(&|t| verify(memory, t, at(now)).unwrap()))
+    };
+    let mut now = NOW;
+    for fold in [false, true, false] {
+        now += 3600;
+        if fold {
+            let mut universes =
+                std::collections::BTreeMap::from([("acme".to_string(), vec![universe.clone()])]);
+            let report = a.publish_folding(feed.path(), now, DAY, false, &mut universes).unwrap();
+            assert_eq!(report.filters.len(), 1);
+        } else {
+            a.publish(feed.path(), now, DAY, false).unwrap();
+        }
+        sync(&mut sqlite, &DirFeed(feed.path().to_path_buf()), at(now + 60), &CancelToken::default())
+            .unwrap();
+        in_rounds(&mut memory, feed.path(), now + 60).unwrap();
+        let (p, m) = both(&sqlite, &memory, now + 60);
+        assert_eq!(p, m, "fold {fold}");
+        assert_eq!(p.iter().filter(|v| matches!(v, Verdict::Revoked { .. })).count(), 3, "{p:?}");
+        assert_eq!(sqlite.feed_state().unwrap().chains, memory.feed_state().unwrap().chains);
+    }
+    assert!(sqlite.feed_state().unwrap().chains["acme"].filter_seq > 0);
+}
