@@ -3,25 +3,14 @@
 //! the brand approves it; `feed publish`; a third phone's next sync turns
 //! that serial's verdict into REVOKED (cloned).
 
+#[path = "common/run.rs"]
+mod run;
+use run::{genuine, ok, tea_brand};
+
 use std::io::BufRead;
 use std::net::IpAddr;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-
-fn genuine(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_genuine")).args(args).current_dir(dir).output().expect("run genuine")
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let o = genuine(dir, args);
-    assert!(
-        o.status.success(),
-        "{args:?}: {}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+use std::process::{Child, Command, Stdio};
 
 /// Starts a server command and returns it with the URL it printed first.
 fn start(dir: &Path, args: &[&str]) -> (Child, String) {
@@ -42,9 +31,7 @@ fn start(dir: &Path, args: &[&str]) -> (Child, String) {
 fn a_serial_seen_in_two_cities_is_pushed_to_every_phone_as_cloned() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    ok(d, &["root", "init"]);
-    ok(d, &["brand", "add", "--id", "tea", "--name", "Tea Co", "--prefix", "4012345", "--host", "t.example"]);
-    ok(d, &["key", "new", "--brand", "tea"]);
+    tea_brand(d);
     let code = ok(d, &["issue", "--brand", "tea", "--gtin", "4012345000009", "--serial", "COPIED234"]);
     let code = code.trim();
     ok(d, &["bundle"]);

@@ -2,41 +2,14 @@
 //! the CSV verifies, no serial is issued twice, and a run killed mid-way
 //! leaves a journal and files that agree (then resumes or is abandoned).
 
+#[path = "common/run.rs"]
+mod run;
+use run::{ok, refused, tea_brand as brand};
+
 use genuine_issuer::journal::Journal;
 use std::collections::HashSet;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn genuine(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_genuine")).args(args).current_dir(dir).output().expect("run genuine")
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let o = genuine(dir, args);
-    assert!(
-        o.status.success(),
-        "{args:?}: {}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn refused(dir: &Path, args: &[&str], words: &str) {
-    let o = genuine(dir, args);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{args:?} should be refused: {err}");
-    assert!(err.contains(words), "{args:?}: {err}");
-}
-
-fn brand(dir: &Path) {
-    ok(dir, &["root", "init"]);
-    ok(
-        dir,
-        &["brand", "add", "--id", "tea", "--name", "Tea Co", "--prefix", "4012345", "--host", "t.example"],
-    );
-    ok(dir, &["key", "new", "--brand", "tea"]);
-}
+use std::process::Command;
 
 /// (serial, code) of each complete line.
 fn lines(path: &Path) -> Vec<(String, String)> {

@@ -5,30 +5,9 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn genuine(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_genuine")).args(args).current_dir(dir).output().expect("run genuine")
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let o = genuine(dir, args);
-    assert!(
-        o.status.success(),
-        "{args:?}: {}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn refused(dir: &Path, args: &[&str], words: &str) {
-    let o = genuine(dir, args);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{args:?} should be refused: {err}");
-    assert!(err.contains(words), "{args:?}: {err}");
-}
+#[path = "common/run.rs"]
+mod run;
+use run::{genuine, ok, refused, tea_brand};
 
 const GTIN: &str = "4012345000009";
 
@@ -36,9 +15,7 @@ const GTIN: &str = "4012345000009";
 fn codes_revoked_from_a_file_stay_revoked_through_a_fold_and_a_sync() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    ok(d, &["root", "init"]);
-    ok(d, &["brand", "add", "--id", "tea", "--name", "Tea Co", "--prefix", "4012345", "--host", "t.example"]);
-    ok(d, &["key", "new", "--brand", "tea"]);
+    tea_brand(d);
     ok(
         d,
         &["issue", "--brand", "tea", "--gtin", GTIN, "--batch", "L7", "--out", "run.csv", "--count", "400"],

@@ -52,6 +52,25 @@ fn fold(w: &mut World, at: u64) -> genuine_issuer::publish::PublishReport {
     w.a.publish_folding(w.feed.path(), at, DAY, false, &mut universes).unwrap()
 }
 
+/// The demo world with `n` serials of key 1 and two demo codes revoked as
+/// today's entries, published at `NOW + 10` and synced by the phone.
+fn on_entries(n: usize) -> World {
+    let mut w = World::new();
+    revoke_many(&mut w, n);
+    w.publish(NOW + 10);
+    w.sync_at(NOW + 20).unwrap();
+    w
+}
+
+/// The demo world with `n` serials of key 1 and two demo codes revoked,
+/// folded into filters at `NOW + 10` (not yet synced).
+fn folded(n: usize) -> World {
+    let mut w = World::new();
+    revoke_many(&mut w, n);
+    fold(&mut w, NOW + 10);
+    w
+}
+
 fn count(w: &World, sql: &str) -> i64 {
     rusqlite::Connection::open(&w.db).unwrap().query_row(sql, [], |r| r.get(0)).unwrap()
 }
@@ -76,10 +95,7 @@ fn revoke_many(w: &mut World, n: usize) -> Vec<Entry> {
 
 #[test]
 fn a_phone_on_entries_moves_to_filters_in_one_sync_and_nothing_is_lost() {
-    let mut w = World::new();
-    revoke_many(&mut w, 300);
-    w.publish(NOW + 10);
-    w.sync_at(NOW + 20).unwrap();
+    let mut w = on_entries(300);
     assert_eq!(stored_entries(&w), 302, "today's format: every entry stored");
     assert_eq!(reason(&w.verdict("genuine.png", NOW + 20)), Some(&RevocationReason::CodeRevoked));
 
@@ -108,9 +124,7 @@ fn a_phone_on_entries_moves_to_filters_in_one_sync_and_nothing_is_lost() {
 
 #[test]
 fn a_first_sync_after_a_fold_gets_base_and_filters() {
-    let mut w = World::new();
-    revoke_many(&mut w, 50);
-    fold(&mut w, NOW + 10);
+    let mut w = folded(50);
     // More deltas, and a due base, after the fold: they leave out the same.
     for i in 0..9u64 {
         let gtin = Gtin::parse(ACME_GTIN).unwrap();
@@ -126,9 +140,7 @@ fn a_first_sync_after_a_fold_gets_base_and_filters() {
 
 #[test]
 fn reinstating_a_folded_entry_waits_for_the_next_fold() {
-    let mut w = World::new();
-    revoke_many(&mut w, 5);
-    fold(&mut w, NOW + 10);
+    let mut w = folded(5);
     w.sync_at(NOW + 20).unwrap();
     let (g, s) = serial_of(&w, "genuine.png");
     w.a.reinstate("acme", ListKind::Revoked, &g, &s).unwrap();
@@ -143,9 +155,7 @@ fn reinstating_a_folded_entry_waits_for_the_next_fold() {
 
 #[test]
 fn a_key_folded_into_filters_signs_no_more_codes() {
-    let mut w = World::new();
-    revoke_many(&mut w, 5);
-    fold(&mut w, NOW + 10);
+    let w = folded(5);
     let data = demo::product(ACME_GTIN, None, "AFTERFOLD1", None);
     let err = w.a.issue("acme", data, Some(1), None, NOW + 20, true).expect_err("folded key");
     assert!(matches!(err, genuine_issuer::authority::AuthorityError::FoldedKey(_, 1)), "{err}");
@@ -158,10 +168,7 @@ fn filter_path(w: &World) -> String {
 
 #[test]
 fn filter_bytes_other_than_the_snapshot_vouches_for_change_nothing() {
-    let mut w = World::new();
-    revoke_many(&mut w, 20);
-    w.publish(NOW + 10);
-    w.sync_at(NOW + 20).unwrap();
+    let mut w = on_entries(20);
     fold(&mut w, NOW + 30);
     let path = filter_path(&w);
     let good = std::fs::read(w.feed.path().join(&path)).unwrap();
@@ -200,9 +207,7 @@ fn resigned_by(w: &World, brand: &str, dir: &std::path::Path, at: u64) {
 
 #[test]
 fn filters_signed_by_another_brands_revoker_are_refused() {
-    let mut w = World::new();
-    revoke_many(&mut w, 20);
-    fold(&mut w, NOW + 10);
+    let mut w = folded(20);
     let forged = tempfile::tempdir().unwrap();
     resigned_by(&w, "globex", forged.path(), NOW + 20);
     w.server.set_dir(forged.path().to_path_buf());
@@ -219,46 +224,44 @@ fn filters_signed_by_another_brands_revoker_are_refused() {
 
 #[test]
 fn a_newer_feed_that_names_older_filters_is_a_rollback() {
-    let mut w = World::new();
-    revoke_many(&mut w, 20);
-    fold(&mut w, NOW + 10);
+    let mut w = folded(20);
     let first = w.a.feed.revocations["acme"].filter.clone();
     let gtin = Gtin::parse(ACME_GTIN).unwrap();
     w.a.revoke("acme", ListKind::Revoked, &gtin, "LATER1").unwrap();
     fold(&mut w, NOW + 20);
     w.sync_at(NOW + 30).unwrap();
     // The first filters again, under a newer timestamp and snapshot.
-    let mut back = w.a.clone();
-    back.feed.revocations.get_mut("acme").unwrap().filter = first;
-    let older = tempfile::tempdir().unwrap();
-    back.publish(older.path(), NOW + 40, DAY, false).unwrap();
-    w.server.set_dir(older.path().to_path_buf());
-    let why = w.skipped(NOW + 50, "acme");
+    let why = served_with_filters(&mut w, first, NOW + 40);
     assert!(why.contains("rollback"), "{why}");
+}
+
+/// Why acme is skipped when the feed is published again at `at` (a newer
+/// timestamp and snapshot) with `filters` in place of the brand's own.
+fn served_with_filters(
+    w: &mut World,
+    filters: Option<genuine_issuer::published::PublishedFilter>,
+    at: u64,
+) -> String {
+    let mut other = w.a.clone();
+    other.feed.revocations.get_mut("acme").unwrap().filter = filters;
+    let dir = tempfile::tempdir().unwrap();
+    other.publish(dir.path(), at, DAY, false).unwrap();
+    w.server.set_dir(dir.path().to_path_buf());
+    w.skipped(at + 10, "acme")
 }
 
 #[test]
 fn a_base_that_leaves_out_other_filters_than_the_snapshot_names_is_refused() {
-    let mut w = World::new();
-    revoke_many(&mut w, 20);
-    fold(&mut w, NOW + 10);
+    let mut w = folded(20);
     // The snapshot stops naming the filters while the base still leaves
     // their entries out: a phone would lose those revocations.
-    let mut hidden = w.a.clone();
-    hidden.feed.revocations.get_mut("acme").unwrap().filter = None;
-    let dir = tempfile::tempdir().unwrap();
-    hidden.publish(dir.path(), NOW + 20, DAY, false).unwrap();
-    w.server.set_dir(dir.path().to_path_buf());
-    let why = w.skipped(NOW + 30, "acme");
+    let why = served_with_filters(&mut w, None, NOW + 20);
     assert!(why.contains("leaves out filters"), "{why}");
 }
 
 #[test]
 fn a_store_written_before_filters_migrates_and_takes_them() {
-    let mut w = World::new();
-    revoke_many(&mut w, 10);
-    w.publish(NOW + 10);
-    w.sync_at(NOW + 20).unwrap();
+    let mut w = on_entries(10);
     // The schema main shipped before this change: no rev_filters, version 4.
     {
         let conn = rusqlite::Connection::open(&w.db).unwrap();
