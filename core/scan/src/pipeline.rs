@@ -5,9 +5,10 @@
 //! (WanzenBug/rqrr#54).
 
 use super::binarize::{Integral, local_radius, otsu};
-use super::finders::{self, Region, ScanWork};
+use super::finders::{self, Region};
 use super::outlines;
 use super::{LumaFrame, MIN_SIDE, Point, ScannedCode, contained};
+use crate::ScanWork;
 use std::cell::Cell;
 
 /// Prepares an rqrr image, detects and decodes every grid in it and maps
