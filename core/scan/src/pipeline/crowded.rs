@@ -4,7 +4,9 @@
 
 use super::passes::in_crowded_regions;
 use super::rqrr::detect;
-use super::{Buffers, Engine, Work};
+use super::settings::Engine;
+use super::state::Buffers;
+use super::work::Work;
 use crate::binarize::{Integral, otsu};
 use crate::finders::{self, Region};
 use crate::{Point, ScanWork, ScannedCode};

@@ -2,12 +2,14 @@
 //! chose: the finders' outlines, rxing's reader, then rqrr's passes.
 
 use super::passes::{self, Pass, Stage};
-use super::{Scanner, Work};
+use super::rqrr::rqrr;
+use super::state::Scan;
+use super::work::Work;
 use crate::binarize::local_radius;
 use crate::finders::Candidate;
 use crate::{ScanWork, ScannedCode, outlines};
 
-impl Scanner {
+impl Scan<'_> {
     /// The decoders on a work image whose census (`candidates`) and
     /// summed-area table (the buffers' `integral`) are built, until one
     /// reads.
@@ -57,7 +59,7 @@ impl Scanner {
                     if !outlined.is_empty() {
                         return outlined;
                     }
-                    let found = self.rqrr(pass, work, r, count);
+                    let found = rqrr(pass, work, &self.buffers.integral, r, count);
                     if !found.is_empty() {
                         return found;
                     }

@@ -2,12 +2,13 @@
 //! closer look at full size, and rqrr's passes on the last work image.
 
 use super::passes::Stage;
-use super::{FrameState, Hint, Scanner, Work};
+use super::state::{FrameState, Hint, Scan};
+use super::work::Work;
 use crate::binarize::local_radius;
 use crate::finders::{self, Candidate, Region};
 use crate::{LumaFrame, Point, ScannedCode};
 
-impl Scanner {
+impl Scan<'_> {
     /// A live frame after one whose small code was read at full size: the
     /// region it was read in, grown by half its size on each side (a hand
     /// moves), is decoded at full size first, by the one rxing pass the

@@ -4,8 +4,8 @@
 //! ([`Pass`]). Every choice the effort and the engine make is here; the
 //! rest of the pipeline runs what these functions return.
 
+use super::settings::{Effort, Engine};
 use super::work::MAX_WORK_PIXELS;
-use super::{Effort, Engine};
 
 /// Images whose short side is below this also get a 2x upscaled try: rqrr
 /// samples modules badly when they are only 2-4 pixels wide.

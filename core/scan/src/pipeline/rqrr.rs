@@ -3,8 +3,8 @@
 //! with panics contained and within the frame's budget of grid fitting.
 
 use super::passes::Pass;
-use super::{Scanner, Work};
-use crate::binarize::otsu;
+use super::work::Work;
+use crate::binarize::{Integral, otsu};
 #[cfg(feature = "compare")]
 use crate::{LumaFrame, Point};
 use crate::{ScanWork, ScannedCode, contained};
@@ -39,59 +39,56 @@ macro_rules! contained_decode {
     }};
 }
 
-impl Scanner {
-    /// One of rqrr's passes (see [`Pass`]) on a work image whose summed-area
-    /// table is built, with local mean radius `r`: the codes of its first
-    /// try that reads.
-    pub(super) fn rqrr(
-        &self,
-        pass: Pass,
-        work: &Work<'_>,
-        r: usize,
-        count: &mut ScanWork,
-    ) -> Vec<ScannedCode> {
-        let (width, height) = (work.width, work.height);
-        let px = work.pixels;
-        let ii = &self.buffers.integral;
-        match pass {
-            Pass::RqrrGlobal => {
-                let t = otsu(px);
-                let found = detect(work, 1, |x, y| px[y * width + x] <= t);
-                count.decoder_calls += 1;
-                count.decoder_pixels += width * height;
-                found
-            }
-            Pass::RqrrLocal => {
-                count.decoder_calls += 3;
-                count.decoder_pixels += 3 * width * height;
-                let dark = |x: usize, y: usize| u32::from(px[y * width + x]) + 3 < ii.mean(x, y, r);
-                let found = detect(work, 1, dark);
-                if !found.is_empty() {
-                    return found;
-                }
-                let wide = r * 5 / 2;
-                let found = detect(work, 1, |x, y| u32::from(px[y * width + x]) + 3 < ii.mean(x, y, wide));
-                if !found.is_empty() {
-                    return found;
-                }
-                let light = |x: usize, y: usize| u32::from(px[y * width + x]) > ii.mean(x, y, r) + 3;
-                detect(work, 1, light)
-            }
-            Pass::RqrrUpsampled => {
-                count.decoder_calls += 2;
-                count.decoder_pixels += 8 * width * height;
-                let up = |x: usize, y: usize| {
-                    let v = bilinear(px, width, height, x, y);
-                    v + 6 < 2 * ii.mean(x / 2, y / 2, r)
-                };
-                let found = detect(work, 2, up);
-                if !found.is_empty() {
-                    return found;
-                }
-                detect_grey(work, |x, y| (bilinear(px, width, height, x, y) / 2) as u8)
-            }
-            Pass::Outlines | Pass::Rxing { .. } | Pass::RxingPair => Vec::new(),
+/// One of rqrr's passes (see [`Pass`]) on a work image whose summed-area
+/// table `ii` is built, with local mean radius `r`: the codes of its first
+/// try that reads.
+pub(super) fn rqrr(
+    pass: Pass,
+    work: &Work<'_>,
+    ii: &Integral,
+    r: usize,
+    count: &mut ScanWork,
+) -> Vec<ScannedCode> {
+    let (width, height) = (work.width, work.height);
+    let px = work.pixels;
+    match pass {
+        Pass::RqrrGlobal => {
+            let t = otsu(px);
+            let found = detect(work, 1, |x, y| px[y * width + x] <= t);
+            count.decoder_calls += 1;
+            count.decoder_pixels += width * height;
+            found
         }
+        Pass::RqrrLocal => {
+            count.decoder_calls += 3;
+            count.decoder_pixels += 3 * width * height;
+            let dark = |x: usize, y: usize| u32::from(px[y * width + x]) + 3 < ii.mean(x, y, r);
+            let found = detect(work, 1, dark);
+            if !found.is_empty() {
+                return found;
+            }
+            let wide = r * 5 / 2;
+            let found = detect(work, 1, |x, y| u32::from(px[y * width + x]) + 3 < ii.mean(x, y, wide));
+            if !found.is_empty() {
+                return found;
+            }
+            let light = |x: usize, y: usize| u32::from(px[y * width + x]) > ii.mean(x, y, r) + 3;
+            detect(work, 1, light)
+        }
+        Pass::RqrrUpsampled => {
+            count.decoder_calls += 2;
+            count.decoder_pixels += 8 * width * height;
+            let up = |x: usize, y: usize| {
+                let v = bilinear(px, width, height, x, y);
+                v + 6 < 2 * ii.mean(x / 2, y / 2, r)
+            };
+            let found = detect(work, 2, up);
+            if !found.is_empty() {
+                return found;
+            }
+            detect_grey(work, |x, y| (bilinear(px, width, height, x, y) / 2) as u8)
+        }
+        Pass::Outlines | Pass::Rxing { .. } | Pass::RxingPair => Vec::new(),
     }
 }
 

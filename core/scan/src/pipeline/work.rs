@@ -30,7 +30,7 @@ pub(super) struct Work<'a> {
     pub height: usize,
     /// Frame pixels per work pixel.
     pub scale: usize,
-    /// What is left of the frame's [`FIT_BUDGET`](super::FIT_BUDGET).
+    /// What is left of the frame's [`FIT_BUDGET`](super::state::FIT_BUDGET).
     pub fits: &'a Cell<u64>,
 }
 
