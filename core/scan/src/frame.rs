@@ -53,8 +53,8 @@ pub struct LumaFrame<'a> {
 /// The means of the 2×2 blocks of two rows (`out` half as wide). Eight
 /// pixels of each row are read as one word, and four blocks are summed in
 /// its 16-bit lanes (at most 1020 each, so lanes never carry into each
-/// other): 7 instructions a work pixel on x86-64, where pairs of bytes,
-/// which did not vectorise, took 14.
+/// other): half the instructions of pairs of bytes, which did not
+/// vectorise (docs/BENCHMARKS.md).
 fn halve_rows(upper: &[u8], lower: &[u8], out: &mut [u8]) {
     const LOW: u64 = 0x00ff_00ff_00ff_00ff;
     let word = |b: &[u8]| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);

@@ -185,8 +185,7 @@ const FINE: Sampling = Sampling { step: 3, slack: Tolerance::Slack(7), quorum: Q
 /// census's margin, or darker for a light-on-dark one. A finder's is, by
 /// far; the block thresholds' steps on a flat grey area (each block has its
 /// own) make 1:1:3:1:1 runs in pixels of one grey, which are not, and cost
-/// a decode of the region their pair marks (4× zxing-cpp's time on a 720p
-/// frame without a code, measured).
+/// a decode of the region their pair marks (docs/BENCHMARKS.md).
 fn ringed(frame: &crate::LumaFrame<'_>, c: &Candidate) -> bool {
     let (w, h) = (frame.width(), frame.height());
     let at = |x: f32, y: f32| {

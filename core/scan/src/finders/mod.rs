@@ -5,8 +5,9 @@
 //! It exists to bound the work of one scan whatever the frame shows. rxing's
 //! multi-code reader tries every triple of finder candidates (O(n³) time and
 //! memory), and its single reader and rqrr's grid grouping are cubic too: a
-//! 1.9 KB sticker printed with a 20×20 grid of finder patterns took 36 s and
-//! 289 MB (security review finding 6). So the multi reader and rqrr only ever
+//! small sticker printed with a grid of finder patterns took tens of seconds
+//! and hundreds of megabytes (security review finding 6; docs/BENCHMARKS.md,
+//! "Crafted frames"). So the multi reader and rqrr only ever
 //! see an image whose census is at most [`DENSE_LIMIT`]; a crowded frame is
 //! searched here instead, with every step capped: at most [`MAX_CANDIDATES`]
 //! candidates, each paired with its [`NEIGHBOURS`] nearest, at most

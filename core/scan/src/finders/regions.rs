@@ -6,7 +6,7 @@ use super::{Candidate, Census, MAX_REGIONS, NEIGHBOURS, Region};
 use crate::ScanWork;
 
 /// Where a symbol two of whose finders are the nearest pair of candidates
-/// that could be (see [`could_be_a_symbol`]) must lie: the pair's box grown
+/// that could be (see [`could_be_a_symbol`](super::could_be_a_symbol)) must lie: the pair's box grown
 /// by their distance (the third finder is at most that far from one of
 /// them) and a quiet zone, clipped to the image.
 pub fn pair_region(cands: &[Candidate], width: usize, height: usize) -> Option<Region> {
@@ -147,7 +147,7 @@ pub(crate) fn tilted_corner(a: Mark, b: Mark, c: Mark) -> Option<f64> {
 /// triple under [`tilted_corner`] whose fourth corner lies in the image,
 /// with a quiet zone of 8 of its largest modules. A tilt shrinks the far
 /// side, so the real fourth corner is inside the parallelogram the three
-/// make. Only an uncrowded census gets here (at most [`DENSE_LIMIT`]
+/// make. Only an uncrowded census gets here (at most [`DENSE_LIMIT`](super::DENSE_LIMIT)
 /// candidates), so the search is bounded.
 fn tilted_region(cands: &[Candidate], width: usize, height: usize) -> Option<Region> {
     let mark = |c: &Candidate| Mark {
@@ -221,7 +221,7 @@ mod tests {
     /// a 720p light-on-dark frame: two light finders of a code and a dark
     /// data pattern at the right angle to them (the code's third finder
     /// beyond the region's edge) made a symbol, and the hinted region was
-    /// decoded in vain (5.7 times zxing-cpp's time).
+    /// decoded in vain.
     #[test]
     fn a_symbol_is_three_finders_of_one_polarity() {
         let at = |x: f32, y: f32, light: bool| Candidate { x, y, module: 4.6, hits: QUORUM, light };

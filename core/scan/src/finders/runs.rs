@@ -53,7 +53,7 @@ pub(super) fn runs_of(line: &[u8], runs: &mut Vec<(bool, usize)>) {
 /// Modules (in pixels) from which half a pixel is at most an eighth of one:
 /// a finder that large needs no slack for rounding, and slack there let a
 /// blurred large code's finders through to a full-size decode that cannot
-/// read it (a 1080p approach frame: 4 ms -> 49 ms).
+/// read it (docs/BENCHMARKS.md).
 const SLACK_BELOW: usize = 3;
 
 /// Rows a candidate must be seen on to count.

@@ -160,7 +160,7 @@ mod tests {
     /// The benchmark's tilted codes (1080p and 720p, at the live work
     /// scale): 15 of the 20 read from their finders' outlines alone, with
     /// corners where the code is (the live path reads the others at full
-    /// size or with rqrr). Before, rqrr read most of them at 5-25 ms each
+    /// size or with rqrr). Before, rqrr read most of them, far slower
     /// (BENCHMARKS.md, "Live effort", step 18).
     #[test]
     fn tilted_codes_read_from_their_finders_outlines() {

@@ -196,9 +196,8 @@ fn off_sides(corners: &[P; 4], p: P) -> f64 {
 /// cannot be finders), only the squarer is kept. A data pattern beside a
 /// finder passes the census's runs too; its traced edge meets the code's
 /// other modules and strays from any square (0.5-0.75 of a module on
-/// average, measured, against under 0.05 for finders), and a triple built
-/// on it was tried first and failed (a 720p tilted frame: 3 grids, 1.6 ms
-/// -> 3.4 ms, after the full-size census's half-pixel slack found both).
+/// average, against under 0.05 for finders), and a triple built on it is
+/// tried first and fails, costing grids (docs/BENCHMARKS.md).
 pub(super) fn drop_overlapping(outlines: &mut Vec<Outline>) {
     let squarer_beside = |i: usize| {
         let o = &outlines[i];

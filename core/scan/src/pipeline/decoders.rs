@@ -1,4 +1,4 @@
-//! The decoders on one work image, in the order [`passes`](super::passes)
+//! The decoders on one work image, in the order [`passes`](super::passes::passes)
 //! chose: the finders' outlines, rxing's reader, then rqrr's passes.
 
 use super::passes::{self, Pass, Stage};
