@@ -1,6 +1,6 @@
 //! What a scan returns: one QR code found in a frame.
 
-use crate::Point;
+use crate::point::Point;
 
 /// One QR code found in a frame.
 #[derive(Debug, Clone, PartialEq, Eq)]

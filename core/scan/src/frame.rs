@@ -2,7 +2,13 @@
 //! shape checked once, and the box-average downscale of it that makes a
 //! work image.
 
-use crate::MAX_PIXELS;
+/// Frames above this many pixels are refused (64 megapixels).
+pub const MAX_PIXELS: usize = 64 << 20;
+
+/// The shortest side, in pixels, that can hold a QR code: the smallest
+/// symbol is 21 modules a side. A frame or image narrower than that holds
+/// none, and is not scanned.
+pub const MIN_SIDE: usize = 21;
 
 /// Why a frame cannot be scanned.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -27,7 +27,7 @@ mod scan_work;
 mod text;
 
 pub use code::ScannedCode;
-pub use frame::{LumaFrame, ScanError};
+pub use frame::{LumaFrame, MAX_PIXELS, MIN_SIDE, ScanError};
 pub use geometry::Homography;
 #[cfg(feature = "images")]
 pub use image_file::{DecodedImage, ImageError, MAX_DECODE_BYTES, MAX_WEBP_PIXELS};
@@ -45,14 +45,6 @@ pub mod limits {
     pub use crate::outlines::MAX_GRIDS;
     pub use crate::pipeline::{FIT_BUDGET, MAX_WORK_PIXELS};
 }
-
-/// Frames above this many pixels are refused (64 megapixels).
-pub const MAX_PIXELS: usize = 64 << 20;
-
-/// The shortest side, in pixels, that can hold a QR code: the smallest
-/// symbol is 21 modules a side. A frame or image narrower than that holds
-/// none, and is not scanned.
-pub const MIN_SIDE: usize = 21;
 
 /// Runs a decoder with its panics contained: a panic inside rqrr or rxing
 /// means "nothing readable here", never a crash (rqrr 0.11 panics inside

@@ -2,8 +2,8 @@
 //! checked down their column and merged into candidates, at the work
 //! scale (with coarse copies for large modules) or at the frame's full size.
 
+use super::candidate::{Candidate, Census, CensusScratch, MAX_CANDIDATES};
 use super::runs::{QUORUM, Tolerance, finder_ratio, runs_of};
-use super::{Candidate, Census, CensusScratch, MAX_CANDIDATES};
 use crate::binarize::Integral;
 
 /// Images whose short side is below this get the census's coarse copy at

@@ -1,12 +1,12 @@
 //! Where a symbol lies: the regions three candidates mark as its corners
 //! (square or tilted), or two as a pair, for the decoders to be given.
 
+use super::candidate::{Candidate, Census, MAX_REGIONS, NEIGHBOURS, Region};
 use super::signs::finder_pair;
-use super::{Candidate, Census, MAX_REGIONS, NEIGHBOURS, Region};
 use crate::ScanWork;
 
 /// Where a symbol two of whose finders are the nearest pair of candidates
-/// that could be (see [`could_be_a_symbol`](super::could_be_a_symbol)) must lie: the pair's box grown
+/// that could be (see [`could_be_a_symbol`](super::signs::could_be_a_symbol)) must lie: the pair's box grown
 /// by their distance (the third finder is at most that far from one of
 /// them) and a quiet zone, clipped to the image.
 pub fn pair_region(cands: &[Candidate], width: usize, height: usize) -> Option<Region> {
@@ -147,7 +147,7 @@ pub(crate) fn tilted_corner(a: Mark, b: Mark, c: Mark) -> Option<f64> {
 /// triple under [`tilted_corner`] whose fourth corner lies in the image,
 /// with a quiet zone of 8 of its largest modules. A tilt shrinks the far
 /// side, so the real fourth corner is inside the parallelogram the three
-/// make. Only an uncrowded census gets here (at most [`DENSE_LIMIT`](super::DENSE_LIMIT)
+/// make. Only an uncrowded census gets here (at most [`DENSE_LIMIT`](super::candidate::DENSE_LIMIT)
 /// candidates), so the search is bounded.
 fn tilted_region(cands: &[Candidate], width: usize, height: usize) -> Option<Region> {
     let mark = |c: &Candidate| Mark {

@@ -1,7 +1,7 @@
 //! What the candidates tell of a frame before any decoder runs: whether
 //! they could be a symbol's finders, how large, faint, light or slanted.
 
-use super::{Candidate, DENSE_LIMIT};
+use super::candidate::{Candidate, DENSE_LIMIT};
 use crate::binarize::Integral;
 
 /// Whether the candidates could hold a symbol's finders: three, or two of
