@@ -65,6 +65,7 @@ pub(super) const QUORUM: u16 = 3;
 /// pixels (or within rxing's, see [`Tolerance`]). In integers: with m =
 /// total / 7, |run - k·m| < k·m / 2 + slack / 14 is |14·run - 2k·total| <
 /// k·total + slack. It runs for every five runs of every row.
+#[inline]
 pub(super) fn finder_ratio(runs: [usize; 5], slack: Tolerance) -> Option<f32> {
     let total: usize = runs.iter().sum();
     if total < 7 {
