@@ -1,8 +1,8 @@
 //! Decoding a sampled grid of modules, whoever sampled it: the finders'
 //! outlines or rqrr's grid fitting. With rxing built in, its decoder does it:
-//! 0.07-0.12 ms a grid, where rqrr's takes 1-2 ms (mostly its error
-//! correction), failed or not, and a live frame's rqrr pass can fit several
-//! grids that do not decode.
+//! its error correction costs a fraction of rqrr's, failed or not, and a
+//! live frame's rqrr pass can fit several grids that do not decode
+//! (docs/BENCHMARKS.md).
 
 /// A grid's bytes and text, from its modules (`true` is dark), row by row.
 #[cfg(feature = "rxing")]

@@ -1,7 +1,7 @@
 //! rxing's hybrid binarizer (ZXing's `HybridBinarizer`), bit for bit, in
-//! bulk. rxing's own sets the matrix one pixel at a time and took 23
-//! instructions a pixel, 37% of a tilted 720p frame's scan; and each of
-//! its readers' passes made it again for the same image. Here the block
+//! bulk. rxing's own sets the matrix one pixel at a time, a large part of
+//! a tilted frame's scan (docs/BENCHMARKS.md); and each of its readers'
+//! passes made it again for the same image. Here the block
 //! statistics are column sums over eight rows and the matrix is packed
 //! eight pixels a byte, and one matrix serves every pass over an image.
 //! Same thresholds, so the readers see the same matrix (tested against

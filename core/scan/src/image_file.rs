@@ -20,7 +20,7 @@ pub const MAX_DECODE_BYTES: u64 = 256 << 20;
 
 /// Most pixels of a WebP image (32 Mpx): its decoder's time per pixel is
 /// several times a JPEG's, and the bound on an image is time as well as
-/// memory (security review 3: a lossy 8000×8000 WebP took 3.9 s).
+/// memory (security review 3; docs/BENCHMARKS.md, "Image bounds").
 pub const MAX_WEBP_PIXELS: u64 = 32 << 20;
 
 /// An image file decoded to a luma plane (desktop use).

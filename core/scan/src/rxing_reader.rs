@@ -1,8 +1,7 @@
 //! rxing's QR reader (a Rust port of ZXing) as the first decoder, with the
-//! rqrr pipeline behind it. Measured in docs/BENCHMARKS.md: on the shared
-//! photos it reads what zxing-cpp reads at about twice zxing-cpp's time,
-//! where rqrr costs 30-50x; rqrr still reads some perspective and blurred
-//! frames that rxing misses. Every call is behind `catch_unwind`.
+//! rqrr pipeline behind it: on the shared photos it reads what zxing-cpp
+//! reads at a fraction of rqrr's cost (docs/BENCHMARKS.md); rqrr still
+//! reads some perspective and blurred frames that rxing misses. Every call is behind `catch_unwind`.
 
 use super::finders;
 use super::geometry::Homography;
@@ -87,9 +86,9 @@ impl Pass {
 ///
 /// The local-mean pass is for low contrast: rxing's hybrid binarizer takes
 /// an 8x8 block whose grey levels span 24 or less for paper, so ink 40
-/// levels under its paper reads as white in most blocks. Measured on the
-/// generated low-contrast frames, rxing read 2 of 10 at 1080p; given the
-/// local-mean image, 10 of 10, at 2 ms where the rqrr passes took 20-50.
+/// levels under its paper reads as white in most blocks; given the
+/// local-mean image, rxing reads the generated low-contrast frames, at a
+/// fraction of the rqrr passes' cost (docs/BENCHMARKS.md).
 pub fn read(
     pixels: &[u8],
     (width, height): (usize, usize),
@@ -194,8 +193,8 @@ fn invert(pixels: &[u8], out: &mut Vec<u8>) {
 /// most n³/6 distance comparisons, no allocation) and tries one decode.
 /// Never the multi reader (a decode attempt per plausible triple, cubic in
 /// the candidates) nor the C++-port reader that the helper tries first (it
-/// tries a decode for every finder set it finds plausible: a fuzzer-made
-/// 162 px image of 95 candidates cost it 100 ms). Then the same inverted.
+/// tries a decode for every finder set it finds plausible: the fuzzer's
+/// `fuzz-found-95-candidates`, in bench-crafted). Then the same inverted.
 pub fn read_single(pixels: &[u8], width: usize, height: usize, inverted: &mut Vec<u8>) -> Vec<ScannedCode> {
     let once = |px: &[u8]| {
         contained(|| {
@@ -241,7 +240,7 @@ fn single(bitmap: &mut Bitmap<'_>) -> Vec<ScannedCode> {
 
 /// Decodes a sampled module grid (`true` dark, row-major, `n` a side)
 /// with rxing's decoder: its error correction costs a fraction of rqrr's
-/// (measured: 0.1 ms against 1-2 ms on a version-9 grid). The text, as
+/// (docs/BENCHMARKS.md). The text, as
 /// [`to_code`] gives it.
 pub fn decode_grid(bits: &[bool], n: usize) -> Option<String> {
     let side = u32::try_from(n).ok()?;
