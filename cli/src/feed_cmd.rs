@@ -167,13 +167,21 @@ fn codes_from(
 ) -> Result<Vec<u64>, CliError> {
     // Ten million codes of 150 characters: well under this.
     const MAX_FILE: u64 = 4 << 30;
-    let size =
-        std::fs::metadata(from).map_err(|e| CliError::msg(format!("--from {}: {e}", from.display())))?.len();
-    if size > MAX_FILE {
-        return Err(CliError::msg(format!("--from {}: over {} GiB", from.display(), MAX_FILE >> 30)));
+    let named = |e: &dyn std::fmt::Display| CliError::msg(format!("--from {}: {e}", from.display()));
+    let meta = std::fs::metadata(from).map_err(|e| named(&e))?;
+    // A device or a pipe has no length to check: only regular files.
+    if !meta.is_file() {
+        return Err(named(&"not a regular file"));
     }
-    let text = std::fs::read_to_string(from)
-        .map_err(|e| CliError::msg(format!("--from {}: {e}", from.display())))?;
+    let mut text = String::new();
+    std::fs::File::open(from)
+        .and_then(|f| std::io::Read::read_to_string(&mut std::io::Read::take(f, MAX_FILE + 1), &mut text))
+        .map_err(|e| named(&e))?;
+    if text.len() as u64 > MAX_FILE {
+        return Err(named(&format!("over {} GiB", MAX_FILE >> 30)));
+    }
+    // A spreadsheet's export may start with a byte-order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let path = journal.map_or_else(|| journal_beside(state), Path::to_path_buf);
     if !path.is_file() {
         return Err(CliError::msg(format!(
@@ -182,7 +190,7 @@ fn codes_from(
         )));
     }
     let j = Journal::open(&path).map_err(CliError::msg)?;
-    genuine_issuer::revoke_file::read(&text, brand, reason.into(), &j)
+    genuine_issuer::revoke_file::read(text, brand, reason.into(), &j)
         .map_err(|e| CliError::msg(format!("--from {}: {e}; nothing was revoked", from.display())))
 }
 
@@ -237,13 +245,24 @@ pub fn feed(action: FeedAction) -> Result<ExitCode, CliError> {
                     )));
                 }
                 let j = Journal::open(&path).map_err(CliError::msg)?;
+                let id = j.id().map_err(CliError::msg)?;
+                // A brand or key that cannot be folded safely is left on
+                // exact entries, said why, and the publish goes on.
                 for brand in a.brands.keys() {
-                    let kids = a.closed_keys(brand, now).map_err(CliError::msg)?;
-                    let u: Vec<Universe> = kids
-                        .into_iter()
-                        .map(|kid| Universe::from_journal(&j, brand, kid))
-                        .collect::<Result<_, _>>()
-                        .map_err(CliError::msg)?;
+                    let kids = match a.foldable_keys(brand, &id, now) {
+                        Ok(kids) => kids,
+                        Err(why) => {
+                            eprintln!("genuine: brand '{brand}' not folded: {why}");
+                            continue;
+                        }
+                    };
+                    let mut u = Vec::new();
+                    for kid in kids {
+                        match Universe::from_journal(&j, brand, kid) {
+                            Ok(universe) => u.push(universe),
+                            Err(e) => eprintln!("genuine: brand '{brand}' key {kid} not folded: {e}"),
+                        }
+                    }
                     universes.insert(brand.clone(), u);
                 }
             }

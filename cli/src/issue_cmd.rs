@@ -170,8 +170,26 @@ pub fn issue(args: IssueArgs, state: &StateArgs) -> Result<ExitCode, CliError> {
     // Everything a person can get wrong is refused before anything is signed.
     let output = if args.resume.is_some() { None } else { Some(args.output()?) };
     let template = if args.resume.is_some() { None } else { Some(args.template()?) };
-    let a = state.load()?;
+    let mut a = state.load()?;
     let mut journal = Journal::open(&journal_path).map_err(journal_error)?;
+    // The key that signs issues through this journal only: a fold must see
+    // every serial a key signed (docs/FORMAT.md §2.3).
+    let (brand, kid) = match (&template, args.resume) {
+        (Some(t), _) => {
+            let brand = args.brand()?;
+            let issuer = a
+                .code_issuer(brand, t.gtin(), args.kid, args.host.as_deref(), unix_now(), args.force)
+                .map_err(CliError::msg)?;
+            (brand.to_string(), issuer.kid())
+        }
+        (None, id) => {
+            let run = journal.run(id.unwrap_or_default()).map_err(journal_error)?;
+            (run.brand, run.kid)
+        }
+    };
+    if a.bind_journal(&brand, kid, &journal.id().map_err(journal_error)?).map_err(CliError::msg)? {
+        state.save(&a)?;
+    }
     match (output, template) {
         (Some(Output::Csv(out)), Some(template)) => start_run(&args, &a, &mut journal, template, &out),
         (Some(output), Some(template)) => issue_one(&args, &a, &mut journal, template, output),

@@ -74,3 +74,45 @@ fn codes_revoked_from_a_file_stay_revoked_through_a_fold_and_a_sync() {
         "folded",
     );
 }
+
+/// Review findings 1 and 2: a key's serials in two journals let a fold
+/// answer for codes outside its universe (genuine codes REVOKED), and one
+/// serial under two keys lost its revocation when the base left it out.
+#[test]
+fn a_key_issues_through_one_journal_and_a_brand_on_two_is_not_folded() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    tea_brand(d);
+    ok(d, &["issue", "--brand", "tea", "--gtin", GTIN, "--out", "a.csv", "--count", "20"]);
+    let dup1 = ok(d, &["issue", "--brand", "tea", "--gtin", GTIN, "--serial", "DUP23456"]);
+    // The same key through another journal: refused before anything is signed.
+    refused(
+        d,
+        &["issue", "--brand", "tea", "--gtin", GTIN, "--out", "b.csv", "--count", "20", "--journal", "b.db"],
+        "another issuance journal",
+    );
+    assert!(!d.join("b.csv").exists());
+    // A new key may issue through another journal, even the same serial.
+    ok(d, &["key", "rotate", "--brand", "tea"]);
+    let dup2 =
+        ok(d, &["issue", "--brand", "tea", "--gtin", GTIN, "--serial", "DUP23456", "--journal", "b.db"]);
+    ok(d, &["revoke", "code", "--brand", "tea", "--gtin", GTIN, "--serial", "DUP23456"]);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let o = genuine(d, &["feed", "publish", "--out", "feed", "--fold"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("brand 'tea' not folded: key 2 issues through another journal"), "{err}");
+    ok(d, &["bundle", "--out", "trust.bundle", "--anchor-out", "anchor.txt"]);
+    let (mut server, url) = common::feed_serve(d, "feed");
+    let trust = ["--db", "g.db", "--anchor", "anchor.txt", "--bundle", "trust.bundle"];
+    let synced = genuine(d, &[&["sync", "--feed", &url][..], &trust[..]].concat());
+    let _ = server.kill();
+    assert!(synced.status.success(), "{}", String::from_utf8_lossy(&synced.stderr));
+    for code in [dup1.trim(), dup2.trim()] {
+        let o = genuine(d, &[&["verify", "--json", code][..], &trust[..]].concat());
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["result"]["verdict"], "revoked", "{code}");
+    }
+    // Review finding 9: a device has no length to check.
+    refused(d, &["revoke", "codes", "--brand", "tea", "--from", "/dev/zero"], "not a regular file");
+}

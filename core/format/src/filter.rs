@@ -28,6 +28,10 @@ const MAGIC: &[u8; 4] = b"GRF1";
 /// The most blocks one filter may hold: a brand's closed keys, two lists each.
 pub const MAX_BLOCKS: usize = 4096;
 
+/// The most exceptions one block may list: entries its ribbon could not
+/// hold, which every query of the block scans (a build has a handful).
+pub const MAX_EXCEPTIONS: usize = 4096;
+
 /// The most columns of the approximate filter (its rank: log2 of N/R).
 const MAX_RANK: usize = 64;
 
@@ -41,8 +45,9 @@ pub fn block_id(kid: u16, kind: ListKind) -> [u8; 3] {
     [hi, lo, kind as u8]
 }
 
+/// The lists a block may hold: serials' lists (a recall stays entries by batch).
 fn kind_of(byte: u8) -> Option<ListKind> {
-    ListKind::ALL.into_iter().find(|k| *k as u8 == byte)
+    [ListKind::Revoked, ListKind::Cloned].into_iter().find(|k| *k as u8 == byte)
 }
 
 /// One entry as the filter hashes it.
@@ -223,7 +228,7 @@ impl RevocationFilter {
                 exact_filter_offset: r.size()?,
                 exceptions: Vec::new(),
             };
-            let exceptions = r.count(usize::MAX, 8)?;
+            let exceptions = r.count(MAX_EXCEPTIONS, 8)?;
             meta.exceptions =
                 (0..exceptions).map(|_| r.take(8).map(<[u8]>::to_vec)).collect::<Result<_, _>>()?;
             if index.insert(id, meta).is_some() {
@@ -288,7 +293,7 @@ impl<'a> Reader<'a> {
     fn count(&mut self, max: usize, each: usize) -> Result<usize, FilterError> {
         let n = self.size()?;
         if n > max || n.checked_mul(each).is_none_or(|need| need > self.0.len()) {
-            return Err(FilterError::Malformed("a count over the bytes present"));
+            return Err(FilterError::Malformed("a count over its limit or the bytes present"));
         }
         Ok(n)
     }
@@ -307,6 +312,7 @@ mod tests {
     fn a_block_id_names_its_key_and_list() {
         assert_eq!(block_id(0x0102, ListKind::Cloned), [1, 2, 2]);
         assert_eq!(kind_of(2), Some(ListKind::Cloned));
+        assert_eq!(kind_of(1), None, "recalls stay entries by batch");
         assert_eq!(kind_of(3), None);
     }
 

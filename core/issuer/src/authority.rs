@@ -44,6 +44,11 @@ pub enum AuthorityError {
         "brand '{0}' key {1} is closed and its serials are folded into the published filters: it signs no more codes"
     )]
     FoldedKey(String, u16),
+    /// The key issues through another journal.
+    #[error(
+        "brand '{0}' key {1} issues through another issuance journal ({2}): give that one with --journal, so every serial of a key is in one journal"
+    )]
+    OtherJournal(String, u16, String),
     /// No key may sign this GTIN now (the GTIN is the brand's).
     #[error("brand '{0}' has no key that may sign GTIN {1} now: run `genuine key new --brand {0}`")]
     NoActiveKey(String, String),
@@ -102,6 +107,16 @@ pub struct BrandState {
     /// simply be removed: phones keep what they verified).
     #[serde(default)]
     pub published: bool,
+    /// The issuance journal each claim key issues through (its id; empty:
+    /// not issued yet). A key's serials all go to one journal, so a fold
+    /// sees every serial it signed; a key absent here was made before keys
+    /// were bound and is never folded.
+    #[serde(default)]
+    pub key_journals: BTreeMap<u16, String>,
+    /// Keys a published filter has a block for: they sign no more codes,
+    /// since a phone may hold that filter for as long as it stays offline.
+    #[serde(default)]
+    pub folded: std::collections::BTreeSet<u16>,
 }
 
 /// A change to a brand's record (`genuine brand edit`).
@@ -146,6 +161,9 @@ pub struct Authority {
     #[serde(skip)]
     pub token: Option<Arc<dyn Token>>,
 }
+
+/// How a key bound to a journal before bindings existed is marked.
+const LEGACY: &str = "legacy:";
 
 pub(crate) fn keys_of(keys: &[KeyRef]) -> Vec<genuine_format::keys::PublicKey> {
     keys.iter().map(KeyRef::public).collect()
@@ -374,6 +392,8 @@ impl Authority {
             keyset,
             claim_keys: BTreeMap::new(),
             published: false,
+            key_journals: BTreeMap::new(),
+            folded: Default::default(),
         };
         self.brands.insert(brand_id.to_string(), state);
         Ok(())
@@ -530,6 +550,7 @@ impl Authority {
             revoked_at: None,
         });
         brand.claim_keys.insert(kid, key);
+        brand.key_journals.insert(kid, String::new());
         brand.keyset.version += 1;
         brand.keyset.issued_at = now;
         Ok(kid)
@@ -555,19 +576,63 @@ impl Authority {
         self.new_claim_key(brand_id, prefixes, (now, now + sign_len, now + sign_len + shelf), now, rng)
     }
 
-    /// Keys of `brand_id` whose signing window is over (and not revoked:
-    /// a revoked key's codes are revoked whole): their serials are final,
-    /// so their lists can be folded into exact filters.
-    pub fn closed_keys(&self, brand_id: &str, now: u64) -> Result<Vec<u16>, AuthorityError> {
-        let brand =
-            self.brands.get(brand_id).ok_or_else(|| AuthorityError::UnknownBrand(brand_id.to_string()))?;
-        Ok(brand
-            .keyset
-            .keys
-            .iter()
-            .filter(|k| k.revoked_at.is_none() && k.sign_until < now)
-            .map(|k| k.kid)
-            .collect())
+    /// Binds key `kid` to the journal `journal_id` it is about to issue
+    /// through; whether that changed the state (save it then). A key bound
+    /// to another journal is refused; a key from before bindings is marked
+    /// so, and never folded.
+    pub fn bind_journal(
+        &mut self,
+        brand_id: &str,
+        kid: u16,
+        journal_id: &str,
+    ) -> Result<bool, AuthorityError> {
+        let brand = self.brand_mut(brand_id)?;
+        match brand.key_journals.get(&kid).map(String::as_str) {
+            Some(bound) if bound == journal_id => Ok(false),
+            Some("") => {
+                brand.key_journals.insert(kid, journal_id.to_string());
+                Ok(true)
+            }
+            None => {
+                brand.key_journals.insert(kid, format!("{LEGACY}{journal_id}"));
+                Ok(true)
+            }
+            Some(bound) if bound.strip_prefix(LEGACY) == Some(journal_id) => Ok(false),
+            Some(bound) => Err(AuthorityError::OtherJournal(brand_id.to_string(), kid, bound.to_string())),
+        }
+    }
+
+    /// The keys of `brand_id` a fold over journal `journal_id` may take at
+    /// `now`, or why the brand cannot be folded. Keys whose codes never reach
+    /// a list lookup (revoked, or past `verify_until`) are left out. Every
+    /// other key must issue through this journal (or not have issued), so
+    /// that a (GTIN, serial) is one code of one key — the base leaves out an
+    /// entry for every key; the keys folded are those whose signing window
+    /// is over (their serials are final).
+    pub fn foldable_keys(&self, brand_id: &str, journal_id: &str, now: u64) -> Result<Vec<u16>, String> {
+        let brand = self.brands.get(brand_id).ok_or_else(|| format!("no brand '{brand_id}'"))?;
+        let mut closed = Vec::new();
+        for k in brand.keyset.keys.iter().filter(|k| k.revoked_at.is_none() && k.verify_until >= now) {
+            match brand.key_journals.get(&k.kid).map(String::as_str) {
+                Some("") => {}
+                Some(id) if id == journal_id => {
+                    if k.sign_until < now {
+                        closed.push(k.kid);
+                    }
+                }
+                None => {
+                    return Err(format!(
+                        "key {} has no recorded journal (made before keys were bound to one)",
+                        k.kid
+                    ));
+                }
+                Some(id) if id.starts_with(LEGACY) => {
+                    return Err(format!("key {} issued before keys were bound to one journal", k.kid));
+                }
+                Some(id) => return Err(format!("key {} issues through another journal ({id})", k.kid)),
+            }
+        }
+        Ok(closed)
     }
 
     /// Revokes a claim key: every code it signed verifies as revoked.
@@ -658,8 +723,7 @@ impl Authority {
         if kid.is_some() && !force && !usable(&key) {
             return Err(no_key());
         }
-        let folded = self.feed.revocations.get(brand_id).and_then(|f| f.filter.as_ref());
-        if folded.is_some_and(|f| f.kids.contains(&key.kid)) {
+        if brand.folded.contains(&key.kid) {
             return Err(AuthorityError::FoldedKey(brand_id.to_string(), key.kid));
         }
         let signer = self.claim_key(brand_id, key.kid)?.signer(self.token())?;

@@ -9,6 +9,7 @@
 //! holds a code the journal does not know, however the run ends.
 
 use rusqlite::{Connection, OptionalExtension, params};
+use sha2::Digest;
 use std::path::Path;
 
 /// Why the journal refused.
@@ -95,6 +96,7 @@ CREATE TABLE IF NOT EXISTS serials(
   PRIMARY KEY (gtin, serial)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX IF NOT EXISTS serials_by_run ON serials(run, seq);
+CREATE TABLE IF NOT EXISTS journal_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 ";
 
 /// What a new run is for.
@@ -129,7 +131,22 @@ impl Journal {
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
         )?;
         conn.execute_batch(SCHEMA)?;
+        // A name for this journal that stays with the file (copies keep it):
+        // the state binds each claim key to the one journal it issues through.
+        let nonce = format!(
+            "{}|{}|{:?}",
+            path.display(),
+            std::process::id(),
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default()
+        );
+        let id = genuine_format::keys::hex(&sha2::Sha256::digest(nonce.as_bytes())[..16]);
+        conn.execute("INSERT OR IGNORE INTO journal_meta(key, value) VALUES ('id', ?1)", [id])?;
         Ok(Journal { conn })
+    }
+
+    /// This journal's id (made when the file was created).
+    pub fn id(&self) -> Result<String, JournalError> {
+        Ok(self.conn.query_row("SELECT value FROM journal_meta WHERE key = 'id'", [], |r| r.get(0))?)
     }
 
     /// Starts a run with the serials it was `given` (a line-management

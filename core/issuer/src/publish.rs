@@ -165,6 +165,7 @@ impl Authority {
             .collect();
         let token = self.token.clone();
         let other = |e: AuthorityError| std::io::Error::other(e.to_string());
+        let mut newly_folded: Vec<(String, u16)> = Vec::new();
         for (brand_id, feed) in self.feed.revocations.iter_mut() {
             let Some(revoker) = revokers.get(brand_id) else { continue };
             let revoker = std::slice::from_ref(revoker);
@@ -223,6 +224,20 @@ impl Authority {
                         });
                         let mut kids: Vec<u16> = folded.blocks.iter().map(|b| b.kid).collect();
                         kids.dedup();
+                        // A filter phones would refuse freezes the brand's revocations.
+                        let blocks = folded.blocks.len();
+                        if blocks > genuine_format::filter::MAX_BLOCKS
+                            || env.encode().len() as u64 > genuine_format::feed::caps::FILTER
+                        {
+                            return Err(std::io::Error::other(format!(
+                                "brand '{brand_id}': filters of {blocks} blocks and {} bytes are over what phones \
+                                 take ({} blocks, {} MiB): fold fewer keys",
+                                doc.filter.len(),
+                                genuine_format::filter::MAX_BLOCKS,
+                                genuine_format::feed::caps::FILTER >> 20
+                            )));
+                        }
+                        newly_folded.extend(kids.iter().map(|k| (brand_id.clone(), *k)));
                         Some(PublishedFilter {
                             seq: feed.seq,
                             envelope: ByteBuf::from(env.encode()),
@@ -252,6 +267,11 @@ impl Authority {
                 feed.base = Some((feed.seq, ByteBuf::from(env.encode())));
                 let entries = base.lists.len();
                 report.bases.push(ListFile { brand_id: brand_id.clone(), seq: feed.seq, entries });
+            }
+        }
+        for (brand_id, kid) in newly_folded {
+            if let Some(brand) = self.brands.get_mut(&brand_id) {
+                brand.folded.insert(kid);
             }
         }
         self.feed.version += 1;

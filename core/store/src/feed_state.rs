@@ -6,6 +6,7 @@ use crate::documents::{held, write_admission};
 use crate::meta::{meta_bytes, meta_time, meta_u64};
 use crate::revocations;
 use crate::store::{Store, StoreError};
+use genuine_format::filter::RevocationFilter;
 use genuine_format::revocation::Head;
 use genuine_state::{ChainHead, FeedState, FeedWrite, FilterChange};
 use rusqlite::params;
@@ -17,13 +18,24 @@ impl Store {
         let conn = &self.conn;
         let mut chains = BTreeMap::new();
         let mut stmt = conn.prepare(
-            "SELECT b.brand_id, b.seq, b.head, COALESCE(f.seq, 0) FROM rev_brands b \
+            "SELECT b.brand_id, b.seq, b.head, COALESCE(f.seq, 0), f.bytes FROM rev_brands b \
              LEFT JOIN rev_filters f ON f.idx = b.idx",
         )?;
         for row in stmt.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?, r.get::<_, Vec<u8>>(2)?, r.get::<_, u64>(3)?))
+            let bytes: Option<Vec<u8>> = r.get(4)?;
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, u64>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+                r.get::<_, u64>(3)?,
+                bytes,
+            ))
         })? {
-            let (id, seq, head, filter_seq) = row?;
+            let (id, seq, head, filter_seq, bytes) = row?;
+            // Filters damaged on disk count as none held: the next sync
+            // fetches them again with their base and writes them over.
+            let intact = bytes.is_some_and(|b| RevocationFilter::decode(&b).is_ok());
+            let filter_seq = if intact { filter_seq } else { 0 };
             let head: Head = head.try_into().map_err(|_| StoreError::Corrupt("revocation head".into()))?;
             chains.insert(id, ChainHead { seq, head, filter_seq });
         }

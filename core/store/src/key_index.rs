@@ -36,7 +36,8 @@ pub(crate) fn load(conn: &Connection) -> rusqlite::Result<KeyIndex> {
         index.add_lists(&brand, ListsRef { handle: idx, signed_at: UnixTime::from_secs(at) });
     }
     // Filters were checked before they were written; one that no longer
-    // decodes was changed behind our back, and its lists are then refused.
+    // decodes was changed behind our back: verification stops with an error
+    // (the base left out what it answers) until a sync writes it again.
     let mut stmt = conn.prepare("SELECT idx, bytes FROM rev_filters")?;
     for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))? {
         let (idx, bytes) = row?;

@@ -112,7 +112,10 @@ pub(crate) fn fetch_chain<F: Fetch>(
         Some(f) if f.version > filter_seq => Some(f),
         _ => None,
     };
-    if meta.seq == ours && new_filter.is_none() {
+    // Filters the snapshot no longer names go with a base whose lists are
+    // complete again: a phone that holds them takes that base.
+    let drop_filter = meta.filter.is_none() && filter_seq > 0;
+    if meta.seq == ours && new_filter.is_none() && !drop_filter {
         return if meta.head == head {
             Ok(None)
         } else {
@@ -141,7 +144,10 @@ pub(crate) fn fetch_chain<F: Fetch>(
     };
     let mut seq = ours;
     // A first sync, or a long gap, starts from the newest base.
-    if new_filter.is_some() || (meta.base_seq > ours && (ours == 0 || meta.seq - ours > MAX_DELTA_RUN)) {
+    if new_filter.is_some()
+        || drop_filter
+        || (meta.base_seq > ours && (ours == 0 || meta.seq - ours > MAX_DELTA_RUN))
+    {
         let path = paths::base(id, meta.base_seq);
         let env = envelope(&path, &feed.required(&path, caps::BASE)?)?;
         let base: RevocationBase = env.open(BASE_TYPE, revokers.0, revokers.1).map_err(untrusted(&path))?;

@@ -276,3 +276,66 @@ fn a_store_written_before_filters_migrates_and_takes_them() {
     assert_eq!(count(&w, "SELECT count(*) FROM rev_filters"), 1);
     assert_eq!(reason(&w.verdict("genuine.png", NOW + 40)), Some(&RevocationReason::CodeRevoked));
 }
+
+#[test]
+fn filters_the_snapshot_stops_naming_are_dropped_by_a_phone_within_deltas() {
+    // Review finding 3: every folded entry reinstated, a fold makes no
+    // filters; a phone a delta behind must not keep answering from the old.
+    let mut w = World::new();
+    let (g, s) = serial_of(&w, "genuine.png");
+    w.a.revoke("acme", ListKind::Revoked, &g, &s).unwrap();
+    fold(&mut w, NOW + 10);
+    w.sync_at(NOW + 20).unwrap();
+    assert_eq!(reason(&w.verdict("genuine.png", NOW + 20)), Some(&RevocationReason::CodeRevoked));
+    w.a.reinstate("acme", ListKind::Revoked, &g, &s).unwrap();
+    let report = fold(&mut w, NOW + 30);
+    assert!(report.filters.is_empty(), "{report:?}");
+    w.sync_at(NOW + 40).unwrap();
+    assert_eq!(count(&w, "SELECT count(*) FROM rev_filters"), 0);
+    assert!(matches!(w.verdict("genuine.png", NOW + 40), Verdict::Authentic(_)));
+}
+
+#[test]
+fn a_key_once_folded_signs_no_more_even_when_later_filters_leave_it_out() {
+    // Review finding 3b: a phone offline since the first fold still holds
+    // its block for the key, so the key may never sign again.
+    let mut w = folded(5);
+    let mut none = BTreeMap::from([("acme".to_string(), Vec::new())]);
+    w.a.publish_folding(w.feed.path(), NOW + 20, DAY, false, &mut none).unwrap();
+    assert!(w.a.feed.revocations["acme"].filter.is_none());
+    let data = demo::product(ACME_GTIN, None, "AFTERFOLD2", None);
+    let err = w.a.issue("acme", data, Some(1), None, NOW + 30, true).expect_err("folded once");
+    assert!(matches!(err, genuine_issuer::authority::AuthorityError::FoldedKey(_, 1)), "{err}");
+}
+
+#[test]
+fn filters_no_phone_would_take_are_never_published() {
+    // Review finding 4: a filter over the blocks a phone decodes would be
+    // refused by every phone, freezing the brand's revocations.
+    let mut w = World::new();
+    let n = genuine_format::filter::MAX_BLOCKS + 1;
+    let universes: Vec<Universe> = (1..=n as u16)
+        .map(|kid| Universe { kid, revoked: vec![u64::from(kid)], cloned: Vec::new() })
+        .collect();
+    let entries: Vec<Entry> = (1..=n as u64).collect();
+    w.a.revoke_entries("acme", ListKind::Revoked, &entries).unwrap();
+    let mut universes = BTreeMap::from([("acme".to_string(), universes)]);
+    let err = w.a.publish_folding(w.feed.path(), NOW + 10, DAY, false, &mut universes).expect_err("too many");
+    assert!(err.to_string().contains("over what phones take"), "{err}");
+}
+
+#[test]
+fn filters_damaged_on_disk_are_fetched_again_by_the_next_sync() {
+    // Review finding 6: one damaged row stopped every verification for good.
+    let mut w = folded(5);
+    w.sync_at(NOW + 20).unwrap();
+    rusqlite::Connection::open(&w.db)
+        .unwrap()
+        .execute("UPDATE rev_filters SET bytes = x'475246310100'", [])
+        .unwrap();
+    let text = w.fixtures.iter().find(|f| f.file == "genuine.png").unwrap().text.clone();
+    assert!(genuine::verify(&w.store, &text, genuine_tests::at(NOW + 30)).is_err(), "refused, not answered");
+    w.publish(NOW + 40);
+    w.sync_at(NOW + 50).unwrap();
+    assert_eq!(reason(&w.verdict("genuine.png", NOW + 50)), Some(&RevocationReason::CodeRevoked));
+}
