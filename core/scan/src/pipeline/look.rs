@@ -75,7 +75,6 @@ impl Scan<'_> {
             return crowded::crowded(work, &census, &regions, b.scratch(r, self.engine), count);
         }
         let allowed = match passes::needs(self.effort, stage) {
-            Needs::Nothing => true,
             Needs::FindersOfASymbol => finders::could_be_a_symbol(&census.candidates),
             Needs::ASymbolWhole => {
                 census.candidates.len() >= 3 && finders::symbol(&census, width, height, count).is_some()

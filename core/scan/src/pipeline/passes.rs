@@ -86,11 +86,9 @@ pub(super) fn census_step(effort: Effort) -> usize {
 /// What a work image's census must show for any decoder to be given it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Needs {
-    /// Nothing: photos get every decoder whatever the census saw.
-    Nothing,
     /// A symbol's finders: three, or two that could be one symbol's (the
     /// third too small or faint for the census, as small light-on-dark
-    /// codes are). A live frame without them costs no decoder call: no
+    /// codes are). A frame or photo without them costs no decoder call: no
     /// decoder could read it, and trying costs many times the census.
     FindersOfASymbol,
     /// Three finders making a symbol that lies wholly inside the image: a
@@ -105,8 +103,9 @@ pub(super) enum Needs {
 pub(super) fn needs(effort: Effort, stage: Stage) -> Needs {
     match (effort, stage) {
         (_, Stage::Hinted) => Needs::ASymbolWhole,
-        (Effort::Live, _) => Needs::FindersOfASymbol,
-        (Effort::Photo, _) => Needs::Nothing,
+        // A photo without them is not read by any decoder either: a
+        // marketplace's photos are mostly of that kind.
+        (Effort::Live | Effort::Photo, _) => Needs::FindersOfASymbol,
     }
 }
 
@@ -277,8 +276,8 @@ mod tests {
     }
 
     #[test]
-    fn live_decoders_need_finders_and_a_hinted_region_a_whole_symbol() {
-        assert_eq!(needs(Effort::Photo, Stage::Whole), Needs::Nothing);
+    fn decoders_need_finders_and_a_hinted_region_a_whole_symbol() {
+        assert_eq!(needs(Effort::Photo, Stage::Whole), Needs::FindersOfASymbol);
         for stage in [Stage::Whole, Stage::Smaller, Stage::Closer, Stage::Again] {
             assert_eq!(needs(Effort::Live, stage), Needs::FindersOfASymbol, "{stage:?}");
         }
@@ -293,8 +292,8 @@ mod tests {
         let small = [Outlines, Rxing { most: MOST }, RqrrGlobal, RqrrLocal, RqrrUpsampled];
         assert_eq!(photo(image(1280, 720, 1, 3)), small[..4]);
         assert_eq!(photo(image(640, 480, 1, 3)), small);
-        // Two finders or none: a photo gets every decoder whatever the census saw.
-        assert_eq!(photo(image(600, 480, 1, 0)), small);
+        // A pair that could be one symbol's gets every decoder too (a photo
+        // without one gets none: `needs`).
         assert_eq!(photo(image(600, 480, 1, 2)), small);
         // A long, thin image whose upsampled copy would pass twice the largest work image.
         assert_eq!(photo(image(4000, 600, 1, 3)), small[..4]);
