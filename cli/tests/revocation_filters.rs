@@ -8,8 +8,27 @@ mod common;
 #[path = "common/run.rs"]
 mod run;
 use run::{genuine, ok, refused, tea_brand};
+use std::path::Path;
 
 const GTIN: &str = "4012345000009";
+
+/// Builds the bundle, syncs a phone's store from `genuine feed serve` of
+/// `feed`, and gives what that phone says of a code: "VERDICT REASON".
+fn bundle_and_sync(d: &Path) -> impl Fn(&str) -> String + '_ {
+    ok(d, &["bundle", "--out", "trust.bundle", "--anchor-out", "anchor.txt"]);
+    let (mut server, url) = common::feed_serve(d, "feed");
+    let synced = genuine(d, &[&["sync", "--feed", &url][..], &TRUST[..]].concat());
+    let _ = server.kill();
+    assert!(synced.status.success(), "{}", String::from_utf8_lossy(&synced.stderr));
+    move |code: &str| {
+        let o = genuine(d, &[&["verify", "--json", code][..], &TRUST[..]].concat());
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let r = &v["result"];
+        format!("{} {}", r["verdict"].as_str().unwrap_or_default(), r["reason"].as_str().unwrap_or_default())
+    }
+}
+
+const TRUST: [&str; 6] = ["--db", "g.db", "--anchor", "anchor.txt", "--bundle", "trust.bundle"];
 
 #[test]
 fn codes_revoked_from_a_file_stay_revoked_through_a_fold_and_a_sync() {
@@ -45,19 +64,7 @@ fn codes_revoked_from_a_file_stay_revoked_through_a_fold_and_a_sync() {
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let folded = ok(d, &["feed", "publish", "--out", "feed", "--fold"]);
     assert!(folded.contains("4 entries folded into 2 filter block(s)"), "{folded}");
-    ok(d, &["bundle", "--out", "trust.bundle", "--anchor-out", "anchor.txt"]);
-
-    let (mut server, url) = common::feed_serve(d, "feed");
-    let trust = ["--db", "g.db", "--anchor", "anchor.txt", "--bundle", "trust.bundle"];
-    let synced = genuine(d, &[&["sync", "--feed", &url][..], &trust[..]].concat());
-    let _ = server.kill();
-    assert!(synced.status.success(), "{}", String::from_utf8_lossy(&synced.stderr));
-    let verdict = |code: &str| {
-        let o = genuine(d, &[&["verify", "--json", code][..], &trust[..]].concat());
-        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-        let r = &v["result"];
-        format!("{} {}", r["verdict"].as_str().unwrap_or_default(), r["reason"].as_str().unwrap_or_default())
-    };
+    let verdict = bundle_and_sync(d);
     for (i, (_, code)) in codes.iter().enumerate().take(12) {
         let want = match i {
             0..=2 => "revoked code_revoked",
@@ -102,16 +109,9 @@ fn a_key_issues_through_one_journal_and_a_brand_on_two_is_not_folded() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{err}");
     assert!(err.contains("brand 'tea' not folded: key 2 issues through another journal"), "{err}");
-    ok(d, &["bundle", "--out", "trust.bundle", "--anchor-out", "anchor.txt"]);
-    let (mut server, url) = common::feed_serve(d, "feed");
-    let trust = ["--db", "g.db", "--anchor", "anchor.txt", "--bundle", "trust.bundle"];
-    let synced = genuine(d, &[&["sync", "--feed", &url][..], &trust[..]].concat());
-    let _ = server.kill();
-    assert!(synced.status.success(), "{}", String::from_utf8_lossy(&synced.stderr));
+    let verdict = bundle_and_sync(d);
     for code in [dup1.trim(), dup2.trim()] {
-        let o = genuine(d, &[&["verify", "--json", code][..], &trust[..]].concat());
-        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-        assert_eq!(v["result"]["verdict"], "revoked", "{code}");
+        assert_eq!(verdict(code), "revoked code_revoked", "{code}");
     }
     // Review finding 9: a device has no length to check.
     refused(d, &["revoke", "codes", "--brand", "tea", "--from", "/dev/zero"], "not a regular file");
