@@ -222,12 +222,11 @@ impl Authority {
                             blocks: folded.blocks.len(),
                             covered: folded.covered.len(),
                         });
-                        let mut kids: Vec<u16> = folded.blocks.iter().map(|b| b.kid).collect();
-                        kids.dedup();
+                        let envelope = env.encode();
                         // A filter phones would refuse freezes the brand's revocations.
                         let blocks = folded.blocks.len();
                         if blocks > genuine_format::filter::MAX_BLOCKS
-                            || env.encode().len() as u64 > genuine_format::feed::caps::FILTER
+                            || envelope.len() as u64 > genuine_format::feed::caps::FILTER
                         {
                             return Err(std::io::Error::other(format!(
                                 "brand '{brand_id}': filters of {blocks} blocks and {} bytes are over what phones \
@@ -237,12 +236,12 @@ impl Authority {
                                 genuine_format::feed::caps::FILTER >> 20
                             )));
                         }
-                        newly_folded.extend(kids.iter().map(|k| (brand_id.clone(), *k)));
+                        // The brand's record of folded keys is a set: a key's two blocks count once.
+                        newly_folded.extend(folded.blocks.iter().map(|b| (brand_id.clone(), b.kid)));
                         Some(PublishedFilter {
                             seq: feed.seq,
-                            envelope: ByteBuf::from(env.encode()),
+                            envelope: ByteBuf::from(envelope),
                             covered: folded.covered,
-                            kids,
                         })
                     }
                     None => None,

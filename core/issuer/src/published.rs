@@ -50,8 +50,6 @@ pub struct PublishedFilter {
     pub envelope: ByteBuf,
     /// The entries they answer, sorted.
     pub covered: RevocationLists,
-    /// The closed keys they cover: those sign no more codes.
-    pub kids: Vec<u16>,
 }
 
 impl BrandFeed {
