@@ -46,6 +46,14 @@ pub fn empty_store(anchor: &TrustAnchor) -> (tempfile::TempDir, Store) {
     (dir, store)
 }
 
+/// The size of the SQLite file at `db` once its WAL is folded into it: what
+/// stays on disk (the benchmarks' store sizes).
+pub fn checkpointed_size(db: &std::path::Path) -> u64 {
+    let conn = rusqlite::Connection::open(db).expect("open");
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).expect("checkpoint");
+    std::fs::metadata(db).expect("size").len()
+}
+
 /// Every row of every table of the SQLite file at `path`, as text, to prove
 /// an operation changed nothing.
 pub fn dump(path: &std::path::Path) -> String {

@@ -23,12 +23,6 @@ use std::time::{Duration, Instant};
 
 const DAY: u64 = 86_400;
 
-fn file_size(db: &std::path::Path) -> u64 {
-    let conn = rusqlite::Connection::open(db).expect("open");
-    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).expect("checkpoint");
-    std::fs::metadata(db).expect("size").len()
-}
-
 /// Peak resident memory since the last reset, in MiB (Linux).
 fn peak_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -74,13 +68,13 @@ impl Side {
 
     /// Syncs at `now`: (time, bytes fetched in all, store growth).
     fn sync(&mut self, now: u64) -> (Duration, u64, u64) {
-        let before = file_size(&self.db);
+        let before = genuine_tests::checkpointed_size(&self.db);
         let t = Instant::now();
         let report = genuine::sync(&mut self.store, &self.http, genuine_tests::at(now), &Default::default())
             .expect("sync");
         let took = t.elapsed();
         assert!(report.refused.is_empty(), "{report:?}");
-        (took, report.bytes_fetched, file_size(&self.db).saturating_sub(before))
+        (took, report.bytes_fetched, genuine_tests::checkpointed_size(&self.db).saturating_sub(before))
     }
 }
 

@@ -9,13 +9,6 @@ use genuine_tests::feed_server::FeedServer;
 use genuine_tests::lab::random;
 use std::time::{Duration, Instant};
 
-fn file_size(db: &std::path::Path) -> u64 {
-    // Fold the WAL into the main file first, so the size is what stays on disk.
-    let conn = rusqlite::Connection::open(db).expect("open");
-    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).expect("checkpoint");
-    std::fs::metadata(db).expect("size").len()
-}
-
 fn main() {
     let mut a = demo::authority();
     let feed = tempfile::tempdir().expect("tmp");
@@ -29,13 +22,13 @@ fn main() {
     a.revoke_entries("acme", ListKind::Revoked, &million).expect("revoke");
     a.publish(feed.path(), NOW, 86_400, true).expect("publish");
     let base_bytes = std::fs::metadata(feed.path().join("v1/revocations/acme/base-1")).expect("base").len();
-    let before = file_size(&db);
+    let before = genuine_tests::checkpointed_size(&db);
     let start = Instant::now();
     let report =
         genuine::sync(&mut store, &http, genuine_tests::at(NOW + 10), &Default::default()).expect("sync");
     let base_sync = start.elapsed();
     assert!(report.revocations[0].used_base);
-    let after = file_size(&db);
+    let after = genuine_tests::checkpointed_size(&db);
 
     // Lookups: half present, half absent, each timed.
     let lists = store.key_index().expect("index").lists_of("acme").expect("lists");
